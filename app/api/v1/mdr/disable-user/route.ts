@@ -1,0 +1,12 @@
+import { actionResponse, readJson, route } from "@/lib/http/route";
+import { toApiAction } from "@/lib/mdr/actions";
+import { getContext } from "@/lib/mdr/context";
+import { disableUser } from "@/lib/mdr/disable-user";
+import { DisableUserRequest } from "@/lib/mdr/schemas";
+
+// POST /api/v1/mdr/disable-user — disable an account and revoke its sessions
+export const POST = route(async (req, rc) => {
+  const input = await readJson(req, DisableUserRequest);
+  const action = await disableUser({ ctx: getContext(rc.actor), input });
+  return actionResponse(action, toApiAction(action));
+});

@@ -1,0 +1,12 @@
+import { actionResponse, readJson, route } from "@/lib/http/route";
+import { toApiAction } from "@/lib/mdr/actions";
+import { getContext } from "@/lib/mdr/context";
+import { quarantineEmail } from "@/lib/mdr/quarantine-email";
+import { QuarantineEmailRequest } from "@/lib/mdr/schemas";
+
+// POST /api/v1/mdr/quarantine-email — pull a message out of a mailbox
+export const POST = route(async (req, rc) => {
+  const input = await readJson(req, QuarantineEmailRequest);
+  const action = await quarantineEmail({ ctx: getContext(rc.actor), input });
+  return actionResponse(action, toApiAction(action));
+});

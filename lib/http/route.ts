@@ -1,0 +1,117 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { MdrError } from "@/lib/errors";
+import { problemResponse, validationError } from "./problem";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface RequestContext {
+  requestId: string;
+  /** Who is asking. Until sign-in exists every caller is anonymous. */
+  actor: string;
+}
+
+type Params = Record<string, string | string[] | undefined>;
+type Handler<P extends Params> = (req: Request, rc: RequestContext, params: P) => Promise<Response>;
+
+/**
+ * The one wrapper every route handler goes through: request id, the only try/catch,
+ * MdrError -> problem+json, anything else -> a 500 that reveals nothing and is logged in full.
+ */
+export function route<P extends Params = Params>(handler: Handler<P>) {
+  return async (req: Request, segment: { params: Promise<P> }): Promise<Response> => {
+    const requestId = randomUUID();
+    const rc: RequestContext = { requestId, actor: "anonymous" };
+    try {
+      const res = await handler(req, rc, await segment.params);
+      res.headers.set("x-request-id", requestId);
+      return res;
+    } catch (err) {
+      if (err instanceof MdrError) return problemResponse(err, requestId);
+      console.error(`[mdr] request ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
+      return problemResponse(
+        new MdrError("internal", `An unexpected error occurred. Quote request id ${requestId} when reporting it.`),
+        requestId,
+      );
+    }
+  };
+}
+
+/** Reads a JSON body of at most 64 KiB and parses it with the schema (415, 413, 400, 422). */
+export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+    throw new MdrError(
+      "unsupported_media_type",
+      `Send the body as JSON with Content-Type: application/json (got ${type ? `"${type.slice(0, 100)}"` : "none"}).`,
+    );
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readLimited(req);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new MdrError("malformed_json", `The body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new MdrError("validation_failed", "The request body must be a JSON object.", {
+      errors: [{ path: "", message: "must be a JSON object" }],
+    });
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error, "body");
+  return parsed.data;
+}
+
+/** Parses the query string; a repeated parameter or an unknown one is an error. */
+export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
+  const params = new URL(req.url).searchParams;
+  const query: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in query) throw MdrError.field(key, "is given more than once");
+    query[key] = value;
+  }
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw validationError(parsed.error, "query");
+  return parsed.data;
+}
+
+function tooLarge(): MdrError {
+  return new MdrError("payload_too_large", `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+}
+
+async function readLimited(req: Request): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+}
+
+export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status: init.status ?? 200,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
+}
+
+/** 201 for an action that completed, 202 for one still running at the provider; both with Location. */
+export function actionResponse(action: { id: string; status: string }, body: unknown): Response {
+  return json(body, {
+    status: action.status === "succeeded" ? 201 : 202,
+    headers: { location: `/api/v1/mdr/actions/${action.id}` },
+  });
+}

@@ -1,0 +1,296 @@
+// The one pipeline every action goes through:
+//   write the row as "pending" (before any outside call) -> provider call -> record the outcome.
+// Whatever happens at the provider, the row ends truthful: succeeded, in_progress (still running
+// there), failed (attempted, did not work) or rejected (refused, nothing changed).
+import "server-only";
+import { asc, eq } from "drizzle-orm";
+import { monotonicFactory } from "ulid";
+import { type ErrorCode, MdrError } from "@/lib/errors";
+import {
+  type ActionRow,
+  type ActionStatus,
+  type ActionType,
+  type ProviderName,
+  actionEvents,
+  actions,
+} from "@/lib/db/schema";
+import type { MdrContext } from "@/lib/mdr/context";
+import { ProviderError, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
+import type { Action, ActionDetail } from "@/lib/mdr/schemas";
+
+let nextUlid = monotonicFactory();
+let lastIdTime = 0;
+
+/**
+ * `act_` + a ULID of the creation time: ids sort by time, so time windows are key ranges.
+ * Monotonic within a millisecond; if the clock steps back, ids follow it rather than carry
+ * a time that is not their creation time.
+ */
+export function newActionId(at: number): string {
+  if (at < lastIdTime) nextUlid = monotonicFactory();
+  lastIdTime = at;
+  return `act_${nextUlid(at)}`;
+}
+
+export interface ActionSpec {
+  type: ActionType;
+  target: string;
+  tenantId: string;
+  provider: ProviderName;
+  parameters: Record<string, unknown>;
+  reason: string | null;
+  expiresAt?: number | null;
+  /** The action this one undoes; on success that action stops being active. */
+  reverts?: string | null;
+}
+
+export interface Facts {
+  providerRef?: string;
+  result?: Record<string, unknown>;
+  active?: boolean;
+}
+
+export interface Progress {
+  /** Records a step in the timeline, with what was learned, durably and at once. */
+  note(message: string, facts?: Facts): void;
+}
+
+export type Outcome =
+  | ({ status: "succeeded"; message: string } & Facts)
+  | ({ status: "in_progress"; message: string; providerRef: string } & Omit<Facts, "providerRef">);
+
+export type Perform = (action: ActionRow, progress: Progress) => Promise<Outcome>;
+
+/**
+ * Thrown when part of an action took effect and a later step failed (a user disabled whose
+ * sessions could not be revoked). Always recorded as failed, never as success or rejection;
+ * what did take effect is in the timeline and in `active`.
+ */
+export class PartialFailure extends Error {
+  constructor(
+    message: string,
+    readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = "PartialFailure";
+  }
+}
+
+const SERVICE_OF: Record<ProviderName, Service> = {
+  defender: "defender",
+  graph: "graph",
+  azure_nsg: "azure_nsg",
+  aws_sg: "aws",
+};
+
+/** How a provider error is recorded and answered. */
+const PROVIDER_FAILURES: Record<ProviderErrorKind, { status: "failed" | "rejected"; code: ErrorCode }> = {
+  not_found: { status: "rejected", code: "not_found" },
+  conflict: { status: "rejected", code: "conflict" },
+  bad_request: { status: "failed", code: "provider_error" },
+  permission: { status: "failed", code: "provider_error" },
+  throttled: { status: "failed", code: "provider_unavailable" },
+  unavailable: { status: "failed", code: "provider_unavailable" },
+  timeout: { status: "failed", code: "provider_timeout" },
+};
+
+export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perform): Promise<ActionRow> {
+  const action = insertPending(ctx, spec);
+  let settled = false;
+  const progress: Progress = {
+    note(message, facts = {}) {
+      // A provider answering after the pipeline gave up still lands in the timeline.
+      const suffix = settled ? " (after the action had been closed)" : "";
+      applyFacts(ctx, action.id, settled ? { ...facts, active: undefined } : facts);
+      addEvent(ctx, action.id, currentStatus(ctx, action.id), message + suffix);
+    },
+  };
+
+  let outcome: Outcome;
+  try {
+    outcome = await withTimeout(perform(action, progress), ctx.config.providerTimeoutMs, SERVICE_OF[spec.provider]);
+  } catch (err) {
+    settled = true;
+    throw recordFailure(ctx, action, err);
+  }
+  settled = true;
+  return recordOutcome(ctx, action, outcome);
+}
+
+function insertPending(ctx: MdrContext, spec: ActionSpec): ActionRow {
+  const now = ctx.now();
+  const row: ActionRow = {
+    id: newActionId(now),
+    type: spec.type,
+    status: "pending",
+    target: spec.target,
+    tenantId: spec.tenantId,
+    provider: spec.provider,
+    mode: ctx.providers.mode,
+    parameters: spec.parameters,
+    reason: spec.reason,
+    requestedBy: ctx.actor,
+    providerRef: null,
+    result: null,
+    error: null,
+    active: false,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    expiresAt: spec.expiresAt ?? null,
+    reverts: spec.reverts ?? null,
+    revertedBy: null,
+  };
+  ctx.db.transaction((tx) => {
+    tx.insert(actions).values(row).run();
+    tx.insert(actionEvents)
+      .values({ actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` })
+      .run();
+  });
+  return row;
+}
+
+function currentStatus(ctx: MdrContext, id: string): ActionStatus {
+  const row = ctx.db.select({ status: actions.status }).from(actions).where(eq(actions.id, id)).get();
+  return row?.status ?? "pending";
+}
+
+function applyFacts(ctx: MdrContext, id: string, facts: Facts): void {
+  const patch: Partial<ActionRow> = { updatedAt: ctx.now() };
+  if (facts.providerRef !== undefined) patch.providerRef = facts.providerRef;
+  if (facts.active !== undefined) patch.active = facts.active;
+  if (facts.result !== undefined) {
+    const existing = ctx.db.select({ result: actions.result }).from(actions).where(eq(actions.id, id)).get();
+    patch.result = { ...(existing?.result ?? {}), ...facts.result };
+  }
+  ctx.db.update(actions).set(patch).where(eq(actions.id, id)).run();
+}
+
+export function addEvent(ctx: MdrContext, actionId: string, status: ActionStatus, message: string): void {
+  ctx.db.insert(actionEvents).values({ actionId, at: ctx.now(), status, message }).run();
+}
+
+/** Moves an action to a new status with a timeline entry; final statuses set completed_at. */
+export function transition(
+  ctx: MdrContext,
+  action: Pick<ActionRow, "id" | "reverts">,
+  status: ActionStatus,
+  message: string,
+  facts: Facts & { error?: string | null } = {},
+): ActionRow {
+  const now = ctx.now();
+  const final = status === "succeeded" || status === "failed" || status === "rejected";
+  ctx.db.transaction((tx) => {
+    const existing = tx.select({ result: actions.result }).from(actions).where(eq(actions.id, action.id)).get();
+    const patch: Partial<ActionRow> = { status, updatedAt: now };
+    if (final) patch.completedAt = now;
+    if (facts.providerRef !== undefined) patch.providerRef = facts.providerRef;
+    if (facts.active !== undefined) patch.active = facts.active;
+    if (facts.error !== undefined) patch.error = facts.error;
+    if (facts.result !== undefined) patch.result = { ...(existing?.result ?? {}), ...facts.result };
+    tx.update(actions).set(patch).where(eq(actions.id, action.id)).run();
+    tx.insert(actionEvents).values({ actionId: action.id, at: now, status, message }).run();
+    if (status === "succeeded" && action.reverts) {
+      tx.update(actions)
+        .set({ active: false, revertedBy: action.id, updatedAt: now })
+        .where(eq(actions.id, action.reverts))
+        .run();
+      tx.insert(actionEvents)
+        .values({ actionId: action.reverts, at: now, status: "succeeded", message: `Reverted by ${action.id}` })
+        .run();
+    }
+  });
+  return getActionRow(ctx, action.id)!;
+}
+
+function recordOutcome(ctx: MdrContext, action: ActionRow, outcome: Outcome): ActionRow {
+  const { status, message, ...facts } = outcome;
+  return transition(ctx, action, status, message, facts);
+}
+
+function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrError {
+  let status: "failed" | "rejected";
+  let error: MdrError;
+  if (err instanceof PartialFailure) {
+    status = "failed";
+    const inner = err.cause instanceof ProviderError ? PROVIDER_FAILURES[err.cause.kind].code : "provider_error";
+    const code = inner === "not_found" || inner === "conflict" ? "provider_error" : inner;
+    error = new MdrError(code, err.message);
+  } else if (err instanceof ProviderError) {
+    const how = PROVIDER_FAILURES[err.kind];
+    status = how.status;
+    const headers: Record<string, string> =
+      err.retryAfterSeconds !== undefined ? { "retry-after": String(err.retryAfterSeconds) } : {};
+    error = new MdrError(how.code, err.message, { headers });
+  } else if (err instanceof MdrError) {
+    status = "rejected";
+    error = err;
+  } else {
+    status = "failed";
+    console.error(`[mdr] action ${action.id} failed unexpectedly:`, err);
+    error = new MdrError("internal", `Action ${action.id} failed with an unexpected error; it was recorded as failed.`);
+  }
+  const row = transition(ctx, action, status, error.message, { error: error.message });
+  return new MdrError(error.code, error.message, {
+    errors: error.errors,
+    headers: error.headers,
+    extra: { ...error.extra, action_id: row.id, action_status: row.status },
+  });
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, service: Service): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProviderError(service, "timeout", `no answer within ${ms} ms; the outcome is unknown`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function getActionRow(ctx: Pick<MdrContext, "db">, id: string): ActionRow | undefined {
+  return ctx.db.select().from(actions).where(eq(actions.id, id)).get();
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toApiAction(row: ActionRow): Action {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    target: row.target,
+    tenant_id: row.tenantId,
+    provider: row.provider,
+    mode: row.mode,
+    parameters: row.parameters,
+    reason: row.reason,
+    requested_by: row.requestedBy,
+    provider_ref: row.providerRef,
+    result: row.result,
+    error: row.error,
+    active: row.active,
+    created_at: iso(row.createdAt)!,
+    updated_at: iso(row.updatedAt)!,
+    completed_at: iso(row.completedAt),
+    expires_at: iso(row.expiresAt),
+    reverts: row.reverts,
+    reverted_by: row.revertedBy,
+  };
+}
+
+export function getActionDetail(ctx: Pick<MdrContext, "db">, id: string): ActionDetail | undefined {
+  const row = getActionRow(ctx, id);
+  if (!row) return undefined;
+  const events = ctx.db
+    .select()
+    .from(actionEvents)
+    .where(eq(actionEvents.actionId, id))
+    .orderBy(asc(actionEvents.id))
+    .all();
+  return {
+    ...toApiAction(row),
+    timeline: events.map((e) => ({ at: iso(e.at)!, status: e.status, message: e.message })),
+  };
+}

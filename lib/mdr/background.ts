@@ -1,0 +1,121 @@
+// Work that runs on its own once per server process: mirror Defender machine actions onto
+// their rows, and end IP blocks whose time is up. Both read their work from the database,
+// so they resume after a restart.
+import "server-only";
+import { and, eq, inArray, isNull, lte } from "drizzle-orm";
+import { type ActionRow, actions } from "@/lib/db/schema";
+import { addEvent, transition } from "@/lib/mdr/actions";
+import type { MdrContext } from "@/lib/mdr/context";
+import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { unblockIp } from "@/lib/mdr/unblock-ip";
+
+/** Polls every in-progress machine action once; returns how many rows changed. */
+export async function pollMachineActions(ctx: MdrContext): Promise<number> {
+  const open = ctx.db
+    .select()
+    .from(actions)
+    .where(and(eq(actions.status, "in_progress"), inArray(actions.type, ["isolate_endpoint", "release_endpoint"])))
+    .all();
+  let changed = 0;
+  for (const row of open) {
+    if (await pollOne(ctx, row)) changed++;
+  }
+  return changed;
+}
+
+async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
+  if (row.providerRef === null) return false;
+  let status;
+  try {
+    status = (await ctx.providers.endpoint.getMachineAction(row.tenantId, row.providerRef)).status;
+  } catch (err) {
+    if (err instanceof ProviderError && err.kind === "not_found") {
+      transition(ctx, row, "failed", `Defender has no record of machine action ${row.providerRef}`, {
+        error: (err as Error).message,
+      });
+      return true;
+    }
+    // A transient failure: the next round asks again.
+    return false;
+  }
+  const last = row.result?.machine_action_status;
+  if (status === last) return false;
+  const result = { machine_action_status: status };
+  if (status === "Succeeded") {
+    const isolating = row.type === "isolate_endpoint";
+    transition(ctx, row, "succeeded", `Defender: ${isolating ? "isolation" : "release"} Succeeded`, {
+      result,
+      active: isolating,
+    });
+  } else if (FINAL_MACHINE_ACTION_STATUSES.includes(status)) {
+    transition(ctx, row, "failed", `Defender: machine action ended ${status}`, {
+      result,
+      error: `[Defender] machine action ${row.providerRef} ended ${status}`,
+    });
+  } else {
+    ctx.db
+      .update(actions)
+      .set({ result: { ...(row.result ?? {}), ...result }, updatedAt: ctx.now() })
+      .where(eq(actions.id, row.id))
+      .run();
+    addEvent(ctx, row.id, row.status, `Defender: machine action is ${status}`);
+  }
+  return true;
+}
+
+/** Ends every block whose expiry has passed, as an unblock_ip action by `system`. */
+export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
+  const due = ctx.db
+    .select()
+    .from(actions)
+    .where(
+      and(
+        eq(actions.type, "block_ip"),
+        eq(actions.active, true),
+        isNull(actions.revertedBy),
+        lte(actions.expiresAt, ctx.now()),
+      ),
+    )
+    .all();
+  let ended = 0;
+  for (const block of due) {
+    try {
+      await unblockIp({ ctx, block, reason: `Expired at ${new Date(block.expiresAt!).toISOString()}` });
+      ended++;
+    } catch (err) {
+      // Recorded as a failed unblock_ip action; the block stays active and the next sweep retries.
+      console.error(`[mdr] expiry of ${block.id} failed: ${(err as Error).message}`);
+    }
+  }
+  return ended;
+}
+
+const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Timeout[] } };
+
+/** Starts the loops once per process. */
+export function startBackground(makeContext: () => MdrContext): void {
+  if (state.__mdrBackground) return;
+  const ctx = makeContext();
+  const loop = (name: string, every: number, work: (c: MdrContext) => Promise<unknown>) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      work(ctx)
+        .catch((err) => console.error(`[mdr] ${name} failed:`, err))
+        .finally(() => {
+          running = false;
+        });
+    }, every);
+    timer.unref();
+    return timer;
+  };
+  state.__mdrBackground = {
+    timers: [
+      loop("machine action poll", ctx.config.pollIntervalMs, pollMachineActions),
+      loop("expiry sweep", ctx.config.sweepIntervalMs, sweepExpiredBlocks),
+    ],
+  };
+  // Blocks that expired while the server was down end now, not one interval later.
+  void sweepExpiredBlocks(ctx).catch((err) => console.error("[mdr] expiry sweep failed:", err));
+}

@@ -1,0 +1,55 @@
+import "server-only";
+import type { ActionRow } from "@/lib/db/schema";
+import { runAction } from "@/lib/mdr/actions";
+import type { MdrContext } from "@/lib/mdr/context";
+import type { FirewallType } from "@/lib/mdr/providers/types";
+import type { BlockIpRequest } from "@/lib/mdr/schemas";
+import { resolveTenant } from "@/lib/mdr/tenant";
+
+export const FIREWALL_LABELS: Record<FirewallType, string> = {
+  defender: "Defender for Endpoint (IP indicator)",
+  azure_nsg: "Azure network security group",
+  aws_sg: "AWS network ACL",
+};
+
+const HOUR_MS = 3_600_000;
+
+// Block an address or range on one firewall until it expires (then the sweep unblocks it).
+export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpRequest }): Promise<ActionRow> {
+  const tenantId = resolveTenant(ctx, input.tenant_id);
+  const expiresAt = ctx.now() + Math.round(input.duration_hours * HOUR_MS);
+  const firewall = input.firewall_type;
+  return runAction(
+    ctx,
+    {
+      type: "block_ip",
+      target: input.ip,
+      tenantId,
+      provider: firewall,
+      parameters: {
+        ip: input.ip,
+        firewall_type: firewall,
+        priority: input.priority ?? null,
+        duration_hours: input.duration_hours,
+      },
+      reason: input.reason,
+      expiresAt,
+    },
+    async (action) => {
+      const result = await ctx.providers.firewalls[firewall].block(tenantId, {
+        actionId: action.id,
+        address: input.ip,
+        priority: input.priority,
+        expiresAt: new Date(expiresAt),
+        description: `MDR ${action.id} by ${ctx.actor}: ${input.reason ?? "no reason given"}`,
+      });
+      return {
+        status: "succeeded",
+        message: `Blocked ${input.ip} on ${FIREWALL_LABELS[firewall]} (${result.ref}) until ${new Date(expiresAt).toISOString()}`,
+        providerRef: result.ref,
+        result: result.details,
+        active: true,
+      };
+    },
+  );
+}

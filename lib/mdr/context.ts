@@ -1,0 +1,41 @@
+import "server-only";
+import { type Config, ConfigError, config } from "@/lib/config";
+import { type Db, getDb } from "@/lib/db/client";
+import { createSimulatedProviders } from "@/lib/mdr/providers/simulation";
+import type { Providers } from "@/lib/mdr/providers/types";
+
+/** Everything a verb needs, passed in so tests can give their own database, providers and clock. */
+export interface MdrContext {
+  db: Db;
+  providers: Providers;
+  config: Config;
+  actor: string;
+  now: () => number;
+}
+
+export function createProviders(cfg: Config): Providers {
+  if (cfg.mode === "live") {
+    throw new ConfigError(
+      "MDR_MODE=live: the live Defender, Graph, Azure and AWS adapters are not part of this version. " +
+        "Unset MDR_MODE and AZURE_CLIENT_ID to run the simulated tenant.",
+    );
+  }
+  return createSimulatedProviders({
+    failureRate: cfg.sim.failureRate,
+    faults: cfg.sim.faults,
+    stepMs: cfg.sim.stepMs,
+    nsgPriorityRange: cfg.nsgPriorityRange,
+    naclRuleRange: cfg.naclRuleRange,
+  });
+}
+
+const cache = globalThis as unknown as { __mdrProviders?: Providers };
+
+export function getProviders(): Providers {
+  cache.__mdrProviders ??= createProviders(config());
+  return cache.__mdrProviders;
+}
+
+export function getContext(actor: string): MdrContext {
+  return { db: getDb(), providers: getProviders(), config: config(), actor, now: Date.now };
+}

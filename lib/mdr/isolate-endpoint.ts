@@ -1,0 +1,95 @@
+import "server-only";
+import { MdrError } from "@/lib/errors";
+import type { ActionRow } from "@/lib/db/schema";
+import { runAction } from "@/lib/mdr/actions";
+import type { MdrContext } from "@/lib/mdr/context";
+import { FINAL_MACHINE_ACTION_STATUSES, type Machine, ProviderError } from "@/lib/mdr/providers/types";
+import type { IsolateRequest } from "@/lib/mdr/schemas";
+import { resolveTenant } from "@/lib/mdr/tenant";
+
+/** The comment Defender stores with the machine action: who, why, and which audit row. */
+export function actionComment(actionId: string, actor: string, reason: string | null): string {
+  return `MDR ${actionId} by ${actor}: ${reason ?? "no reason given"}`;
+}
+
+/** Finds the one device meant: 404 when none, 409 listing candidates when several. */
+async function resolveMachine(ctx: MdrContext, tenantId: string, input: IsolateRequest): Promise<Machine> {
+  const endpoint = ctx.providers.endpoint;
+  if (input.machine_id !== undefined) {
+    const machine = await endpoint.getMachine(tenantId, input.machine_id);
+    if (input.hostname !== undefined && !namesMatch(machine.computerDnsName, input.hostname)) {
+      throw MdrError.field(
+        "hostname",
+        `does not match machine ${machine.id}, which is named ${machine.computerDnsName}`,
+      );
+    }
+    return machine;
+  }
+  const hostname = input.hostname!;
+  const machines = await endpoint.findMachines(tenantId, hostname);
+  if (machines.length === 0) {
+    throw new ProviderError("defender", "not_found", `No device named ${hostname} is known to Defender for Endpoint`, {
+      httpStatus: 404,
+    });
+  }
+  if (machines.length > 1) {
+    throw new MdrError(
+      "ambiguous_target",
+      `${hostname} matches ${machines.length} devices; nothing was isolated. Choose one and send its machine_id.`,
+      {
+        extra: {
+          candidates: machines.map((m) => ({ id: m.id, name: m.computerDnsName, last_seen: m.lastSeen })),
+        },
+      },
+    );
+  }
+  return machines[0]!;
+}
+
+function namesMatch(dnsName: string, hostname: string): boolean {
+  const name = dnsName.toLowerCase();
+  return name === hostname || (!hostname.includes(".") && name.split(".")[0] === hostname);
+}
+
+// Isolate a device through Defender for Endpoint. The machine action runs on at the provider;
+// the background poller mirrors its status onto the row.
+export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: IsolateRequest }): Promise<ActionRow> {
+  const tenantId = resolveTenant(ctx, input.tenant_id);
+  return runAction(
+    ctx,
+    {
+      type: "isolate_endpoint",
+      target: input.hostname ?? input.machine_id!,
+      tenantId,
+      provider: "defender",
+      parameters: {
+        hostname: input.hostname ?? null,
+        machine_id: input.machine_id ?? null,
+        isolation_type: input.isolation_type,
+      },
+      reason: input.reason,
+    },
+    async (action, progress) => {
+      const machine = await resolveMachine(ctx, tenantId, input);
+      progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
+        result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
+      });
+      const machineAction = await ctx.providers.endpoint.isolate(tenantId, machine.id, {
+        comment: actionComment(action.id, ctx.actor, input.reason),
+        isolationType: input.isolation_type,
+      });
+      const facts = { providerRef: machineAction.id, result: { machine_action_status: machineAction.status } };
+      if (machineAction.status === "Succeeded") {
+        return { status: "succeeded", message: `Defender isolated the device (${machineAction.id})`, active: true, ...facts };
+      }
+      if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
+        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
+      }
+      return {
+        status: "in_progress",
+        message: `Defender accepted the isolation: machine action ${machineAction.id} is ${machineAction.status}`,
+        ...facts,
+      };
+    },
+  );
+}

@@ -1,0 +1,139 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas the handlers use.
+import { z } from "zod";
+import {
+  ActionDetail,
+  ActionList,
+  Action,
+  BlockIpRequest,
+  DisableUserRequest,
+  IsolateRequest,
+  ListActionsQuery,
+  MetricsQuery,
+  MetricsResponse,
+  Problem,
+  QuarantineEmailRequest,
+  StatusResponse,
+} from "@/lib/mdr/schemas";
+
+type JsonSchema = Record<string, unknown>;
+
+const input = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  return rest;
+};
+const output = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as JsonSchema;
+  return rest;
+};
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+
+const queryParameters = (schema: z.ZodType) => {
+  const js = input(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: "query",
+    required: js.required?.includes(name) ?? false,
+    schema: s,
+  }));
+};
+
+function actionPost(summary: string, body: string) {
+  return {
+    post: {
+      summary,
+      requestBody: { required: true, content: { "application/json": { schema: ref(body) } } },
+      responses: {
+        "201": { description: "Done: the action as recorded", content: { "application/json": { schema: ref("Action") } } },
+        "202": {
+          description: "Accepted: still running at the provider; follow Location",
+          content: { "application/json": { schema: ref("Action") } },
+        },
+        "400": problem("Malformed JSON"),
+        "404": problem("The target does not exist at the provider (recorded as rejected)"),
+        "409": problem("Ambiguous target or conflicting state (recorded as rejected)"),
+        "413": problem("Body over 64 KiB"),
+        "415": problem("Not application/json"),
+        "422": problem("Invalid field; errors[] names each"),
+        "502": problem("The provider refused or failed (recorded as failed; action_id given)"),
+        "503": problem("The provider is unavailable or throttling"),
+        "504": problem("The provider did not answer in time"),
+      },
+    },
+  };
+}
+
+export function openApiDocument(): JsonSchema {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "MDR Response Actions",
+      version: "1.0.0",
+      description:
+        "Contain an incident: isolate endpoints, block IPs, disable users, quarantine email. Every action is recorded in the audit log before any provider is called.",
+    },
+    paths: {
+      "/api/v1/mdr/isolate": actionPost("Isolate an endpoint through Defender for Endpoint", "IsolateRequest"),
+      "/api/v1/mdr/block-ip": actionPost("Block an IP address or range on a firewall", "BlockIpRequest"),
+      "/api/v1/mdr/disable-user": actionPost("Disable a user and revoke their sessions", "DisableUserRequest"),
+      "/api/v1/mdr/quarantine-email": actionPost("Quarantine or delete an email", "QuarantineEmailRequest"),
+      "/api/v1/mdr/actions": {
+        get: {
+          summary: "The audit log, newest first",
+          parameters: queryParameters(ListActionsQuery),
+          responses: {
+            "200": { description: "A page of actions", content: { "application/json": { schema: ref("ActionList") } } },
+            "422": problem("Invalid filter"),
+          },
+        },
+      },
+      "/api/v1/mdr/actions/{id}": {
+        get: {
+          summary: "One action with its timeline",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^act_" } }],
+          responses: {
+            "200": { description: "The action", content: { "application/json": { schema: ref("ActionDetail") } } },
+            "404": problem("No such action"),
+            "422": problem("Not an action id"),
+          },
+        },
+      },
+      "/api/v1/mdr/status": {
+        get: {
+          summary: "Health of the outside services (cached about 30 s)",
+          responses: {
+            "200": { description: "Status", content: { "application/json": { schema: ref("StatusResponse") } } },
+          },
+        },
+      },
+      "/api/v1/mdr/metrics": {
+        get: {
+          summary: "Response metrics over the last hours",
+          parameters: queryParameters(MetricsQuery),
+          responses: {
+            "200": { description: "Metrics", content: { "application/json": { schema: ref("MetricsResponse") } } },
+            "422": problem("Invalid hours"),
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        IsolateRequest: input(IsolateRequest),
+        BlockIpRequest: input(BlockIpRequest),
+        DisableUserRequest: input(DisableUserRequest),
+        QuarantineEmailRequest: input(QuarantineEmailRequest),
+        Action: output(Action),
+        ActionDetail: output(ActionDetail),
+        ActionList: output(ActionList),
+        StatusResponse: output(StatusResponse),
+        MetricsResponse: output(MetricsResponse),
+        Problem: output(Problem),
+      },
+    },
+  };
+}

@@ -1,0 +1,178 @@
+// Simulated Defender for Endpoint devices and machine actions.
+import {
+  type EndpointProvider,
+  FINAL_MACHINE_ACTION_STATUSES,
+  ISOLATION_TYPES,
+  type IsolationType,
+  type Machine,
+  type MachineAction,
+  type MachineActionStatus,
+  ProviderError,
+} from "@/lib/mdr/providers/types";
+import { newGuid } from "./ids";
+import type { SimRuntime } from "./runtime";
+import { SIM_DEVICES } from "./seed";
+
+/** How long Defender keeps an action for an offline device Pending before it times out. */
+const OFFLINE_PENDING_MS = 3 * 24 * 60 * 60 * 1000;
+
+interface ActionRecord {
+  id: string;
+  type: MachineAction["type"];
+  machineId: string;
+  computerDnsName: string;
+  createdAt: number;
+  /** Leaves Pending at this time... */
+  pendingUntil: number;
+  /** ...and InProgress at this one, reaching `outcome`. */
+  inProgressUntil: number;
+  outcome: Extract<MachineActionStatus, "Succeeded" | "Failed" | "TimeOut">;
+}
+
+const notFound = (what: string) =>
+  new ProviderError("defender", "not_found", `ResourceNotFound: ${what} was not found`, { httpStatus: 404 });
+const conflict = (message: string) => new ProviderError("defender", "conflict", message, { httpStatus: 400 });
+const badRequest = (message: string) => new ProviderError("defender", "bad_request", message, { httpStatus: 400 });
+
+export class SimulatedEndpoint implements EndpointProvider {
+  private readonly machines: Map<string, Machine>;
+  private readonly actions = new Map<string, ActionRecord>();
+  /** Per machine, oldest first: the latest Succeeded action decides whether it is isolated. */
+  private readonly history = new Map<string, ActionRecord[]>();
+
+  constructor(private readonly rt: SimRuntime) {
+    const createdAt = rt.now();
+    this.machines = new Map(
+      SIM_DEVICES.map((d) => [
+        d.id,
+        {
+          id: d.id,
+          computerDnsName: d.computerDnsName,
+          lastSeen: new Date(createdAt - d.lastSeenMinutesAgo * 60_000).toISOString(),
+          osPlatform: d.osPlatform,
+          healthStatus: d.healthStatus,
+        },
+      ]),
+    );
+  }
+
+  async findMachines(tenantId: string, hostname: string): Promise<Machine[]> {
+    this.rt.enter("defender", "defender.findMachines", tenantId, { mutating: false });
+    const wanted = hostname.trim().toLowerCase().replace(/\.$/, "");
+    if (wanted === "") return [];
+    const short = !wanted.includes(".");
+    return [...this.machines.values()]
+      .filter((m) => {
+        const name = m.computerDnsName.toLowerCase();
+        return name === wanted || (short && name.split(".")[0] === wanted);
+      })
+      .map((m) => ({ ...m }));
+  }
+
+  async getMachine(tenantId: string, machineId: string): Promise<Machine> {
+    this.rt.enter("defender", "defender.getMachine", tenantId, { mutating: false });
+    return { ...this.machine(machineId) };
+  }
+
+  async isolate(
+    tenantId: string,
+    machineId: string,
+    input: { comment: string; isolationType: IsolationType },
+  ): Promise<MachineAction> {
+    this.rt.enter("defender", "defender.isolate", tenantId, { mutating: true });
+    requireComment(input.comment);
+    if (!(ISOLATION_TYPES as readonly string[]).includes(input.isolationType)) {
+      throw badRequest(`IsolationType '${input.isolationType}' is not valid (expected ${ISOLATION_TYPES.join(", ")})`);
+    }
+    const machine = this.machine(machineId);
+    this.refuseWhileInFlight(machine.id);
+    if (this.isIsolated(machine.id)) throw conflict("Machine is already isolated");
+    return this.view(this.start("Isolate", machine));
+  }
+
+  async release(tenantId: string, machineId: string, input: { comment: string }): Promise<MachineAction> {
+    this.rt.enter("defender", "defender.release", tenantId, { mutating: true });
+    requireComment(input.comment);
+    const machine = this.machine(machineId);
+    this.refuseWhileInFlight(machine.id);
+    if (!this.isIsolated(machine.id)) throw conflict("Machine is not isolated");
+    return this.view(this.start("Unisolate", machine));
+  }
+
+  async getMachineAction(tenantId: string, actionId: string): Promise<MachineAction> {
+    this.rt.enter("defender", "defender.getMachineAction", tenantId, { mutating: false });
+    const action = this.actions.get(actionId.toLowerCase());
+    if (!action) throw notFound(`MachineAction '${actionId}'`);
+    return this.view(action);
+  }
+
+  private machine(machineId: string): Machine {
+    const machine = this.machines.get(machineId.toLowerCase());
+    if (!machine) throw notFound(`Machine '${machineId}'`);
+    return machine;
+  }
+
+  private start(type: ActionRecord["type"], machine: Machine): ActionRecord {
+    const createdAt = this.rt.now();
+    // A separate draw from the one that may have refused the call: an accepted action can still
+    // fail on the device, as real ones do.
+    const failsOnDevice = this.rt.fails();
+    const offline = machine.healthStatus !== "Active";
+    const pendingUntil = createdAt + (offline ? OFFLINE_PENDING_MS : this.rt.stepMs);
+    const action: ActionRecord = {
+      id: newGuid(),
+      type,
+      machineId: machine.id,
+      computerDnsName: machine.computerDnsName,
+      createdAt,
+      pendingUntil,
+      inProgressUntil: offline ? pendingUntil : createdAt + 2 * this.rt.stepMs,
+      outcome: offline ? "TimeOut" : failsOnDevice ? "Failed" : "Succeeded",
+    };
+    this.actions.set(action.id, action);
+    const history = this.history.get(machine.id) ?? [];
+    history.push(action);
+    this.history.set(machine.id, history);
+    return action;
+  }
+
+  private status(action: ActionRecord): MachineActionStatus {
+    const now = this.rt.now();
+    if (now < action.pendingUntil) return "Pending";
+    if (now < action.inProgressUntil) return "InProgress";
+    return action.outcome;
+  }
+
+  private refuseWhileInFlight(machineId: string): void {
+    const busy = (this.history.get(machineId) ?? []).some(
+      (a) => !FINAL_MACHINE_ACTION_STATUSES.includes(this.status(a)),
+    );
+    if (busy) throw conflict("Action is already in progress");
+  }
+
+  private isIsolated(machineId: string): boolean {
+    const history = this.history.get(machineId) ?? [];
+    const lastEffective = history.findLast((a) => this.status(a) === "Succeeded");
+    return lastEffective?.type === "Isolate";
+  }
+
+  private view(action: ActionRecord): MachineAction {
+    const now = this.rt.now();
+    const status = this.status(action);
+    const lastUpdate =
+      now < action.pendingUntil ? action.createdAt : now < action.inProgressUntil ? action.pendingUntil : action.inProgressUntil;
+    return {
+      id: action.id,
+      type: action.type,
+      status,
+      machineId: action.machineId,
+      computerDnsName: action.computerDnsName,
+      creationDateTimeUtc: new Date(action.createdAt).toISOString(),
+      lastUpdateDateTimeUtc: new Date(lastUpdate).toISOString(),
+    };
+  }
+}
+
+function requireComment(comment: string): void {
+  if (comment.trim() === "") throw badRequest("Comment is required");
+}

@@ -1,0 +1,262 @@
+// The three simulated firewalls: Defender IP indicators, one Azure NSG, one AWS network ACL.
+// Each enforces the limits of the real service, since those are what operators run into.
+import ipaddr from "ipaddr.js";
+import {
+  type BlockRequest,
+  type BlockResult,
+  type FirewallProvider,
+  ProviderError,
+} from "@/lib/mdr/providers/types";
+import type { SimRuntime } from "./runtime";
+import { SIM_MAX_INDICATORS, SIM_NACL, SIM_NSG } from "./seed";
+
+export interface NumberRange {
+  min: number;
+  max: number;
+}
+
+interface Address {
+  family: "ipv4" | "ipv6";
+  /** Normalised address without prefix. */
+  address: string;
+  prefix: number;
+  isRange: boolean;
+}
+
+/** Strict parse: dotted-quad IPv4 or IPv6, optionally with a prefix; undefined when not one. */
+function parseAddress(raw: string): Address | undefined {
+  const [addr = "", prefixText, ...rest] = raw.trim().split("/");
+  if (rest.length > 0) return undefined;
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(addr);
+  if (!v4 && !ipaddr.IPv6.isValid(addr)) return undefined;
+  const bits = v4 ? 32 : 128;
+  let prefix = bits;
+  if (prefixText !== undefined) {
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) return undefined;
+    prefix = Number(prefixText);
+  }
+  return { family: v4 ? "ipv4" : "ipv6", address: ipaddr.parse(addr).toString(), prefix, isRange: prefix < bits };
+}
+
+function absent(): { alreadyAbsent: boolean } {
+  return { alreadyAbsent: true };
+}
+
+function expirationIso(date: Date): string {
+  if (Number.isNaN(date.getTime())) {
+    throw new ProviderError("defender", "bad_request", "ExpirationTime is not a valid date", { httpStatus: 400 });
+  }
+  return date.toISOString();
+}
+
+interface Indicator {
+  id: string;
+  value: string;
+  title: string;
+  expiresAt: number;
+}
+
+export class SimulatedDefenderIndicators implements FirewallProvider {
+  private readonly indicators = new Map<string, Indicator>();
+  // Real indicator ids are small increasing integers; start past zero so they do not look fake.
+  private nextId = 4201;
+
+  constructor(private readonly rt: SimRuntime) {}
+
+  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    this.rt.enter("defender", "defender.block", tenantId, { mutating: true });
+    const bad = (message: string) => new ProviderError("defender", "bad_request", message, { httpStatus: 400 });
+    const parsed = parseAddress(request.address);
+    if (!parsed) throw bad(`IndicatorValue '${request.address}' is not a valid IP address`);
+    if (parsed.isRange) {
+      throw bad(`IndicatorValue '${request.address}' is a CIDR range; IpAddress indicators take single addresses only`);
+    }
+    const range = ipaddr.parse(parsed.address).range();
+    if (range !== "unicast") {
+      throw bad(`IndicatorValue '${request.address}' is not a public address (${range}); only public IPs can be blocked`);
+    }
+    const expirationTime = expirationIso(request.expiresAt);
+    const now = this.rt.now();
+    const duplicate = [...this.indicators.values()].find((i) => i.value === parsed.address && i.expiresAt > now);
+    if (duplicate) {
+      throw new ProviderError(
+        "defender",
+        "conflict",
+        `An active IpAddress indicator for '${parsed.address}' already exists (id ${duplicate.id})`,
+        { httpStatus: 409 },
+      );
+    }
+    if (this.indicators.size >= SIM_MAX_INDICATORS) {
+      throw new ProviderError(
+        "defender",
+        "conflict",
+        `The tenant has reached the maximum of ${SIM_MAX_INDICATORS} indicators`,
+        { httpStatus: 409 },
+      );
+    }
+    const id = String(this.nextId++);
+    this.indicators.set(id, { id, value: parsed.address, title: request.description, expiresAt: request.expiresAt.getTime() });
+    return { ref: id, details: { indicator_id: id, expiration_time: expirationTime } };
+  }
+
+  async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
+    this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true });
+    return this.indicators.delete(ref) ? { alreadyAbsent: false } : absent();
+  }
+}
+
+interface NsgRule {
+  name: string;
+  priority: number;
+  access: "Allow" | "Deny";
+  sourceAddressPrefix: string;
+  description: string;
+}
+
+const NSG_PRIORITY = { min: 100, max: 4096 } as const;
+const NSG_NAME_MAX = 80;
+// Azure resource names: start with a letter or digit, end with one or an underscore.
+const NSG_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+
+export class SimulatedAzureNsg implements FirewallProvider {
+  private readonly rules: Map<string, NsgRule>;
+
+  constructor(
+    private readonly rt: SimRuntime,
+    private readonly range: NumberRange,
+  ) {
+    this.rules = new Map(SIM_NSG.rules.map((r) => [r.name.toLowerCase(), { ...r }]));
+  }
+
+  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    this.rt.enter("azure_nsg", "azure_nsg.block", tenantId, { mutating: true });
+    const bad = (message: string) => new ProviderError("azure_nsg", "bad_request", message, { httpStatus: 400 });
+    const conflict = (message: string) => new ProviderError("azure_nsg", "conflict", message, { httpStatus: 409 });
+    const name = `mdr-block-${request.actionId}`;
+    if (name.length > NSG_NAME_MAX || !NSG_NAME_RE.test(name)) {
+      throw bad(`InvalidResourceName: '${name}' is not a valid security rule name (at most ${NSG_NAME_MAX} characters)`);
+    }
+    const parsed = parseAddress(request.address);
+    if (!parsed) throw bad(`SecurityRuleInvalidAddressPrefix: '${request.address}' is not a valid address prefix`);
+
+    // createOrUpdate is a PUT: the same action writing again updates its own rule.
+    const own = this.rules.get(name.toLowerCase());
+    const others = [...this.rules.values()].filter((r) => r !== own);
+    let priority: number;
+    if (request.priority !== undefined) {
+      priority = request.priority;
+      if (!Number.isInteger(priority) || priority < NSG_PRIORITY.min || priority > NSG_PRIORITY.max) {
+        throw bad(
+          `SecurityRuleInvalidPriority: priority ${priority} is outside the allowed range ${NSG_PRIORITY.min}-${NSG_PRIORITY.max}`,
+        );
+      }
+      const holder = others.find((r) => r.priority === priority);
+      if (holder) throw conflict(`SecurityRuleConflict: priority ${priority} is already used by rule ${holder.name}`);
+    } else if (own) {
+      priority = own.priority;
+    } else {
+      const used = new Set(others.map((r) => r.priority));
+      let free: number | undefined;
+      for (let p = this.range.min; p <= this.range.max && free === undefined; p++) {
+        if (!used.has(p)) free = p;
+      }
+      if (free === undefined) {
+        throw conflict(
+          `SecurityRuleConflict: no free priority in ${this.range.min}-${this.range.max} on ${SIM_NSG.name}; every one is used`,
+        );
+      }
+      priority = free;
+    }
+    if (!own && this.rules.size >= SIM_NSG.maxRules) {
+      throw conflict(`SecurityRulesLimitExceeded: ${SIM_NSG.name} already has the maximum of ${SIM_NSG.maxRules} rules`);
+    }
+    const address = parsed.isRange ? `${parsed.address}/${parsed.prefix}` : parsed.address;
+    this.rules.set(name.toLowerCase(), {
+      name,
+      priority,
+      access: "Deny",
+      sourceAddressPrefix: address,
+      description: request.description,
+    });
+    return { ref: name, details: { rule_name: name, priority } };
+  }
+
+  async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
+    this.rt.enter("azure_nsg", "azure_nsg.unblock", tenantId, { mutating: true });
+    return this.rules.delete(ref.toLowerCase()) ? { alreadyAbsent: false } : absent();
+  }
+}
+
+interface NaclEntry {
+  ruleNumber: number;
+  cidr: string;
+  family: "ipv4" | "ipv6";
+  ruleAction: "allow" | "deny";
+}
+
+const NACL_RULE_NUMBER = { min: 1, max: 32766 } as const;
+
+export class SimulatedAwsNacl implements FirewallProvider {
+  private readonly inbound: Map<number, NaclEntry>;
+
+  constructor(
+    private readonly rt: SimRuntime,
+    private readonly range: NumberRange,
+  ) {
+    this.inbound = new Map(
+      SIM_NACL.inbound.map((e) => [
+        e.ruleNumber,
+        { ...e, family: ipaddr.parseCIDR(e.cidr)[0].kind() },
+      ]),
+    );
+  }
+
+  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    this.rt.enter("aws", "aws.block", tenantId, { mutating: true });
+    const aclId = SIM_NACL.networkAclId;
+    const conflict = (message: string) => new ProviderError("aws", "conflict", message, { httpStatus: 409 });
+    const parsed = parseAddress(request.address);
+    if (!parsed) {
+      throw new ProviderError("aws", "bad_request", `InvalidParameterValue: '${request.address}' is not a valid CIDR block`, {
+        httpStatus: 400,
+      });
+    }
+    const network = ipaddr[parsed.family === "ipv4" ? "IPv4" : "IPv6"]
+      .networkAddressFromCIDR(`${parsed.address}/${parsed.prefix}`)
+      .toString();
+    const cidr = `${network}/${parsed.prefix}`;
+    const entries = [...this.inbound.values()];
+    const same = entries.find((e) => e.ruleAction === "deny" && e.cidr === cidr);
+    if (same) throw conflict(`${cidr} is already denied by rule ${same.ruleNumber} of ${aclId}`);
+    const familyLabel = parsed.family === "ipv4" ? "IPv4" : "IPv6";
+    if (entries.filter((e) => e.family === parsed.family).length >= SIM_NACL.maxEntriesPerFamily) {
+      throw conflict(
+        `NetworkAclEntryLimitExceeded: ${aclId} already has the maximum of ${SIM_NACL.maxEntriesPerFamily} inbound ${familyLabel} entries`,
+      );
+    }
+    // Rule numbers are shared by both address families within a direction.
+    let ruleNumber: number | undefined;
+    const min = Math.max(this.range.min, NACL_RULE_NUMBER.min);
+    const max = Math.min(this.range.max, NACL_RULE_NUMBER.max);
+    for (let n = min; n <= max && ruleNumber === undefined; n++) {
+      if (!this.inbound.has(n)) ruleNumber = n;
+    }
+    if (ruleNumber === undefined) {
+      throw conflict(
+        `NetworkAclEntryLimitExceeded: no free inbound rule number in ${this.range.min}-${this.range.max} on ${aclId}`,
+      );
+    }
+    this.inbound.set(ruleNumber, { ruleNumber, cidr, family: parsed.family, ruleAction: "deny" });
+    return { ref: String(ruleNumber), details: { network_acl_id: aclId, rule_number: ruleNumber, cidr } };
+  }
+
+  async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
+    this.rt.enter("aws", "aws.unblock", tenantId, { mutating: true });
+    if (!/^\d{1,5}$/.test(ref)) {
+      throw new ProviderError("aws", "bad_request", `InvalidParameterValue: '${ref}' is not a rule number`, {
+        httpStatus: 400,
+      });
+    }
+    return this.inbound.delete(Number(ref)) ? { alreadyAbsent: false } : absent();
+  }
+}

@@ -1,0 +1,90 @@
+// The simulated "Contoso" tenant: in-process providers with the behaviour of the real APIs
+// (ids, limits, conflicts, asynchronous isolation), for first run, demos, training and tests.
+// Calls answer without artificial delay: performance benchmarks run against this.
+import type { Providers, Service, ServiceHealth } from "@/lib/mdr/providers/types";
+import { SimulatedEndpoint } from "./endpoint";
+import { type FaultController, OUTAGE_MESSAGE } from "./faults";
+import { SimulatedAwsNacl, SimulatedAzureNsg, SimulatedDefenderIndicators, type NumberRange } from "./firewalls";
+import { createDirectory } from "./directory";
+import { SimRuntime } from "./runtime";
+import { SIM_TENANT_ID } from "./seed";
+
+export { type FaultController, parseFaultSpec, SIM_OPERATIONS, type SimOperation } from "./faults";
+export {
+  SIM_DEVICES,
+  SIM_MAILBOXES,
+  SIM_MAX_INDICATORS,
+  SIM_NACL,
+  SIM_NSG,
+  SIM_PHISHING_MESSAGE,
+  SIM_TENANT_ID,
+  SIM_USERS,
+  type SimDeviceSeed,
+  type SimMessageSeed,
+  type SimNaclEntrySeed,
+  type SimNaclSeed,
+  type SimNsgRuleSeed,
+  type SimNsgSeed,
+  type SimUserSeed,
+} from "./seed";
+
+export interface SimulationOptions {
+  /** 0-1: probability that a mutating call fails with 503 (and, separately, that an accepted isolation fails). */
+  failureRate: number;
+  /** MDR_SIM_FAULTS, e.g. "graph:down, defender.isolate=403". */
+  faults: string;
+  /** Isolation stays Pending for one step, InProgress for a second, then finishes. */
+  stepMs: number;
+  nsgPriorityRange: NumberRange;
+  naclRuleRange: NumberRange;
+  now?: () => number;
+  random?: () => number;
+}
+
+// Added to the real (near zero) elapsed time so the health panel does not show a suspicious 0 ms.
+const BASE_LATENCY_MS: Record<Service, number> = { defender: 4, graph: 3, azure_nsg: 5, aws: 2 };
+
+export function createSimulatedProviders(opts: SimulationOptions): Providers & { faults: FaultController } {
+  checkOptions(opts);
+  const rt = new SimRuntime({
+    failureRate: opts.failureRate,
+    faults: opts.faults,
+    stepMs: opts.stepMs,
+    now: opts.now ?? Date.now,
+    random: opts.random ?? Math.random,
+  });
+  const { identity, mail } = createDirectory(rt);
+  return {
+    mode: "simulation",
+    tenants: [SIM_TENANT_ID],
+    endpoint: new SimulatedEndpoint(rt),
+    firewalls: {
+      defender: new SimulatedDefenderIndicators(rt),
+      azure_nsg: new SimulatedAzureNsg(rt, opts.nsgPriorityRange),
+      aws_sg: new SimulatedAwsNacl(rt, opts.naclRuleRange),
+    },
+    identity,
+    mail,
+    faults: rt.faults,
+    async health(service: Service): Promise<ServiceHealth> {
+      const started = performance.now();
+      if (rt.faults.isDown(service)) return { status: "down", latency_ms: null, error: OUTAGE_MESSAGE };
+      const elapsed = performance.now() - started;
+      return { status: "up", latency_ms: Math.round(BASE_LATENCY_MS[service] + elapsed), error: null };
+    },
+  };
+}
+
+function checkOptions(opts: SimulationOptions): void {
+  const problems: string[] = [];
+  if (!(opts.failureRate >= 0 && opts.failureRate <= 1)) problems.push(`failureRate ${opts.failureRate} is not within 0-1`);
+  if (!(opts.stepMs >= 0)) problems.push(`stepMs ${opts.stepMs} is negative`);
+  const range = (name: string, r: NumberRange, min: number, max: number) => {
+    if (!(Number.isInteger(r.min) && Number.isInteger(r.max) && min <= r.min && r.min <= r.max && r.max <= max)) {
+      problems.push(`${name} ${r.min}-${r.max} is not within ${min}-${max}`);
+    }
+  };
+  range("nsgPriorityRange", opts.nsgPriorityRange, 100, 4096);
+  range("naclRuleRange", opts.naclRuleRange, 1, 32766);
+  if (problems.length > 0) throw new Error(`Invalid simulation options: ${problems.join("; ")}`);
+}

@@ -1,0 +1,175 @@
+// The small interfaces every outside system sits behind. The simulated tenant and the
+// live adapters implement the same ones, so the pipeline cannot tell them apart.
+
+export const SERVICES = ["defender", "graph", "azure_nsg", "aws"] as const;
+export type Service = (typeof SERVICES)[number];
+
+export const FIREWALL_TYPES = ["azure_nsg", "aws_sg", "defender"] as const;
+export type FirewallType = (typeof FIREWALL_TYPES)[number];
+
+export const ISOLATION_TYPES = ["Full", "Selective", "UnManagedDevice"] as const;
+export type IsolationType = (typeof ISOLATION_TYPES)[number];
+
+/** Statuses of a Defender for Endpoint MachineAction (machineaction.md). */
+export const MACHINE_ACTION_STATUSES = [
+  "Pending",
+  "InProgress",
+  "Succeeded",
+  "Failed",
+  "TimeOut",
+  "Cancelled",
+] as const;
+export type MachineActionStatus = (typeof MACHINE_ACTION_STATUSES)[number];
+export const FINAL_MACHINE_ACTION_STATUSES: readonly MachineActionStatus[] = [
+  "Succeeded",
+  "Failed",
+  "TimeOut",
+  "Cancelled",
+];
+
+export interface Machine {
+  id: string;
+  computerDnsName: string;
+  lastSeen: string; // ISO 8601
+  osPlatform: string;
+  healthStatus: string;
+}
+
+export interface MachineAction {
+  id: string;
+  type: "Isolate" | "Unisolate";
+  status: MachineActionStatus;
+  machineId: string;
+  computerDnsName: string;
+  creationDateTimeUtc: string;
+  lastUpdateDateTimeUtc: string;
+}
+
+export interface EndpointProvider {
+  /** Devices whose DNS name is `hostname` (exact, case-insensitive) or, for a short name, whose first label is. */
+  findMachines(tenantId: string, hostname: string): Promise<Machine[]>;
+  /** One device by its Defender id; ProviderError not_found when absent. */
+  getMachine(tenantId: string, machineId: string): Promise<Machine>;
+  isolate(
+    tenantId: string,
+    machineId: string,
+    input: { comment: string; isolationType: IsolationType },
+  ): Promise<MachineAction>;
+  release(tenantId: string, machineId: string, input: { comment: string }): Promise<MachineAction>;
+  getMachineAction(tenantId: string, actionId: string): Promise<MachineAction>;
+}
+
+export interface BlockRequest {
+  /** The action that creates the block: names the rule / indicator so it can be found again. */
+  actionId: string;
+  /** A single address or a CIDR range, as validated by the schema. */
+  address: string;
+  /** Azure NSG only: an explicit priority; otherwise the lowest free one in the configured range. */
+  priority?: number;
+  expiresAt: Date;
+  /** Human-readable text for the rule's description / the indicator's title. */
+  description: string;
+}
+
+export interface BlockResult {
+  /** What identifies the rule to remove it later: indicator id, NSG rule name, NACL rule number. */
+  ref: string;
+  details: Record<string, string | number | boolean>;
+}
+
+export interface FirewallProvider {
+  block(tenantId: string, request: BlockRequest): Promise<BlockResult>;
+  /** Removes exactly what `block` created. Resolves `{ alreadyAbsent: true }` when it was gone. */
+  unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }>;
+}
+
+export interface DirectoryUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  accountEnabled: boolean;
+}
+
+export interface IdentityProvider {
+  getUser(tenantId: string, upn: string): Promise<DirectoryUser>;
+  setAccountEnabled(tenantId: string, upn: string, enabled: boolean): Promise<void>;
+  revokeSignInSessions(tenantId: string, upn: string): Promise<void>;
+}
+
+export const MAIL_FOLDERS = ["inbox", "junkemail", "deleteditems", "recoverableitemsdeletions"] as const;
+export type MailFolder = (typeof MAIL_FOLDERS)[number];
+
+export interface MailMessage {
+  id: string;
+  internetMessageId: string;
+  subject: string;
+  from: string;
+  receivedDateTime: string;
+  parentFolderId: MailFolder;
+}
+
+export interface MailProvider {
+  /** By RFC 5322 Message-ID (`<...>`), else by the provider's own message id. Empty when not found. */
+  findMessages(tenantId: string, mailbox: string, messageId: string): Promise<MailMessage[]>;
+  /** Moves a message; the provider gives the moved message a new id, which is returned. */
+  move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage>;
+  permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void>;
+}
+
+export interface ServiceHealth {
+  status: "up" | "down" | "not_configured";
+  latency_ms: number | null;
+  error: string | null;
+}
+
+export interface Providers {
+  mode: "simulation" | "live";
+  endpoint: EndpointProvider;
+  firewalls: Record<FirewallType, FirewallProvider>;
+  identity: IdentityProvider;
+  mail: MailProvider;
+  /** One real round trip per configured service. */
+  health(service: Service): Promise<ServiceHealth>;
+  /** Tenants these providers can act in; the first is the default. */
+  tenants: readonly string[];
+}
+
+export const PROVIDER_ERROR_KINDS = [
+  "not_found", // the target does not exist at the provider
+  "conflict", // the provider refuses because of current state (already in progress, rule exists, list full)
+  "bad_request", // the provider refused the request as invalid
+  "permission", // 401/403: credentials lack a permission
+  "throttled", // 429 after retries
+  "unavailable", // 5xx or network failure after retries
+  "timeout", // no answer within the time allowed
+] as const;
+export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
+
+/** The one error type adapters throw; message is prefixed with the service name, e.g. "[Defender] ...". */
+export class ProviderError extends Error {
+  readonly service: Service;
+  readonly kind: ProviderErrorKind;
+  readonly httpStatus: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    service: Service,
+    kind: ProviderErrorKind,
+    message: string,
+    opts: { httpStatus?: number; retryAfterSeconds?: number } = {},
+  ) {
+    super(`[${SERVICE_LABELS[service]}] ${message}`);
+    this.name = "ProviderError";
+    this.service = service;
+    this.kind = kind;
+    this.httpStatus = opts.httpStatus;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+}
+
+export const SERVICE_LABELS: Record<Service, string> = {
+  defender: "Defender",
+  graph: "Graph",
+  azure_nsg: "Azure NSG",
+  aws: "AWS",
+};

@@ -1,0 +1,313 @@
+// Request and response schemas: one per request, shared by the route handlers, the page's
+// forms and the OpenAPI document. Unknown fields are errors: a typo must never fall back
+// to a default.
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { ACTION_STATUSES, ACTION_TYPES } from "@/lib/db/schema";
+import { FIREWALL_TYPES, ISOLATION_TYPES } from "@/lib/mdr/providers/types";
+
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
+
+export const Hostname = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(255, "must be at most 255 characters")
+  .regex(HOSTNAME_RE, "must be a DNS name: letters, digits and hyphens in dot-separated labels of at most 63")
+  .transform((h) => h.replace(/\.$/, "").toLowerCase());
+
+/** A Defender for Endpoint machine id: 40 hexadecimal characters. */
+export const MachineId = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F]{40}$/, "must be a Defender machine id (40 hexadecimal characters)")
+  .transform((id) => id.toLowerCase());
+
+export const Reason = z
+  .string()
+  .trim()
+  .max(1000, "must be at most 1000 characters")
+  .transform((r) => (r === "" ? null : r))
+  .nullish()
+  .transform((r) => r ?? null);
+
+const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const DOMAIN_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})+$`);
+
+/** An Entra tenant: its GUID or a verified domain. Whether it is configured is checked at run time. */
+export const TenantId = z
+  .string()
+  .trim()
+  .max(255, "must be at most 255 characters")
+  .refine((t) => GUID_RE.test(t) || DOMAIN_RE.test(t), "must be a tenant GUID or domain name")
+  .transform((t) => t.toLowerCase())
+  .optional();
+
+/** A user principal name, e.g. user@contoso.com. */
+export const Upn = z
+  .string()
+  .trim()
+  .max(256, "must be at most 256 characters")
+  .pipe(z.email({ error: "must be a user principal name like user@contoso.com" }))
+  .transform((u) => u.toLowerCase());
+
+export const IsolateRequest = z
+  .strictObject({
+    hostname: Hostname.optional(),
+    machine_id: MachineId.optional(),
+    isolation_type: z.enum(ISOLATION_TYPES).default("Full"),
+    reason: Reason,
+    tenant_id: TenantId,
+  })
+  .superRefine((v, ctx) => {
+    if (v.hostname === undefined && v.machine_id === undefined) {
+      ctx.addIssue({ code: "custom", path: ["hostname"], message: "is required unless machine_id is given" });
+    }
+  });
+export type IsolateRequest = z.infer<typeof IsolateRequest>;
+
+const V4_MIN_PREFIX = 8;
+const V6_MIN_PREFIX = 32;
+/** Address kinds no firewall rule should name: a typo, never an attacker. */
+const NEVER_BLOCK = new Set(["unspecified", "loopback", "multicast", "broadcast"]);
+
+export interface ParsedAddress {
+  /** Normalised: `203.0.113.7`, `2001:db8::1`, `198.51.100.0/24`. */
+  value: string;
+  family: "ipv4" | "ipv6";
+  prefix: number;
+  isRange: boolean;
+  range: string;
+}
+
+/** Parses a strictly written address or CIDR; returns a message when it is not one. */
+export function parseAddress(raw: string): ParsedAddress | string {
+  const [addr = "", prefixText, ...rest] = raw.split("/");
+  const v4 = z.ipv4().safeParse(addr).success;
+  const v6 = !v4 && z.ipv6().safeParse(addr).success;
+  if (rest.length > 0 || (!v4 && !v6)) return "must be an IPv4 or IPv6 address, or a CIDR range like 198.51.100.0/24";
+  const family = v4 ? "ipv4" : "ipv6";
+  const bits = v4 ? 32 : 128;
+  let prefix = bits;
+  if (prefixText !== undefined) {
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
+      return `has an invalid prefix length: /${prefixText} (${family === "ipv4" ? "0-32" : "0-128"})`;
+    }
+    prefix = Number(prefixText);
+  }
+  const parsed = ipaddr.parse(addr);
+  const network = ipaddr.parseCIDR(`${parsed.toString()}/${prefix}`);
+  const networkAddress = (v4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(
+    `${parsed.toString()}/${prefix}`,
+  );
+  if (prefix < bits && networkAddress.toString() !== parsed.toString()) {
+    return `has host bits set: did you mean ${networkAddress.toString()}/${prefix}?`;
+  }
+  const isRange = prefix < bits;
+  return {
+    value: isRange ? `${network[0].toString()}/${prefix}` : parsed.toString(),
+    family,
+    prefix,
+    isRange,
+    range: parsed.range(),
+  };
+}
+
+export const BlockIpRequest = z
+  .strictObject({
+    ip: z.string().trim().min(1, "must not be empty").max(64, "must be at most 64 characters"),
+    firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
+    reason: Reason,
+    priority: z
+      .number()
+      .int("must be a whole number")
+      .min(100, "must be between 100 and 4096")
+      .max(4096, "must be between 100 and 4096")
+      .optional(),
+    duration_hours: z
+      .number()
+      .gt(0, "must be greater than 0")
+      .max(8760, "must be at most 8760 (one year)")
+      .default(24),
+    tenant_id: TenantId,
+  })
+  .transform((v, ctx) => {
+    const address = parseAddress(v.ip);
+    if (typeof address === "string") {
+      ctx.addIssue({ code: "custom", path: ["ip"], message: address });
+      return z.NEVER;
+    }
+    const minPrefix = address.family === "ipv4" ? V4_MIN_PREFIX : V6_MIN_PREFIX;
+    if (address.prefix < minPrefix) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ip"],
+        message: `/${address.prefix} is too wide to block: ${address.family === "ipv4" ? "IPv4" : "IPv6"} ranges must be /${minPrefix} or narrower`,
+      });
+      return z.NEVER;
+    }
+    if (NEVER_BLOCK.has(address.range)) {
+      ctx.addIssue({ code: "custom", path: ["ip"], message: `is a ${address.range} address, which cannot be blocked` });
+      return z.NEVER;
+    }
+    if (v.firewall_type === "defender") {
+      if (address.isRange) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ip"],
+          message: "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range",
+        });
+        return z.NEVER;
+      }
+      if (address.range !== "unicast") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ip"],
+          message: `is a ${address.range} address; Defender indicators block public addresses only`,
+        });
+        return z.NEVER;
+      }
+    }
+    if (v.priority !== undefined && v.firewall_type !== "azure_nsg") {
+      ctx.addIssue({ code: "custom", path: ["priority"], message: "applies to firewall_type azure_nsg only" });
+      return z.NEVER;
+    }
+    return { ...v, ip: address.value, address };
+  });
+export type BlockIpRequest = z.infer<typeof BlockIpRequest>;
+
+export const DisableUserRequest = z.strictObject({
+  upn: Upn,
+  reason: Reason,
+  revoke_sessions: z.boolean().default(true),
+  tenant_id: TenantId,
+});
+export type DisableUserRequest = z.infer<typeof DisableUserRequest>;
+
+const RFC5322_MSG_ID = /^<[^<>\s@]+@[^<>\s@]+>$/;
+const GRAPH_MESSAGE_ID = /^[A-Za-z0-9+/_=-]{16,512}$/;
+
+export const QUARANTINE_ACTIONS = ["softDelete", "hardDelete", "moveToJunk"] as const;
+
+export const QuarantineEmailRequest = z.strictObject({
+  message_id: z
+    .string()
+    .trim()
+    .max(998, "must be at most 998 characters")
+    .refine(
+      (m) => RFC5322_MSG_ID.test(m) || GRAPH_MESSAGE_ID.test(m),
+      "must be an RFC 5322 Message-ID such as <abc@host> or a provider message id",
+    ),
+  user_principal_name: Upn,
+  action: z.enum(QUARANTINE_ACTIONS).default("softDelete"),
+  reason: Reason,
+  tenant_id: TenantId,
+});
+export type QuarantineEmailRequest = z.infer<typeof QuarantineEmailRequest>;
+
+const ACTION_ID_RE = /^act_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ActionId = z.string().regex(ACTION_ID_RE, "must be an action id like act_01J...");
+
+const IsoTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z" });
+
+export const ListActionsQuery = z
+  .strictObject({
+    type: z.enum(ACTION_TYPES).optional(),
+    status: z.enum(ACTION_STATUSES).optional(),
+    target: z.string().trim().min(1).max(512).optional(),
+    tenant_id: TenantId,
+    since: IsoTime.optional(),
+    until: IsoTime.optional(),
+    limit: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 200")
+      .max(200, "must be between 1 and 200")
+      .default(50),
+    cursor: ActionId.optional(),
+  })
+  .refine((q) => !q.since || !q.until || Date.parse(q.since) <= Date.parse(q.until), {
+    path: ["until"],
+    message: "must not be before since",
+  });
+export type ListActionsQuery = z.infer<typeof ListActionsQuery>;
+
+export const MetricsQuery = z.strictObject({
+  hours: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 168")
+    .max(168, "must be between 1 and 168")
+    .default(24),
+});
+
+// ---- responses -------------------------------------------------------------------------
+
+export const Action = z.object({
+  id: z.string(),
+  type: z.enum(ACTION_TYPES),
+  status: z.enum(ACTION_STATUSES),
+  target: z.string(),
+  tenant_id: z.string(),
+  provider: z.enum(["defender", "graph", "azure_nsg", "aws_sg"]),
+  mode: z.enum(["simulation", "live"]),
+  parameters: z.record(z.string(), z.unknown()),
+  reason: z.string().nullable(),
+  requested_by: z.string(),
+  provider_ref: z.string().nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  active: z.boolean().describe("true while the action's effect is in place"),
+  created_at: z.string(),
+  updated_at: z.string(),
+  completed_at: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  reverts: z.string().nullable(),
+  reverted_by: z.string().nullable(),
+});
+export type Action = z.infer<typeof Action>;
+
+export const ActionEvent = z.object({ at: z.string(), status: z.enum(ACTION_STATUSES), message: z.string() });
+export const ActionDetail = Action.extend({ timeline: z.array(ActionEvent) });
+export type ActionDetail = z.infer<typeof ActionDetail>;
+
+export const ActionList = z.object({ actions: z.array(Action), next_cursor: z.string().nullable() });
+export type ActionList = z.infer<typeof ActionList>;
+
+const ServiceStatus = z.object({
+  status: z.enum(["up", "down", "not_configured"]),
+  latency_ms: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export const StatusResponse = z.object({
+  status: z.enum(["healthy", "degraded", "unhealthy"]),
+  mode: z.enum(["simulation", "live"]),
+  checked_at: z.string(),
+  services: z.object({ defender: ServiceStatus, graph: ServiceStatus, azure_nsg: ServiceStatus, aws: ServiceStatus }),
+});
+export type StatusResponse = z.infer<typeof StatusResponse>;
+
+const Count = z.number().int();
+export const MetricsResponse = z.object({
+  window: z.object({ hours: z.number().int(), since: z.string(), until: z.string() }),
+  total: Count,
+  by_type: z.record(z.enum(ACTION_TYPES), Count),
+  by_status: z.record(z.enum(ACTION_STATUSES), Count),
+  by_type_and_status: z.record(z.enum(ACTION_TYPES), z.record(z.enum(ACTION_STATUSES), Count)),
+  success_rate: z.number().nullable().describe("succeeded / (succeeded + failed); null when neither"),
+  time_to_completion_ms: z.object({ median: z.number().nullable(), p90: z.number().nullable() }),
+  contained_now: z.object({ isolated_endpoints: Count, active_ip_blocks: Count, disabled_users: Count }),
+  per_hour: z.array(z.object({ hour: z.string(), count: Count })),
+});
+export type MetricsResponse = z.infer<typeof MetricsResponse>;
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  request_id: z.string(),
+  action_id: z.string().optional(),
+});

@@ -1,0 +1,39 @@
+import "server-only";
+import type { MdrContext } from "@/lib/mdr/context";
+import { SERVICES, type Service, type ServiceHealth } from "@/lib/mdr/providers/types";
+import type { StatusResponse } from "@/lib/mdr/schemas";
+
+const cache = globalThis as unknown as {
+  __mdrStatus?: { at: number; value: Promise<StatusResponse>; providers: unknown };
+};
+
+async function check(ctx: Pick<MdrContext, "providers">, service: Service): Promise<ServiceHealth> {
+  try {
+    return await ctx.providers.health(service);
+  } catch (err) {
+    return { status: "down", latency_ms: null, error: (err as Error).message };
+  }
+}
+
+async function checkAll(ctx: Pick<MdrContext, "providers" | "now">): Promise<StatusResponse> {
+  const results = await Promise.all(SERVICES.map((s) => check(ctx, s)));
+  const services = Object.fromEntries(SERVICES.map((s, i) => [s, results[i]!])) as Record<Service, ServiceHealth>;
+  const core = [services.defender.status, services.graph.status].filter((s) => s === "up").length;
+  return {
+    status: core === 2 ? "healthy" : core === 1 ? "degraded" : "unhealthy",
+    mode: ctx.providers.mode,
+    checked_at: new Date(ctx.now()).toISOString(),
+    services,
+  };
+}
+
+// Health of each outside service, one real round trip each, shared by every caller for the
+// cache's lifetime so polling pages cannot hammer the providers.
+export function getServiceStatus(ctx: Pick<MdrContext, "providers" | "now" | "config">): Promise<StatusResponse> {
+  const now = ctx.now();
+  const hit = cache.__mdrStatus;
+  if (hit && hit.providers === ctx.providers && now - hit.at < ctx.config.statusTtlMs) return hit.value;
+  const value = checkAll(ctx);
+  cache.__mdrStatus = { at: now, value, providers: ctx.providers };
+  return value;
+}

@@ -1,0 +1,283 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MdrError } from "@/lib/errors";
+import { PartialFailure, getActionDetail, getActionRow, runAction } from "@/lib/mdr/actions";
+import { pollMachineActions, sweepExpiredBlocks } from "@/lib/mdr/background";
+import { blockIp } from "@/lib/mdr/block-ip";
+import { disableUser } from "@/lib/mdr/disable-user";
+import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { listActions } from "@/lib/mdr/list-actions";
+import { getMetrics } from "@/lib/mdr/metrics";
+import { ProviderError } from "@/lib/mdr/providers/types";
+import { BlockIpRequest, DisableUserRequest, IsolateRequest } from "@/lib/mdr/schemas";
+import { type TestContext, testContext } from "../support/context";
+
+const spec = {
+  type: "block_ip" as const,
+  target: "203.0.113.9",
+  tenantId: "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d",
+  provider: "defender" as const,
+  parameters: { ip: "203.0.113.9" },
+  reason: "test",
+};
+
+let contexts: TestContext[] = [];
+function ctxFor(opts: Parameters<typeof testContext>[0] = {}): TestContext {
+  const ctx = testContext(opts);
+  contexts.push(ctx);
+  return ctx;
+}
+afterEach(() => {
+  for (const c of contexts) c.db.$client.close();
+  contexts = [];
+});
+
+async function caught(p: Promise<unknown>): Promise<MdrError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof MdrError) return err;
+    throw err;
+  }
+  throw new Error("expected an MdrError");
+}
+
+const timeline = (ctx: TestContext, id: string) =>
+  getActionDetail(ctx, id)!.timeline.map((e) => [e.status, e.message]);
+
+describe("the action pipeline", () => {
+  it("writes the row as pending before the provider is called", async () => {
+    const ctx = ctxFor();
+    let seen: unknown;
+    const row = await runAction(ctx, spec, async (action) => {
+      seen = getActionDetail(ctx, action.id);
+      return { status: "succeeded", message: "done", providerRef: "ind-1", active: true };
+    });
+    expect(seen).toMatchObject({
+      id: row.id,
+      status: "pending",
+      requested_by: "tester",
+      completed_at: null,
+      timeline: [{ status: "pending", message: "Requested by tester" }],
+    });
+    expect(getActionRow(ctx, row.id)).toMatchObject({
+      status: "succeeded",
+      providerRef: "ind-1",
+      active: true,
+      completedAt: ctx.clock.now,
+    });
+    expect(timeline(ctx, row.id)).toEqual([
+      ["pending", "Requested by tester"],
+      ["succeeded", "done"],
+    ]);
+  });
+
+  it("records a provider failure as failed and answers 503 with the action id", async () => {
+    const ctx = ctxFor();
+    const err = await caught(
+      runAction(ctx, spec, async () => {
+        throw new ProviderError("defender", "unavailable", "503 Service Unavailable", { retryAfterSeconds: 7 });
+      }),
+    );
+    expect(err.code).toBe("provider_unavailable");
+    expect(err.headers).toEqual({ "retry-after": "7" });
+    const id = err.extra.action_id as string;
+    expect(err.extra).toEqual({ action_id: id, action_status: "failed" });
+    expect(getActionRow(ctx, id)).toMatchObject({
+      status: "failed",
+      error: "[Defender] 503 Service Unavailable",
+      active: false,
+      completedAt: ctx.clock.now,
+    });
+  });
+
+  it("records a missing target as rejected (nothing changed) and answers 404", async () => {
+    const ctx = ctxFor();
+    const err = await caught(
+      runAction(ctx, spec, async () => {
+        throw new ProviderError("graph", "not_found", "Resource 'x' does not exist");
+      }),
+    );
+    expect(err.code).toBe("not_found");
+    expect(getActionRow(ctx, err.extra.action_id as string)?.status).toBe("rejected");
+  });
+
+  it("records an unexpected error as failed without revealing it", async () => {
+    const ctx = ctxFor();
+    const original = console.error;
+    console.error = () => {};
+    try {
+      const err = await caught(
+        runAction(ctx, spec, async () => {
+          throw new TypeError("secret internals");
+        }),
+      );
+      expect(err.code).toBe("internal");
+      expect(err.message).not.toContain("secret");
+      expect(getActionRow(ctx, err.extra.action_id as string)).toMatchObject({ status: "failed" });
+    } finally {
+      console.error = original;
+    }
+  });
+
+  it("records a partial failure as failed, keeping what did take effect", async () => {
+    const ctx = ctxFor();
+    const err = await caught(
+      runAction(ctx, spec, async (_a, progress) => {
+        progress.note("first step done", { active: true, providerRef: "u-1" });
+        throw new PartialFailure("second step failed", new ProviderError("graph", "not_found", "gone"));
+      }),
+    );
+    expect(err.code).toBe("provider_error");
+    const id = err.extra.action_id as string;
+    expect(getActionRow(ctx, id)).toMatchObject({ status: "failed", active: true, providerRef: "u-1" });
+    expect(timeline(ctx, id)).toEqual([
+      ["pending", "Requested by tester"],
+      ["pending", "first step done"],
+      ["failed", "second step failed"],
+    ]);
+  });
+
+  it("gives up on a provider that does not answer, and still records its late answer", async () => {
+    const ctx = ctxFor({ env: { MDR_PROVIDER_TIMEOUT_MS: "100" } });
+    let release: () => void = () => {};
+    let progressRef: { note: (m: string) => void } | undefined;
+    const err = await caught(
+      runAction(ctx, spec, (_a, progress) => {
+        progressRef = progress;
+        return new Promise((resolve) => {
+          release = () => resolve({ status: "succeeded", message: "late", active: true });
+        });
+      }),
+    );
+    expect(err.code).toBe("provider_timeout");
+    const id = err.extra.action_id as string;
+    expect(getActionRow(ctx, id)).toMatchObject({
+      status: "failed",
+      error: "[Defender] no answer within 100 ms; the outcome is unknown",
+    });
+    progressRef!.note("provider answered");
+    release();
+    expect(timeline(ctx, id).at(-1)).toEqual(["failed", "provider answered (after the action had been closed)"]);
+  });
+});
+
+describe("verbs on the simulated tenant", () => {
+  it("isolation goes in_progress, then the poller mirrors Defender until succeeded", async () => {
+    const ctx = ctxFor();
+    const row = await isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: "ws-0142", reason: "beacon" }) });
+    expect(row).toMatchObject({ status: "in_progress", active: false, target: "ws-0142" });
+    expect(row.result).toEqual({
+      machine_id: "792546cf2e567740bf14f0c192a6163af1c517a6",
+      computer_dns_name: "ws-0142.corp.contoso.com",
+      machine_action_status: "Pending",
+    });
+    expect(await pollMachineActions(ctx)).toBe(0);
+    ctx.clock.advance(1000);
+    expect(await pollMachineActions(ctx)).toBe(1);
+    expect(getActionRow(ctx, row.id)).toMatchObject({ status: "in_progress", result: { machine_action_status: "InProgress" } });
+    ctx.clock.advance(1000);
+    expect(await pollMachineActions(ctx)).toBe(1);
+    expect(getActionRow(ctx, row.id)).toMatchObject({ status: "succeeded", active: true, completedAt: ctx.clock.now });
+    expect(timeline(ctx, row.id)).toEqual([
+      ["pending", "Requested by tester"],
+      ["pending", "Resolved to device 792546cf2e567740bf14f0c192a6163af1c517a6 (ws-0142.corp.contoso.com)"],
+      ["in_progress", `Defender accepted the isolation: machine action ${row.providerRef} is Pending`],
+      ["in_progress", "Defender: machine action is InProgress"],
+      ["succeeded", "Defender: isolation Succeeded"],
+    ]);
+  });
+
+  it("an ambiguous host is rejected with its candidates and nothing isolated", async () => {
+    const ctx = ctxFor();
+    const err = await caught(isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: "WS-FINANCE-07" }) }));
+    expect(err.code).toBe("ambiguous_target");
+    expect(err.extra.candidates).toEqual([
+      { id: "577bb136dbdc9997c1472e8957f67d7a224db109", name: "ws-finance-07.corp.contoso.com", last_seen: expect.any(String) },
+      { id: "c51370c840812b6e3c1a42178735275ebd913bf9", name: "ws-finance-07.lab.contoso.com", last_seen: expect.any(String) },
+    ]);
+    expect(getActionRow(ctx, err.extra.action_id as string)).toMatchObject({ status: "rejected", providerRef: null });
+  });
+
+  it("disabling a user whose sessions cannot be revoked is a recorded partial failure", async () => {
+    const ctx = ctxFor({ env: { MDR_SIM_FAULTS: "graph.revokeSessions=503" } });
+    const err = await caught(disableUser({ ctx, input: DisableUserRequest.parse({ upn: "Alice@Contoso.com" }) }));
+    expect(err.code).toBe("provider_unavailable");
+    const row = getActionRow(ctx, err.extra.action_id as string)!;
+    expect(row).toMatchObject({ status: "failed", active: true, target: "alice@contoso.com" });
+    expect(row.error).toMatch(/^Partial failure: the account is disabled, but revoking its sign-in sessions failed: \[Graph\]/);
+    expect((await ctx.providers.identity.getUser(row.tenantId, "alice@contoso.com")).accountEnabled).toBe(false);
+  });
+});
+
+describe("block expiry", () => {
+  it("ends an expired block with an unblock_ip action by system that reverts it", async () => {
+    const ctx = ctxFor();
+    const block = await blockIp({
+      ctx,
+      input: BlockIpRequest.parse({ ip: "198.51.100.0/24", firewall_type: "azure_nsg", duration_hours: 1 }),
+    });
+    expect(block).toMatchObject({ status: "succeeded", active: true, providerRef: `mdr-block-${block.id}` });
+    expect(await sweepExpiredBlocks(ctx)).toBe(0);
+    ctx.clock.advance(3_600_000);
+    const system = { ...ctx, actor: "system" };
+    expect(await sweepExpiredBlocks(system)).toBe(1);
+    const [unblock] = listActions({ ctx, query: { type: "unblock_ip", limit: 50 } }).actions;
+    expect(unblock).toMatchObject({
+      status: "succeeded",
+      requested_by: "system",
+      reverts: block.id,
+      target: "198.51.100.0/24",
+      provider: "azure_nsg",
+      result: { already_absent: false },
+    });
+    expect(getActionRow(ctx, block.id)).toMatchObject({ active: false, revertedBy: unblock!.id });
+    expect(await sweepExpiredBlocks(system)).toBe(0);
+  });
+
+  it("survives a restart: a block that expired while down is removed from the new process", async () => {
+    const first = testContext();
+    const block = await blockIp({ ctx: first, input: BlockIpRequest.parse({ ip: "185.220.101.50", duration_hours: 0.5 }) });
+    const file = first.db.$client.name;
+    first.db.$client.close();
+
+    const restarted = ctxFor({ dbPath: file, actor: "system", start: first.clock.now + 3_600_000 });
+    expect(await sweepExpiredBlocks(restarted)).toBe(1);
+    const detail = getActionDetail(restarted, block.id)!;
+    expect(detail.active).toBe(false);
+    expect(detail.reverted_by).toMatch(/^act_/);
+    expect(getActionRow(restarted, detail.reverted_by!)).toMatchObject({
+      type: "unblock_ip",
+      status: "succeeded",
+      requestedBy: "system",
+      result: { already_absent: true },
+    });
+  });
+});
+
+describe("metrics", () => {
+  it("counts by type and status, success rate, completion times and what is contained", async () => {
+    const ctx = ctxFor();
+    await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.1" }) });
+    await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.2", firewall_type: "aws_sg" }) });
+    const iso = await isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: "ws-0143" }) });
+    await caught(isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: "no-such-host" }) }));
+    ctx.clock.advance(2000);
+    await pollMachineActions(ctx);
+    expect(getActionRow(ctx, iso.id)?.status).toBe("succeeded");
+    const m = getMetrics({ ctx, hours: 24 });
+    expect(m.total).toBe(4);
+    expect(m.by_type.block_ip).toBe(2);
+    expect(m.by_type.isolate_endpoint).toBe(2);
+    expect(m.by_status).toEqual({ pending: 0, in_progress: 0, succeeded: 3, failed: 0, rejected: 1 });
+    expect(m.by_type_and_status.isolate_endpoint).toEqual({ pending: 0, in_progress: 0, succeeded: 1, failed: 0, rejected: 1 });
+    expect(m.success_rate).toBe(1);
+    expect(m.time_to_completion_ms).toEqual({ median: 0, p90: 2000 });
+    expect(m.contained_now).toEqual({ isolated_endpoints: 1, active_ip_blocks: 2, disabled_users: 0 });
+    expect(m.per_hour).toHaveLength(24);
+    expect(m.per_hour.at(-1)).toEqual({ hour: new Date(ctx.clock.now - 3_600_000).toISOString(), count: 4 });
+    ctx.clock.advance(25 * 3_600_000);
+    const later = getMetrics({ ctx, hours: 24 });
+    expect(later.total).toBe(0);
+    expect(later.contained_now).toEqual({ isolated_endpoints: 1, active_ip_blocks: 0, disabled_users: 0 });
+  });
+});
