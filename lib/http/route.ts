@@ -115,3 +115,15 @@ export function actionResponse(action: { id: string; status: string }, body: unk
     headers: { location: `/api/v1/mdr/actions/${action.id}` },
   });
 }
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Handlers for the methods a route does not serve: 405 problem+json with Allow. */
+export function methodsNotAllowed(...allowed: Method[]) {
+  const handler = route(async (req) => {
+    throw new MdrError("method_not_allowed", `${req.method} is not allowed here; use ${allowed.join(" or ")}.`, {
+      headers: { allow: allowed.join(", ") },
+    });
+  });
+  return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
+}

@@ -717,22 +717,23 @@ describe("failureRate", () => {
     const { p } = setup({ failureRate: 1 });
     const laptop = device("laptop-jdoe.corp.contoso.com");
     const [phish] = await p.mail.findMessages(T, "alice@contoso.com", SIM_PHISHING_MESSAGE.internetMessageId);
-    const mutating: [string, Promise<unknown>][] = [
-      ["defender", p.endpoint.isolate(T, laptop.id, { comment: "x", isolationType: "Full" })],
-      ["defender", p.endpoint.release(T, laptop.id, { comment: "x" })],
-      ["defender", p.firewalls.defender.block(T, block("185.220.101.34"))],
-      ["defender", p.firewalls.defender.unblock(T, "4201")],
-      ["azure_nsg", p.firewalls.azure_nsg.block(T, block("185.220.101.34"))],
-      ["azure_nsg", p.firewalls.azure_nsg.unblock(T, "AllowBastionInbound")],
-      ["aws", p.firewalls.aws_sg.block(T, block("185.220.101.34"))],
-      ["aws", p.firewalls.aws_sg.unblock(T, "1")],
-      ["graph", p.identity.setAccountEnabled(T, "alice@contoso.com", false)],
-      ["graph", p.identity.revokeSignInSessions(T, "alice@contoso.com")],
-      ["graph", p.mail.move(T, "alice@contoso.com", phish?.id ?? "", "junkemail")],
-      ["graph", p.mail.permanentDelete(T, "alice@contoso.com", phish?.id ?? "")],
+    // Thunks, so no call starts (and rejects) before its assertion is waiting for it.
+    const mutating: [string, () => Promise<unknown>][] = [
+      ["defender", () => p.endpoint.isolate(T, laptop.id, { comment: "x", isolationType: "Full" })],
+      ["defender", () => p.endpoint.release(T, laptop.id, { comment: "x" })],
+      ["defender", () => p.firewalls.defender.block(T, block("185.220.101.34"))],
+      ["defender", () => p.firewalls.defender.unblock(T, "4201")],
+      ["azure_nsg", () => p.firewalls.azure_nsg.block(T, block("185.220.101.34"))],
+      ["azure_nsg", () => p.firewalls.azure_nsg.unblock(T, "AllowBastionInbound")],
+      ["aws", () => p.firewalls.aws_sg.block(T, block("185.220.101.34"))],
+      ["aws", () => p.firewalls.aws_sg.unblock(T, "1")],
+      ["graph", () => p.identity.setAccountEnabled(T, "alice@contoso.com", false)],
+      ["graph", () => p.identity.revokeSignInSessions(T, "alice@contoso.com")],
+      ["graph", () => p.mail.move(T, "alice@contoso.com", phish?.id ?? "", "junkemail")],
+      ["graph", () => p.mail.permanentDelete(T, "alice@contoso.com", phish?.id ?? "")],
     ];
     for (const [service, call] of mutating) {
-      expect(await failure(call)).toMatchObject({
+      expect(await failure(call())).toMatchObject({
         service,
         kind: "unavailable",
         httpStatus: 503,

@@ -159,8 +159,9 @@ export class SimulatedEndpoint implements EndpointProvider {
   private view(action: ActionRecord): MachineAction {
     const now = this.rt.now();
     const status = this.status(action);
-    const lastUpdate =
-      now < action.pendingUntil ? action.createdAt : now < action.inProgressUntil ? action.pendingUntil : action.inProgressUntil;
+    let lastUpdate = action.inProgressUntil;
+    if (now < action.pendingUntil) lastUpdate = action.createdAt;
+    else if (now < action.inProgressUntil) lastUpdate = action.pendingUntil;
     return {
       id: action.id,
       type: action.type,

@@ -1,4 +1,4 @@
-import { json, readQuery, route } from "@/lib/http/route";
+import { json, methodsNotAllowed, readQuery, route } from "@/lib/http/route";
 import { getContext } from "@/lib/mdr/context";
 import { listActions } from "@/lib/mdr/list-actions";
 import { ListActionsQuery } from "@/lib/mdr/schemas";
@@ -8,3 +8,5 @@ export const GET = route(async (req, rc) => {
   const query = readQuery(req, ListActionsQuery);
   return json(listActions({ ctx: getContext(rc.actor), query }));
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");

@@ -1,4 +1,4 @@
-import { json, readQuery, route } from "@/lib/http/route";
+import { json, methodsNotAllowed, readQuery, route } from "@/lib/http/route";
 import { getContext } from "@/lib/mdr/context";
 import { getMetrics } from "@/lib/mdr/metrics";
 import { MetricsQuery } from "@/lib/mdr/schemas";
@@ -8,3 +8,5 @@ export const GET = route(async (req, rc) => {
   const { hours } = readQuery(req, MetricsQuery);
   return json(getMetrics({ ctx: getContext(rc.actor), hours }));
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");

@@ -1,4 +1,4 @@
-import { actionResponse, readJson, route } from "@/lib/http/route";
+import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
 import { getContext } from "@/lib/mdr/context";
 import { quarantineEmail } from "@/lib/mdr/quarantine-email";
@@ -10,3 +10,5 @@ export const POST = route(async (req, rc) => {
   const action = await quarantineEmail({ ctx: getContext(rc.actor), input });
   return actionResponse(action, toApiAction(action));
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodsNotAllowed("POST");

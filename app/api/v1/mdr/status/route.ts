@@ -1,4 +1,4 @@
-import { json, route } from "@/lib/http/route";
+import { json, methodsNotAllowed, route } from "@/lib/http/route";
 import { getContext } from "@/lib/mdr/context";
 import { getServiceStatus } from "@/lib/mdr/service-status";
 
@@ -8,3 +8,5 @@ export const dynamic = "force-dynamic";
 export const GET = route(async (_req, rc) => {
   return json(await getServiceStatus(getContext(rc.actor)), { headers: { "cache-control": "no-store" } });
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");

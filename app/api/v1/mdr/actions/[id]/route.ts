@@ -1,5 +1,5 @@
 import { MdrError } from "@/lib/errors";
-import { json, route } from "@/lib/http/route";
+import { json, methodsNotAllowed, route } from "@/lib/http/route";
 import { getActionDetail } from "@/lib/mdr/actions";
 import { getContext } from "@/lib/mdr/context";
 import { ActionId } from "@/lib/mdr/schemas";
@@ -12,3 +12,5 @@ export const GET = route<{ id: string }>(async (_req, rc, params) => {
   if (!action) throw new MdrError("not_found", `No action ${id.data}.`);
   return json(action);
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");
