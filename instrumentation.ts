@@ -1,9 +1,18 @@
-// Starts the background loops (machine action polling, block expiry) once per server process.
+// Once per server process: check the configuration (a bad one stops the server with a clear
+// message rather than failing requests), then start the background loops (machine action
+// polling, block expiry).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ startBackground }, { getContext }] = await Promise.all([
+  const [{ startBackground }, { getContext }, { ConfigError }] = await Promise.all([
     import("@/lib/mdr/background"),
     import("@/lib/mdr/context"),
+    import("@/lib/config"),
   ]);
-  startBackground(() => getContext("system"));
+  try {
+    startBackground(() => getContext("system"));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`[mdr] ${err.message}`);
+    process.exit(1);
+  }
 }
