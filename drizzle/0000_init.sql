@@ -31,10 +31,12 @@ CREATE TABLE `actions` (
 	`reverted_by` text
 );
 --> statement-breakpoint
+CREATE INDEX `actions_type_id` ON `actions` (`type`,`id`);--> statement-breakpoint
 CREATE INDEX `actions_type_status_id` ON `actions` (`type`,`status`,`id`);--> statement-breakpoint
 CREATE INDEX `actions_status_id` ON `actions` (`status`,`id`);--> statement-breakpoint
 CREATE INDEX `actions_target_id` ON `actions` (`target`,`id`);--> statement-breakpoint
 CREATE INDEX `actions_tenant_id` ON `actions` (`tenant_id`,`id`);--> statement-breakpoint
-CREATE INDEX `actions_active` ON `actions` (`type`,`active`,`expires_at`) WHERE "actions"."active" = 1;--> statement-breakpoint
-CREATE INDEX `actions_open` ON `actions` (`status`) WHERE "actions"."status" in ('pending', 'in_progress');--> statement-breakpoint
+CREATE INDEX `actions_created` ON `actions` (`created_at`,`type`,`status`,`completed_at`);--> statement-breakpoint
+CREATE INDEX `actions_active` ON `actions` (`type`,`expires_at`,`target`) WHERE "actions"."active" = 1;--> statement-breakpoint
+CREATE INDEX `actions_open` ON `actions` (`status`,`type`) WHERE "actions"."status" in ('pending', 'in_progress');--> statement-breakpoint
 CREATE INDEX `actions_reverts` ON `actions` (`reverts`);

@@ -23,6 +23,8 @@ export function openDb(file: string): Db {
   sqlite.pragma("foreign_keys = ON");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  // Refresh the planner's statistics where they are missing or stale (cheap: bounded work).
+  sqlite.pragma("optimize = 0x10002");
   return db;
 }
 

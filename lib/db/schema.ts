@@ -51,14 +51,17 @@ export const actions = sqliteTable(
   },
   (t) => [
     // Keyset pages are ordered by id (ULIDs sort by time); each filter has an index ending in id.
+    index("actions_type_id").on(t.type, t.id),
     index("actions_type_status_id").on(t.type, t.status, t.id),
     index("actions_status_id").on(t.status, t.id),
     index("actions_target_id").on(t.target, t.id),
     index("actions_tenant_id").on(t.tenantId, t.id),
-    // What is contained right now, and blocks due to expire.
-    index("actions_active").on(t.type, t.active, t.expiresAt).where(sql`${t.active} = 1`),
+    // Metrics over a time window read only this index: counts, durations, per-hour buckets.
+    index("actions_created").on(t.createdAt, t.type, t.status, t.completedAt),
+    // What is contained right now, and blocks due to expire: only rows whose effect is in place.
+    index("actions_active").on(t.type, t.expiresAt, t.target).where(sql`${t.active} = 1`),
     // In-flight work the background loop polls, and the crash-recovery scan.
-    index("actions_open").on(t.status).where(sql`${t.status} in ('pending', 'in_progress')`),
+    index("actions_open").on(t.status, t.type).where(sql`${t.status} in ('pending', 'in_progress')`),
     index("actions_reverts").on(t.reverts),
   ],
 );
