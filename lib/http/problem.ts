@@ -34,7 +34,8 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
       for (const key of issue.keys) {
         out.push({ path: base ? `${base}.${key}` : key, message: "is not a known field" });
       }
-    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+    } else if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) {
+      // zod leaves `input` out of issues by default; its message for an absent value ends so.
       out.push({ path: base, message: "is required" });
     } else {
       out.push({ path: base, message: issue.message });

@@ -9,12 +9,20 @@ import { FIREWALL_TYPES, ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
 
+/** The last label is all digits: `10.1.2.3` or `123` (RFC 1123 2.1: a hostname never looks like dotted decimal). */
+const NUMERIC_LAST_LABEL_RE = /(?:^|\.)\d+\.?$/;
+
+// Each check aborts, so one bad value gets one message, not "must not be empty" and "must be a DNS name" together.
 export const Hostname = z
   .string()
   .trim()
-  .min(1, "must not be empty")
-  .max(255, "must be at most 255 characters")
-  .regex(HOSTNAME_RE, "must be a DNS name: letters, digits and hyphens in dot-separated labels of at most 63")
+  .min(1, { error: "must not be empty", abort: true })
+  .max(255, { error: "must be at most 255 characters", abort: true })
+  .regex(HOSTNAME_RE, {
+    error: "must be a DNS name: letters, digits and hyphens in dot-separated labels of at most 63",
+    abort: true,
+  })
+  .refine((h) => !NUMERIC_LAST_LABEL_RE.test(h), "must be a hostname, not an IP address or a number")
   .transform((h) => h.replace(/\.$/, "").toLowerCase());
 
 /** A Defender for Endpoint machine id: 40 hexadecimal characters. */
@@ -24,10 +32,14 @@ export const MachineId = z
   .regex(/^[0-9a-fA-F]{40}$/, "must be a Defender machine id (40 hexadecimal characters)")
   .transform((id) => id.toLowerCase());
 
+/** A control character other than tab, line feed and carriage return (NUL, ESC, DEL, C1...). */
+const CONTROL_CHAR_RE = /(?![\t\n\r])\p{Cc}/u;
+
 export const Reason = z
   .string()
   .trim()
   .max(1000, "must be at most 1000 characters")
+  .refine((r) => !CONTROL_CHAR_RE.test(r), "must not contain control characters")
   .transform((r) => (r === "" ? null : r))
   .nullish()
   .transform((r) => r ?? null);
@@ -39,17 +51,23 @@ const DOMAIN_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})+$`);
 export const TenantId = z
   .string()
   .trim()
-  .max(255, "must be at most 255 characters")
+  .max(255, { error: "must be at most 255 characters", abort: true })
   .refine((t) => GUID_RE.test(t) || DOMAIN_RE.test(t), "must be a tenant GUID or domain name")
   .transform((t) => t.toLowerCase())
   .optional();
 
-/** A user principal name, e.g. user@contoso.com. */
+// Entra ID's UPN rules: A-Z a-z 0-9 ' . - _ ! # ^ ~ before the @ (so guests, `x_fabrikam.com#EXT#@contoso.com`,
+// are valid), no leading, trailing or doubled dot; after it a DNS domain whose top-level label starts with a letter.
+const UPN_LOCAL = "[A-Za-z0-9'_!#^~-]+(?:\\.[A-Za-z0-9'_!#^~-]+)*";
+const UPN_DOMAIN = `(?:${LABEL}\\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])`;
+const UPN_RE = new RegExp(`^${UPN_LOCAL}@${UPN_DOMAIN}$`);
+
+/** A user principal name, e.g. user@contoso.com or a guest's x_fabrikam.com#EXT#@contoso.onmicrosoft.com. */
 export const Upn = z
   .string()
   .trim()
-  .max(256, "must be at most 256 characters")
-  .pipe(z.email({ error: "must be a user principal name like user@contoso.com" }))
+  .max(256, { error: "must be at most 256 characters", abort: true })
+  .regex(UPN_RE, "must be a user principal name like user@contoso.com")
   .transform((u) => u.toLowerCase());
 
 export const IsolateRequest = z
@@ -71,6 +89,11 @@ const V4_MIN_PREFIX = 8;
 const V6_MIN_PREFIX = 32;
 /** Address kinds no firewall rule should name: a typo, never an attacker. */
 const NEVER_BLOCK = new Set(["unspecified", "loopback", "multicast", "broadcast"]);
+/** IPv6 global unicast (RFC 4291); ipaddr.js calls anything it has no name for "unicast", even ::/8. */
+const V6_GLOBAL_UNICAST = ipaddr.parseCIDR("2000::/3");
+
+/** "a loopback address", "an unspecified address", "an ipv4Mapped address", "an rfc6052 address". */
+const aRange = (range: string) => `${/^(?:[aeio]|un(?!i)|rfc)/i.test(range) ? "an" : "a"} ${range}`;
 
 export interface ParsedAddress {
   /** Normalised: `203.0.113.7`, `2001:db8::1`, `198.51.100.0/24`. */
@@ -78,6 +101,7 @@ export interface ParsedAddress {
   family: "ipv4" | "ipv6";
   prefix: number;
   isRange: boolean;
+  /** ipaddr.js's name for the range of the (first) address; IPv6 outside 2000::/3 is "reserved". */
   range: string;
 }
 
@@ -91,12 +115,19 @@ export function parseAddress(raw: string): ParsedAddress | string {
   const bits = v4 ? 32 : 128;
   let prefix = bits;
   if (prefixText !== undefined) {
-    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
+    // Decimal without leading zeros, like the address itself: `/08` is refused, not read as 8.
+    if (!/^(?:0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
       return `has an invalid prefix length: /${prefixText} (${family === "ipv4" ? "0-32" : "0-128"})`;
     }
     prefix = Number(prefixText);
   }
   const parsed = ipaddr.parse(addr);
+  // ::ffff:a.b.c.d is IPv4 in disguise (and ipaddr.js reads the deprecated ::a.b.c.d as it too): as IPv6 it would
+  // escape the IPv4 checks below (::ffff:127.0.0.1, ::ffff:0:0/96) and match no IPv4 traffic. Ask for the IPv4 form.
+  if (parsed instanceof ipaddr.IPv6 && parsed.isIPv4MappedAddress() && prefix >= 96) {
+    const asV4 = parsed.toIPv4Address().toString();
+    return `is an IPv4-mapped IPv6 address: did you mean ${prefix === 128 ? asV4 : `${asV4}/${prefix - 96}`}?`;
+  }
   const network = ipaddr.parseCIDR(`${parsed.toString()}/${prefix}`);
   const networkAddress = (v4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(
     `${parsed.toString()}/${prefix}`,
@@ -105,18 +136,49 @@ export function parseAddress(raw: string): ParsedAddress | string {
     return `has host bits set: did you mean ${networkAddress.toString()}/${prefix}?`;
   }
   const isRange = prefix < bits;
+  let range = parsed.range();
+  if (parsed instanceof ipaddr.IPv6 && range === "unicast" && !parsed.match(V6_GLOBAL_UNICAST)) range = "reserved";
   return {
     value: isRange ? `${network[0].toString()}/${prefix}` : parsed.toString(),
     family,
     prefix,
     isRange,
-    range: parsed.range(),
+    range,
   };
 }
 
+/** An address or range any firewall may block; which firewall may block it is checked with firewall_type. */
+const BlockableAddress = z
+  .string()
+  .trim()
+  .min(1, { error: "must not be empty", abort: true })
+  .max(64, { error: "must be at most 64 characters", abort: true })
+  .transform((raw, ctx) => {
+    const address = parseAddress(raw);
+    if (typeof address === "string") {
+      ctx.addIssue({ code: "custom", message: address });
+      return z.NEVER;
+    }
+    const minPrefix = address.family === "ipv4" ? V4_MIN_PREFIX : V6_MIN_PREFIX;
+    if (address.prefix < minPrefix) {
+      ctx.addIssue({
+        code: "custom",
+        message: `/${address.prefix} is too wide to block: ${address.family === "ipv4" ? "IPv4" : "IPv6"} ranges must be /${minPrefix} or narrower`,
+      });
+      return z.NEVER;
+    }
+    if (NEVER_BLOCK.has(address.range)) {
+      ctx.addIssue({ code: "custom", message: `is ${aRange(address.range)} address, which cannot be blocked` });
+      return z.NEVER;
+    }
+    return address;
+  });
+
+// The address is checked on its own (so its error is reported with the other fields'); what depends on
+// firewall_type is checked once every field is valid.
 export const BlockIpRequest = z
   .strictObject({
-    ip: z.string().trim().min(1, "must not be empty").max(64, "must be at most 64 characters"),
+    ip: BlockableAddress,
     firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
     reason: Reason,
     priority: z
@@ -133,24 +195,7 @@ export const BlockIpRequest = z
     tenant_id: TenantId,
   })
   .transform((v, ctx) => {
-    const address = parseAddress(v.ip);
-    if (typeof address === "string") {
-      ctx.addIssue({ code: "custom", path: ["ip"], message: address });
-      return z.NEVER;
-    }
-    const minPrefix = address.family === "ipv4" ? V4_MIN_PREFIX : V6_MIN_PREFIX;
-    if (address.prefix < minPrefix) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["ip"],
-        message: `/${address.prefix} is too wide to block: ${address.family === "ipv4" ? "IPv4" : "IPv6"} ranges must be /${minPrefix} or narrower`,
-      });
-      return z.NEVER;
-    }
-    if (NEVER_BLOCK.has(address.range)) {
-      ctx.addIssue({ code: "custom", path: ["ip"], message: `is a ${address.range} address, which cannot be blocked` });
-      return z.NEVER;
-    }
+    const address = v.ip;
     if (v.firewall_type === "defender") {
       if (address.isRange) {
         ctx.addIssue({
@@ -164,7 +209,7 @@ export const BlockIpRequest = z
         ctx.addIssue({
           code: "custom",
           path: ["ip"],
-          message: `is a ${address.range} address; Defender indicators block public addresses only`,
+          message: `is ${aRange(address.range)} address; Defender indicators block public addresses only`,
         });
         return z.NEVER;
       }
@@ -185,7 +230,11 @@ export const DisableUserRequest = z.strictObject({
 });
 export type DisableUserRequest = z.infer<typeof DisableUserRequest>;
 
-const RFC5322_MSG_ID = /^<[^<>\s@]+@[^<>\s@]+>$/;
+// RFC 5322 3.6.4 msg-id: "<" id-left "@" id-right ">", each made of atext and dots (where the dots fall is not
+// checked: some mailers double them), or a domain literal on the right. No quotes, backslashes, parentheses,
+// commas, colons, semicolons, spaces, control or non-ASCII characters. An apostrophe is atext: providers must escape it.
+const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
+const RFC5322_MSG_ID = new RegExp(`^<[.${ATEXT}]+@(?:[.${ATEXT}]+|\\[[!-Z^-~]*\\])>$`);
 const GRAPH_MESSAGE_ID = /^[A-Za-z0-9+/_=-]{16,512}$/;
 
 export const QUARANTINE_ACTIONS = ["softDelete", "hardDelete", "moveToJunk"] as const;
@@ -194,7 +243,7 @@ export const QuarantineEmailRequest = z.strictObject({
   message_id: z
     .string()
     .trim()
-    .max(998, "must be at most 998 characters")
+    .max(998, { error: "must be at most 998 characters", abort: true })
     .refine(
       (m) => RFC5322_MSG_ID.test(m) || GRAPH_MESSAGE_ID.test(m),
       "must be an RFC 5322 Message-ID such as <abc@host> or a provider message id",
@@ -206,7 +255,8 @@ export const QuarantineEmailRequest = z.strictObject({
 });
 export type QuarantineEmailRequest = z.infer<typeof QuarantineEmailRequest>;
 
-const ACTION_ID_RE = /^act_[0-9A-HJKMNP-TV-Z]{26}$/;
+// act_ + a ULID: 26 Crockford base-32 characters, the first 0-7 (a 48-bit time).
+const ACTION_ID_RE = /^act_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 export const ActionId = z.string().regex(ACTION_ID_RE, "must be an action id like act_01J...");
 
 const IsoTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z" });
@@ -215,7 +265,7 @@ export const ListActionsQuery = z
   .strictObject({
     type: z.enum(ACTION_TYPES).optional(),
     status: z.enum(ACTION_STATUSES).optional(),
-    target: z.string().trim().min(1).max(512).optional(),
+    target: z.string().trim().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
     tenant_id: TenantId,
     since: IsoTime.optional(),
     until: IsoTime.optional(),
