@@ -71,7 +71,11 @@ export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.outpu
   const params = new URL(req.url).searchParams;
   const query: Record<string, string> = {};
   for (const [key, value] of params) {
-    if (key in query) throw MdrError.field(key, "is given more than once");
+    if (key in query) {
+      throw new MdrError("validation_failed", `The request query is invalid: ${key}: is given more than once`, {
+        errors: [{ path: key, message: "is given more than once" }],
+      });
+    }
     query[key] = value;
   }
   const parsed = schema.safeParse(query);

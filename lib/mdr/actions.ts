@@ -18,8 +18,9 @@ import type { MdrContext } from "@/lib/mdr/context";
 import { ProviderError, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
 import type { Action, ActionDetail } from "@/lib/mdr/schemas";
 
-let nextUlid = monotonicFactory();
-let lastIdTime = 0;
+// Shared through globalThis: the route handlers and the background loops are bundled apart,
+// and ids made by both in one millisecond must still sort in the order they were made.
+const ids = globalThis as unknown as { __mdrUlid?: { next: ReturnType<typeof monotonicFactory>; last: number } };
 
 /**
  * `act_` + a ULID of the creation time: ids sort by time, so time windows are key ranges.
@@ -27,9 +28,10 @@ let lastIdTime = 0;
  * a time that is not their creation time.
  */
 export function newActionId(at: number): string {
-  if (at < lastIdTime) nextUlid = monotonicFactory();
-  lastIdTime = at;
-  return `act_${nextUlid(at)}`;
+  let gen = ids.__mdrUlid;
+  if (!gen || at < gen.last) gen = ids.__mdrUlid = { next: monotonicFactory(), last: at };
+  gen.last = at;
+  return `act_${gen.next(at)}`;
 }
 
 export interface ActionSpec {
@@ -40,6 +42,8 @@ export interface ActionSpec {
   parameters: Record<string, unknown>;
   reason: string | null;
   expiresAt?: number | null;
+  /** Expires this long after the row's created_at (exactly: both come from the same clock reading). */
+  expiresAfterMs?: number;
   /** The action this one undoes; on success that action stops being active. */
   reverts?: string | null;
 }
@@ -137,7 +141,7 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): ActionRow {
     createdAt: now,
     updatedAt: now,
     completedAt: null,
-    expiresAt: spec.expiresAt ?? null,
+    expiresAt: spec.expiresAt ?? (spec.expiresAfterMs === undefined ? null : now + spec.expiresAfterMs),
     reverts: spec.reverts ?? null,
     revertedBy: null,
   };

@@ -17,7 +17,6 @@ const HOUR_MS = 3_600_000;
 // Block an address or range on one firewall until it expires (then the sweep unblocks it).
 export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpRequest }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
-  const expiresAt = ctx.now() + Math.round(input.duration_hours * HOUR_MS);
   const firewall = input.firewall_type;
   return runAction(
     ctx,
@@ -33,9 +32,11 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
         duration_hours: input.duration_hours,
       },
       reason: input.reason,
-      expiresAt,
+      // From the row's own creation time, so expires_at - created_at is exactly duration_hours.
+      expiresAfterMs: Math.round(input.duration_hours * HOUR_MS),
     },
     async (action) => {
+      const expiresAt = action.expiresAt!;
       const result = await ctx.providers.firewalls[firewall].block(tenantId, {
         actionId: action.id,
         address: input.ip,

@@ -359,5 +359,11 @@ export const Problem = z.object({
   detail: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
   request_id: z.string(),
+  // Members a refused or failed action adds: which audit row recorded it, and how.
   action_id: z.string().optional(),
+  action_status: z.enum(ACTION_STATUSES).optional(),
+  // An ambiguous target (409): the devices it could mean.
+  candidates: z
+    .array(z.object({ id: z.string(), name: z.string(), last_seen: z.string() }))
+    .optional(),
 });

@@ -145,8 +145,22 @@ export const PROVIDER_ERROR_KINDS = [
 ] as const;
 export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
 
+/** Marks a ProviderError whichever copy of this module made it (see `Symbol.hasInstance` below). */
+const PROVIDER_ERROR_BRAND = Symbol.for("mdr.ProviderError");
+
 /** The one error type adapters throw; message is prefixed with the service name, e.g. "[Defender] ...". */
 export class ProviderError extends Error {
+  /**
+   * `instanceof` by brand, not by prototype. The production server bundles this module more than
+   * once (the route handlers and instrumentation's background loops each get a copy), while the
+   * providers are one object shared through globalThis: an error thrown by a provider made in one
+   * bundle must still be a ProviderError to the pipeline of another, or every provider refusal
+   * (404, 409, 503...) is answered as a 500.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && PROVIDER_ERROR_BRAND in value;
+  }
+
   readonly service: Service;
   readonly kind: ProviderErrorKind;
   readonly httpStatus: number | undefined;
@@ -164,6 +178,7 @@ export class ProviderError extends Error {
     this.kind = kind;
     this.httpStatus = opts.httpStatus;
     this.retryAfterSeconds = opts.retryAfterSeconds;
+    Object.defineProperty(this, PROVIDER_ERROR_BRAND, { value: true });
   }
 }
 
