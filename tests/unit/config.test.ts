@@ -1,0 +1,284 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLOUD_PRESETS, type Config, ConfigError, parseConfig } from "@/lib/config";
+
+const TENANT = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
+const CLIENT = "11111111-2222-3333-4444-555555555555";
+const SUB = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+const LIVE = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: "s3cret" };
+
+const DEFAULTS: Config = {
+  mode: "simulation",
+  dbPath: "./data/mdr.db",
+  sim: { failureRate: 0, faults: "", stepMs: 1500 },
+  statusTtlMs: 30_000,
+  sweepIntervalMs: 5000,
+  pollIntervalMs: 2000,
+  providerTimeoutMs: 30_000,
+  nsgPriorityRange: { min: 100, max: 199 },
+  naclRuleRange: { min: 1, max: 99 },
+  live: undefined,
+};
+
+function refusal(env: Record<string, string | undefined>): string {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const invalid = (...lines: string[]) => `Invalid configuration:\n  ${lines.join("\n  ")}`;
+
+describe("parseConfig: simulation", () => {
+  it("an empty environment gives the defaults, in simulation", () => {
+    expect(parseConfig({})).toEqual(DEFAULTS);
+  });
+
+  it("ignores variables it does not know, and treats empty ones as unset", () => {
+    expect(parseConfig({ PATH: "/usr/bin", MDR_UNKNOWN: "x", MDR_SIM_STEP_MS: "", MDR_MODE: " ", AZURE_CLIENT_ID: "" })).toEqual(
+      DEFAULTS,
+    );
+  });
+
+  it.each([
+    { env: { MDR_DB_PATH: "/var/lib/mdr/mdr.db" }, expected: { dbPath: "/var/lib/mdr/mdr.db" } },
+    { env: { MDR_SIM_FAILURE_RATE: "0.25" }, expected: { sim: { ...DEFAULTS.sim, failureRate: 0.25 } } },
+    { env: { MDR_SIM_FAULTS: "graph:down" }, expected: { sim: { ...DEFAULTS.sim, faults: "graph:down" } } },
+    { env: { MDR_SIM_STEP_MS: "0" }, expected: { sim: { ...DEFAULTS.sim, stepMs: 0 } } },
+    { env: { MDR_STATUS_TTL_SECONDS: "10" }, expected: { statusTtlMs: 10_000 } },
+    { env: { MDR_SWEEP_INTERVAL_MS: "100" }, expected: { sweepIntervalMs: 100 } },
+    { env: { MDR_POLL_INTERVAL_MS: "3600000" }, expected: { pollIntervalMs: 3_600_000 } },
+    { env: { MDR_PROVIDER_TIMEOUT_MS: "600000" }, expected: { providerTimeoutMs: 600_000 } },
+    { env: { AZURE_NSG_PRIORITY_RANGE: " 200 - 299 " }, expected: { nsgPriorityRange: { min: 200, max: 299 } } },
+    { env: { AWS_NACL_RULE_RANGE: "1-32766" }, expected: { naclRuleRange: { min: 1, max: 32766 } } },
+    { env: { MDR_MODE: "simulation", ...LIVE }, expected: {} },
+  ])("reads $env", ({ env, expected }) => {
+    expect(parseConfig(env)).toEqual({ ...DEFAULTS, ...expected });
+  });
+
+  const nsg = 'AZURE_NSG_PRIORITY_RANGE: must be "LOW-HIGH" within 100-4096';
+  const nacl = 'AWS_NACL_RULE_RANGE: must be "LOW-HIGH" within 1-32766';
+  it.each([
+    { env: { AZURE_NSG_PRIORITY_RANGE: "200" }, lines: [nsg] },
+    { env: { AZURE_NSG_PRIORITY_RANGE: "99-199" }, lines: [nsg] },
+    { env: { AZURE_NSG_PRIORITY_RANGE: "300-200" }, lines: [nsg] },
+    { env: { AZURE_NSG_PRIORITY_RANGE: "1.5-3" }, lines: [nsg] },
+    { env: { AWS_NACL_RULE_RANGE: "0-10" }, lines: [nacl] },
+    { env: { MDR_MODE: "Live" }, lines: ['MDR_MODE: Invalid option: expected one of "simulation"|"live"'] },
+    { env: { MDR_SIM_FAILURE_RATE: "often" }, lines: ["MDR_SIM_FAILURE_RATE: Invalid input: expected number, received NaN"] },
+    { env: { MDR_PROVIDER_TIMEOUT_MS: "50" }, lines: ["MDR_PROVIDER_TIMEOUT_MS: Too small: expected number to be >=100"] },
+    { env: { MDR_CLOUD: "azure" }, lines: ['MDR_CLOUD: Invalid option: expected one of "public"|"gcc"|"gcchigh"|"dod"|"china"'] },
+    { env: { MDE_API_URL: "ftp://x" }, lines: ["MDE_API_URL: must be an http(s) URL"] },
+    { env: { AZURE_CLIENT_ID: "abc" }, lines: ["AZURE_CLIENT_ID: must be a GUID"] },
+    {
+      env: { MDR_SIM_FAILURE_RATE: "2", AZURE_NSG_PRIORITY_RANGE: "1-2", AWS_NACL_RULE_RANGE: "x" },
+      lines: ["MDR_SIM_FAILURE_RATE: Too big: expected number to be <=1", nsg, nacl],
+    },
+  ])("refuses $env", ({ env, lines }) => {
+    expect(refusal(env)).toBe(invalid(...lines));
+  });
+});
+
+describe("parseConfig: live", () => {
+  it("AZURE_CLIENT_ID selects live mode with one tenant from the environment", () => {
+    expect(parseConfig(LIVE)).toEqual({
+      ...DEFAULTS,
+      mode: "live",
+      live: {
+        cloud: "public",
+        endpoints: CLOUD_PRESETS.public,
+        ec2Endpoint: undefined,
+        tenants: [{ tenantId: TENANT, name: TENANT, clientId: CLIENT, clientSecret: "s3cret", azureNsg: undefined, awsNacl: undefined }],
+      },
+    });
+  });
+
+  it("reads the NSG and network ACL of the tenant", () => {
+    const live = parseConfig({
+      ...LIVE,
+      AZURE_SUBSCRIPTION_ID: SUB,
+      AZURE_NSG_RESOURCE_GROUP: "rg-edge",
+      AZURE_NSG_NAME: "nsg-edge",
+      AZURE_NSG_PRIORITY_RANGE: "200-299",
+      AWS_REGION: "eu-west-1",
+      AWS_NETWORK_ACL_ID: "acl-0a1b2c3d4e5f67890",
+      AWS_ENDPOINT_URL_EC2: "http://127.0.0.1:4566/",
+    }).live!;
+    expect(live.ec2Endpoint).toBe("http://127.0.0.1:4566");
+    expect(live.tenants[0]).toEqual({
+      tenantId: TENANT,
+      name: TENANT,
+      clientId: CLIENT,
+      clientSecret: "s3cret",
+      azureNsg: { subscriptionId: SUB, resourceGroup: "rg-edge", nsgName: "nsg-edge", priorityRange: { min: 200, max: 299 } },
+      awsNacl: { region: "eu-west-1", networkAclId: "acl-0a1b2c3d4e5f67890", ruleRange: { min: 1, max: 99 } },
+    });
+  });
+
+  it.each([
+    {
+      cloud: "public",
+      hosts: ["https://login.microsoftonline.com", "https://api.security.microsoft.com", "https://graph.microsoft.com", "https://management.azure.com"],
+      resources: ["https://api.securitycenter.microsoft.com", "https://graph.microsoft.com", "https://management.azure.com"],
+    },
+    {
+      cloud: "gcc",
+      hosts: ["https://login.microsoftonline.com", "https://api-gcc.securitycenter.microsoft.us", "https://graph.microsoft.com", "https://management.azure.com"],
+      resources: ["https://api-gcc.securitycenter.microsoft.us", "https://graph.microsoft.com", "https://management.azure.com"],
+    },
+    {
+      cloud: "gcchigh",
+      hosts: ["https://login.microsoftonline.us", "https://api-gov.securitycenter.microsoft.us", "https://graph.microsoft.us", "https://management.usgovcloudapi.net"],
+      resources: ["https://api-gov.securitycenter.microsoft.us", "https://graph.microsoft.us", "https://management.usgovcloudapi.net"],
+    },
+    {
+      cloud: "dod",
+      hosts: ["https://login.microsoftonline.us", "https://api-gov.securitycenter.microsoft.us", "https://dod-graph.microsoft.us", "https://management.usgovcloudapi.net"],
+      resources: ["https://api-gov.securitycenter.microsoft.us", "https://dod-graph.microsoft.us", "https://management.usgovcloudapi.net"],
+    },
+    {
+      cloud: "china",
+      hosts: ["https://login.chinacloudapi.cn", undefined, "https://microsoftgraph.chinacloudapi.cn", "https://management.chinacloudapi.cn"],
+      resources: [undefined, "https://microsoftgraph.chinacloudapi.cn", "https://management.chinacloudapi.cn"],
+    },
+  ])("MDR_CLOUD=$cloud presets every host and token resource", ({ cloud, hosts, resources }) => {
+    const e = parseConfig({ ...LIVE, MDR_CLOUD: cloud }).live!.endpoints;
+    expect([e.authorityHost, e.mdeApiUrl, e.graphApiUrl, e.armUrl]).toEqual(hosts);
+    expect([e.mdeResource, e.graphResource, e.armResource]).toEqual(resources);
+  });
+
+  it("overrides move the calls, never the token resources", () => {
+    const e = parseConfig({
+      ...LIVE,
+      MDR_CLOUD: "gcchigh",
+      AZURE_AUTHORITY_HOST: "https://127.0.0.1:8443/",
+      MDE_API_URL: "https://127.0.0.1:8443",
+      GRAPH_API_URL: "https://127.0.0.1:8443",
+      AZURE_RESOURCE_MANAGER_URL: "https://127.0.0.1:8443",
+    }).live!.endpoints;
+    expect(e).toEqual({
+      ...CLOUD_PRESETS.gcchigh,
+      authorityHost: "https://127.0.0.1:8443",
+      mdeApiUrl: "https://127.0.0.1:8443",
+      graphApiUrl: "https://127.0.0.1:8443",
+      armUrl: "https://127.0.0.1:8443",
+    });
+  });
+
+  it.each([
+    {
+      env: { MDR_MODE: "live" },
+      lines: [
+        "AZURE_TENANT_ID: is required in live mode (or use MDR_TENANTS_FILE)",
+        "AZURE_CLIENT_ID: is required in live mode (or use MDR_TENANTS_FILE)",
+        "AZURE_CLIENT_SECRET: is required in live mode (or use MDR_TENANTS_FILE)",
+      ],
+    },
+    {
+      env: { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT },
+      lines: ["AZURE_CLIENT_SECRET: is required in live mode (or use MDR_TENANTS_FILE)"],
+    },
+    {
+      env: { ...LIVE, AZURE_SUBSCRIPTION_ID: SUB },
+      lines: ["AZURE_SUBSCRIPTION_ID, AZURE_NSG_RESOURCE_GROUP, AZURE_NSG_NAME: set all three to use an NSG, or none"],
+    },
+    { env: { ...LIVE, AWS_NETWORK_ACL_ID: "acl-0a1b2c3d" }, lines: ["AWS_REGION: is required with AWS_NETWORK_ACL_ID"] },
+    { env: { ...LIVE, AWS_NETWORK_ACL_ID: "sg-0a1b2c3d" }, lines: ["AWS_NETWORK_ACL_ID: must be a network ACL id like acl-0123abcd"] },
+  ])("refuses an incomplete live configuration: $lines", ({ env, lines }) => {
+    expect(refusal(env)).toBe(invalid(...lines));
+  });
+});
+
+describe("parseConfig: MDR_TENANTS_FILE", () => {
+  const SECOND = "22222222-3333-4444-5555-666666666666";
+  function file(content: unknown): string {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-tenants-")), "tenants.json");
+    fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
+    return p;
+  }
+
+  it("reads several tenants, each with its own credentials and firewalls; secrets by variable name", () => {
+    const p = file({
+      tenants: [
+        {
+          tenant_id: TENANT,
+          name: "Contoso",
+          client_id: CLIENT,
+          client_secret_env: "CONTOSO_SECRET",
+          azure_nsg: { subscription_id: SUB, resource_group: "rg", nsg_name: "nsg", priority_range: "300-310" },
+        },
+        {
+          tenant_id: SECOND,
+          client_id: SECOND,
+          client_secret: "inline",
+          aws_nacl: { region: "us-east-1", network_acl_id: "acl-12345678", access_key_id_env: "AK", secret_access_key_env: "SK" },
+        },
+      ],
+    });
+    const cfg = parseConfig({ MDR_TENANTS_FILE: p, CONTOSO_SECRET: "from-env", AK: "AKIAEXAMPLE", SK: "secret-key" });
+    expect(cfg.mode).toBe("live");
+    expect(cfg.live!.tenants).toEqual([
+      {
+        tenantId: TENANT,
+        name: "Contoso",
+        clientId: CLIENT,
+        clientSecret: "from-env",
+        azureNsg: { subscriptionId: SUB, resourceGroup: "rg", nsgName: "nsg", priorityRange: { min: 300, max: 310 } },
+        awsNacl: undefined,
+      },
+      {
+        tenantId: SECOND,
+        name: SECOND,
+        clientId: SECOND,
+        clientSecret: "inline",
+        azureNsg: undefined,
+        awsNacl: {
+          region: "us-east-1",
+          networkAclId: "acl-12345678",
+          ruleRange: { min: 1, max: 99 },
+          credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret-key" },
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    { content: "{not json", line: /^MDR_TENANTS_FILE: cannot read .*tenants\.json: / },
+    { content: { tenants: [] }, line: /^MDR_TENANTS_FILE: tenants: Too small/ },
+    {
+      content: { tenants: [{ tenant_id: TENANT, client_id: CLIENT }] },
+      line: /^MDR_TENANTS_FILE: tenants\.0: give exactly one of client_secret and client_secret_env$/,
+    },
+    {
+      content: { tenants: [{ tenant_id: TENANT, client_id: CLIENT, client_secret_env: "NOPE" }] },
+      line: /^MDR_TENANTS_FILE: tenants\.0\.client_secret_env names NOPE, which is not set$/,
+    },
+    {
+      content: {
+        tenants: [
+          { tenant_id: TENANT, client_id: CLIENT, client_secret: "a" },
+          { tenant_id: TENANT.toUpperCase(), client_id: CLIENT, client_secret: "b" },
+        ],
+      },
+      line: new RegExp(`^MDR_TENANTS_FILE: tenant ${TENANT} is listed twice$`),
+    },
+    {
+      content: { tenants: [{ tenant_id: TENANT, client_id: CLIENT, client_secret: "a", extra: 1 }] },
+      line: /^MDR_TENANTS_FILE: tenants\.0: Unrecognized key: "extra"$/,
+    },
+  ])("refuses a bad tenants file: $line", ({ content, line }) => {
+    const message = refusal({ MDR_TENANTS_FILE: file(content) });
+    expect(message.split("\n")[0]).toBe("Invalid configuration:");
+    expect(message.split("\n")[1]!.trim()).toMatch(line);
+  });
+
+  it("never puts a secret in its messages", () => {
+    const p = file({ tenants: [{ tenant_id: TENANT, client_id: "bad", client_secret: "hunter2-secret" }] });
+    expect(refusal({ MDR_TENANTS_FILE: p })).not.toContain("hunter2");
+  });
+});
