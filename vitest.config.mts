@@ -14,6 +14,8 @@ export default defineConfig({
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/api/**/*.test.ts"],
     environment: "node",
+    // Makes the emulator's TLS certificate before the workers start, so they trust it (NODE_EXTRA_CA_CERTS).
+    globalSetup: ["tests/emulator/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

@@ -1,0 +1,81 @@
+// Bounded retries for calls to outside services: at most 3 tries and 30 s in all, waiting what
+// Retry-After asks or an exponential backoff with jitter. A call that may have taken effect
+// (a POST that timed out or got a 5xx) is retried only when the caller says it is idempotent.
+import { ProviderError, type Service } from "@/lib/mdr/providers/types";
+
+export interface RetryPolicy {
+  maxTries: number;
+  budgetMs: number;
+  /** Longest wait for one try. */
+  attemptTimeoutMs: number;
+  baseDelayMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxTries: 3,
+  budgetMs: 30_000,
+  attemptTimeoutMs: 15_000,
+  baseDelayMs: 500,
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+function retryable(err: ProviderError, idempotent: boolean): boolean {
+  if (err.kind === "throttled") return true; // 429: the service did not act on it
+  return idempotent && (err.kind === "unavailable" || err.kind === "timeout");
+}
+
+export async function withRetry<T>(
+  service: Service,
+  idempotent: boolean,
+  policy: RetryPolicy,
+  attempt: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const started = Date.now();
+  for (let tries = 1; ; tries++) {
+    const left = policy.budgetMs - (Date.now() - started);
+    const signal = AbortSignal.timeout(Math.max(1, Math.min(policy.attemptTimeoutMs, left)));
+    try {
+      return await attempt(signal);
+    } catch (raw) {
+      const err = asProviderError(service, raw, signal);
+      if (tries >= policy.maxTries || !retryable(err, idempotent)) throw err;
+      const backoff = policy.baseDelayMs * 2 ** (tries - 1) * (0.5 + Math.random());
+      const wait = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : backoff;
+      if (Date.now() - started + wait >= policy.budgetMs) throw err;
+      await policy.sleep(wait);
+    }
+  }
+}
+
+/** Anything a try threw, as a ProviderError: an abort is a timeout, a network failure unavailable. */
+export function asProviderError(service: Service, err: unknown, signal?: AbortSignal): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (signal?.aborted || e?.name === "TimeoutError" || e?.name === "AbortError") {
+    return new ProviderError(service, "timeout", "no answer in time");
+  }
+  const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  return new ProviderError(service, "unavailable", `cannot reach the service: ${detail}`);
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date), capped at the budget. */
+export function retryAfterSeconds(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  const n = Number(header);
+  if (Number.isFinite(n) && n >= 0) return Math.min(n, 30);
+  const at = Date.parse(header);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(30, Math.max(0, Math.ceil((at - Date.now()) / 1000)));
+}
+
+/** The ProviderError kind an HTTP status means. */
+export function kindOfStatus(status: number): ProviderError["kind"] {
+  if (status === 401 || status === 403) return "permission";
+  if (status === 404) return "not_found";
+  if (status === 409 || status === 412) return "conflict";
+  if (status === 429) return "throttled";
+  if (status === 408 || status === 504) return "timeout";
+  if (status >= 500) return "unavailable";
+  return "bad_request";
+}

@@ -1,0 +1,482 @@
+// Azure Resource Manager, Microsoft.Network NSG rules, at the emulator's root under
+// /subscriptions (the real host is management.azure.com):
+//   GET    .../resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/{nsg}
+//   GET    .../networkSecurityGroups/{nsg}/securityRules
+//   GET|PUT|DELETE .../networkSecurityGroups/{nsg}/securityRules/{rule}
+//   GET    /subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/operations/{id}
+//   GET    /subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/operationResults/{id}
+// PUT answers 201 (new) / 200 (update) with provisioningState "Updating" and an
+// Azure-AsyncOperation header; DELETE answers 202 with Azure-AsyncOperation and Location (204
+// when there is nothing to delete). The operation URL answers {"status":"InProgress"} then
+// {"status":"Succeeded"} — the protocol @azure/core-lro's poller drives.
+import ipaddr from "ipaddr.js";
+import { checkBearer } from "./auth";
+import { guid, hasPermission, header, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
+import type { TokenClaims } from "./jwt";
+import type { ArmOperationState, NsgState, SecurityRuleProperties, SecurityRuleState, SubscriptionState } from "./types";
+
+const NSG_READ = "Microsoft.Network/networkSecurityGroups/read";
+const RULE_READ = "Microsoft.Network/networkSecurityGroups/securityRules/read";
+const RULE_WRITE = "Microsoft.Network/networkSecurityGroups/securityRules/write";
+const RULE_DELETE = "Microsoft.Network/networkSecurityGroups/securityRules/delete";
+const PROTOCOLS = ["Tcp", "Udp", "Icmp", "Esp", "Ah", "*"];
+const RULE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
+
+function armError(ctx: RequestContext, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(ctx, status, { error: { code, message, details: [] } }, { ...armHeaders(ctx), ...headers });
+}
+
+function armHeaders(ctx: RequestContext): Record<string, string> {
+  return {
+    "x-ms-request-id": ctx.requestId,
+    "x-ms-correlation-request-id": header(ctx, "x-ms-correlation-request-id") ?? ctx.requestId,
+  };
+}
+
+function nsgId(n: NsgState): string {
+  return `/subscriptions/${n.subscriptionId}/resourceGroups/${n.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${n.name}`;
+}
+
+function ruleJson(n: NsgState, r: SecurityRuleState): Record<string, unknown> {
+  return {
+    name: r.name,
+    id: `${nsgId(n)}/securityRules/${r.name}`,
+    etag: r.etag,
+    type: "Microsoft.Network/networkSecurityGroups/securityRules",
+    properties: { ...r.properties },
+  };
+}
+
+function defaultRule(n: NsgState, name: string, priority: number, direction: string, access: string, src: string, dst: string, description: string): Record<string, unknown> {
+  return {
+    name,
+    id: `${nsgId(n)}/defaultSecurityRules/${name}`,
+    etag: n.etag,
+    type: "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
+    properties: {
+      provisioningState: "Succeeded",
+      description,
+      protocol: "*",
+      sourcePortRange: "*",
+      destinationPortRange: "*",
+      sourceAddressPrefix: src,
+      destinationAddressPrefix: dst,
+      access,
+      priority,
+      direction,
+      sourcePortRanges: [],
+      destinationPortRanges: [],
+      sourceAddressPrefixes: [],
+      destinationAddressPrefixes: [],
+    },
+  };
+}
+
+function nsgJson(n: NsgState): Record<string, unknown> {
+  return {
+    name: n.name,
+    id: nsgId(n),
+    etag: n.etag,
+    type: "Microsoft.Network/networkSecurityGroups",
+    location: n.location,
+    properties: {
+      provisioningState: "Succeeded",
+      resourceGuid: n.resourceGuid,
+      securityRules: [...n.rules.values()].map((r) => ruleJson(n, r)),
+      defaultSecurityRules: [
+        defaultRule(n, "AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow inbound traffic from all VMs in VNET"),
+        defaultRule(n, "AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*", "Allow inbound traffic from azure load balancer"),
+        defaultRule(n, "DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
+        defaultRule(n, "AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow outbound traffic from all VMs to all VMs in VNET"),
+        defaultRule(n, "AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "Allow outbound traffic from all VMs to Internet"),
+        defaultRule(n, "DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
+      ],
+    },
+  };
+}
+
+function authorize(ctx: RequestContext, sub: SubscriptionState | undefined, subscriptionId: string): TokenClaims | undefined {
+  const check = checkBearer(ctx, ctx.core.options.audiences.arm);
+  if (!check.ok) {
+    const now = new Date().toISOString();
+    const table: Record<typeof check.problem, [string, string]> = {
+      missing: ["AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."],
+      malformed: ["InvalidAuthenticationToken", "The access token is invalid."],
+      signature: ["InvalidAuthenticationToken", "The access token is invalid."],
+      expired: [
+        "ExpiredAuthenticationToken",
+        `The access token expiry UTC time '${check.claims ? new Date(check.claims.exp * 1000).toISOString() : ""}' is earlier than current UTC time '${now}'.`,
+      ],
+      audience: [
+        "InvalidAuthenticationTokenAudience",
+        `The access token has been obtained for wrong audience or resource '${check.claims?.aud ?? ""}'. It should exactly match with one of the allowed audiences ${ctx.core.options.audiences.arm.map((a) => `'${a}'`).join(",")}.`,
+      ],
+    };
+    const [code, message] = table[check.problem];
+    const challenge = check.problem === "missing"
+      ? `Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`
+      : `Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="${message.replace(/"/g, "'")}"`;
+    armError(ctx, 401, code, message, { "WWW-Authenticate": challenge });
+    return undefined;
+  }
+  const claims = check.claims;
+  if (sub && sub.tenantId.toLowerCase() !== claims.tid.toLowerCase()) {
+    armError(
+      ctx,
+      401,
+      "InvalidAuthenticationTokenTenant",
+      `The access token is from the wrong issuer 'https://sts.windows.net/${claims.tid}/'. It must match the tenant 'https://sts.windows.net/${sub.tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${sub.tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`,
+    );
+    return undefined;
+  }
+  if (!sub) {
+    armError(ctx, 404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
+    return undefined;
+  }
+  return claims;
+}
+
+function requireAction(ctx: RequestContext, claims: TokenClaims, action: string, scope: string): boolean {
+  if (hasPermission(ctx.core, claims, [action])) return true;
+  armError(
+    ctx,
+    403,
+    "AuthorizationFailed",
+    `The client '${claims.appid}' with object id '${claims.oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+  );
+  return false;
+}
+
+function lroHeaders(ctx: RequestContext, op: ArmOperationState, withLocation: boolean): Record<string, string> {
+  const apiVersion = ctx.query.get("api-version") ?? "";
+  const base = `${ctx.core.baseUrl}/subscriptions/${op.subscriptionId}/providers/Microsoft.Network/locations/${op.location}`;
+  const headers: Record<string, string> = {
+    ...armHeaders(ctx),
+    "Azure-AsyncOperation": `${base}/operations/${op.id}?api-version=${apiVersion}`,
+  };
+  if (withLocation) headers.Location = `${base}/operationResults/${op.id}?api-version=${apiVersion}`;
+  const retryAfter = ctx.core.options.arm.retryAfterSeconds;
+  if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+  return headers;
+}
+
+function newOperation(
+  ctx: RequestContext,
+  nsg: NsgState,
+  kind: "put" | "delete",
+  onSucceeded: () => void,
+  onFailed: () => void,
+): ArmOperationState {
+  const op: ArmOperationState = {
+    id: guid(),
+    subscriptionId: nsg.subscriptionId,
+    location: nsg.location,
+    nsgKey: nsgKey(nsg),
+    kind,
+    status: "InProgress",
+    remainingPolls: ctx.core.options.arm.inProgressPolls,
+    error: ctx.core.armFailures.shift(),
+    onSucceeded,
+    onFailed,
+  };
+  ctx.core.state.armOperations.set(op.id, op);
+  return op;
+}
+
+function nsgKey(n: NsgState): string {
+  return `${n.subscriptionId}/${n.resourceGroup}/${n.name}`.toLowerCase();
+}
+
+/** One poll: counts down, then settles the operation. */
+function poll(op: ArmOperationState): void {
+  if (op.status !== "InProgress") return;
+  if (op.remainingPolls > 0) {
+    op.remainingPolls--;
+    return;
+  }
+  if (op.error) {
+    op.status = "Failed";
+    op.onFailed();
+  } else {
+    op.status = "Succeeded";
+    op.onSucceeded();
+  }
+}
+
+function validPrefix(value: string): boolean {
+  if (value === "*") return true;
+  // Service tags (Internet, VirtualNetwork, AzureLoadBalancer, Storage.WestUS, ...).
+  if (/^[A-Za-z][A-Za-z0-9.]*$/.test(value)) return true;
+  return (
+    ipaddr.IPv4.isValidFourPartDecimal(value) ||
+    ipaddr.IPv4.isValidCIDRFourPartDecimal(value) ||
+    ipaddr.IPv6.isValid(value) ||
+    ipaddr.IPv6.isValidCIDR(value)
+  );
+}
+
+function validPortRange(value: string): boolean {
+  if (value === "*") return true;
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(value);
+  if (!m) return false;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return from >= 0 && to <= 65535 && from <= to;
+}
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
+}
+
+/** Validates a PUT body; answers 400 and returns undefined when it is not acceptable. */
+function parseRule(ctx: RequestContext, name: string): SecurityRuleProperties | undefined {
+  const body = ctx.body.kind === "json" ? ctx.body.value : undefined;
+  const props = isRecord(body) ? body.properties : undefined;
+  if (!isRecord(props)) {
+    armError(ctx, 400, "InvalidRequestFormat", "Cannot parse the request.");
+    return undefined;
+  }
+  const [minPriority, maxPriority] = ctx.core.options.arm.priorityRange;
+  const priority = props.priority;
+  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < minPriority || priority > maxPriority) {
+    armError(
+      ctx,
+      400,
+      "SecurityRuleInvalidPriority",
+      `Security rule has invalid Priority. Value provided: ${String(priority ?? 0)} Allowed range ${minPriority}-${maxPriority}.`,
+    );
+    return undefined;
+  }
+  const protocol = PROTOCOLS.find((p) => typeof props.protocol === "string" && p.toLowerCase() === props.protocol.toLowerCase());
+  const access = ["Allow", "Deny"].find((a) => typeof props.access === "string" && a.toLowerCase() === props.access.toLowerCase());
+  const direction = ["Inbound", "Outbound"].find((d) => typeof props.direction === "string" && d.toLowerCase() === props.direction.toLowerCase());
+  if (!protocol || !access || !direction) {
+    const field = !protocol ? "protocol" : !access ? "access" : "direction";
+    armError(ctx, 400, "InvalidRequestFormat", `Cannot parse the request. Security rule ${name} has an invalid or missing '${field}'.`);
+    return undefined;
+  }
+  const rule: SecurityRuleProperties = {
+    protocol,
+    access,
+    direction,
+    priority,
+    sourcePortRanges: strings(props.sourcePortRanges) ?? [],
+    destinationPortRanges: strings(props.destinationPortRanges) ?? [],
+    sourceAddressPrefixes: strings(props.sourceAddressPrefixes) ?? [],
+    destinationAddressPrefixes: strings(props.destinationAddressPrefixes) ?? [],
+    provisioningState: "Updating",
+  };
+  if (typeof props.sourcePortRange === "string") rule.sourcePortRange = props.sourcePortRange;
+  if (typeof props.destinationPortRange === "string") rule.destinationPortRange = props.destinationPortRange;
+  if (typeof props.sourceAddressPrefix === "string") rule.sourceAddressPrefix = props.sourceAddressPrefix;
+  if (typeof props.destinationAddressPrefix === "string") rule.destinationAddressPrefix = props.destinationAddressPrefix;
+  if (typeof props.description === "string") rule.description = props.description;
+
+  const sources = rule.sourceAddressPrefix !== undefined ? [rule.sourceAddressPrefix] : rule.sourceAddressPrefixes;
+  const destinations = rule.destinationAddressPrefix !== undefined ? [rule.destinationAddressPrefix] : rule.destinationAddressPrefixes;
+  for (const [label, list] of [["source", sources], ["destination", destinations]] as const) {
+    if (list.length === 0) {
+      armError(ctx, 400, "SecurityRuleParameterMissing", `Security rule ${name} is missing a ${label} address prefix.`);
+      return undefined;
+    }
+    const bad = list.find((p) => !validPrefix(p));
+    if (bad !== undefined) {
+      armError(ctx, 400, "SecurityRuleInvalidAddressPrefix", `Security rule ${name} has invalid Address prefix. Value provided: ${bad}.`);
+      return undefined;
+    }
+  }
+  const srcPorts = rule.sourcePortRange !== undefined ? [rule.sourcePortRange] : rule.sourcePortRanges;
+  const dstPorts = rule.destinationPortRange !== undefined ? [rule.destinationPortRange] : rule.destinationPortRanges;
+  for (const [label, list] of [["source", srcPorts], ["destination", dstPorts]] as const) {
+    if (list.length === 0) {
+      armError(ctx, 400, "SecurityRuleParameterMissing", `Security rule ${name} is missing a ${label} port range.`);
+      return undefined;
+    }
+    const bad = list.find((p) => !validPortRange(p));
+    if (bad !== undefined) {
+      armError(ctx, 400, "SecurityRuleInvalidPortRange", `Security rule has invalid Port range. Value provided: ${bad}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535.`);
+      return undefined;
+    }
+  }
+  return rule;
+}
+
+function inFlight(ctx: RequestContext, nsg: NsgState): ArmOperationState | undefined {
+  const key = nsgKey(nsg);
+  return [...ctx.core.state.armOperations.values()].find((op) => op.nsgKey === key && op.status === "InProgress");
+}
+
+function putRule(ctx: RequestContext, nsg: NsgState, name: string): void {
+  if (!RULE_NAME.test(name)) {
+    armError(
+      ctx,
+      400,
+      "InvalidResourceName",
+      `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`,
+    );
+    return;
+  }
+  const props = parseRule(ctx, name);
+  if (!props) return;
+  const key = name.toLowerCase();
+  const conflict = [...nsg.rules.values()].find(
+    (r) => r.name.toLowerCase() !== key && r.properties.direction === props.direction && r.properties.priority === props.priority,
+  );
+  if (conflict) {
+    armError(
+      ctx,
+      400,
+      "SecurityRuleConflict",
+      `Security rule ${conflict.name} conflicts with rule ${name}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.`,
+    );
+    return;
+  }
+  const running = inFlight(ctx, nsg);
+  if (ctx.core.options.arm.rejectConcurrent && running) {
+    armError(
+      ctx,
+      409,
+      "AnotherOperationInProgress",
+      `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ${ctx.core.baseUrl}/subscriptions/${running.subscriptionId}/providers/Microsoft.Network/locations/${running.location}/operations/${running.id}?api-version=${ctx.query.get("api-version") ?? ""}.`,
+    );
+    return;
+  }
+  const previous = nsg.rules.get(key);
+  const rule: SecurityRuleState = { name: previous?.name ?? name, etag: `W/"${guid()}"`, properties: props };
+  nsg.rules.set(key, rule);
+  const op = newOperation(
+    ctx,
+    nsg,
+    "put",
+    () => {
+      rule.properties.provisioningState = "Succeeded";
+    },
+    () => {
+      if (previous) nsg.rules.set(key, previous);
+      else nsg.rules.delete(key);
+    },
+  );
+  sendJson(ctx, previous ? 200 : 201, ruleJson(nsg, rule), lroHeaders(ctx, op, false));
+}
+
+function deleteRule(ctx: RequestContext, nsg: NsgState, name: string): void {
+  const key = name.toLowerCase();
+  const rule = nsg.rules.get(key);
+  if (!rule) {
+    sendEmpty(ctx, 204, armHeaders(ctx));
+    return;
+  }
+  rule.properties.provisioningState = "Deleting";
+  const op = newOperation(
+    ctx,
+    nsg,
+    "delete",
+    () => {
+      nsg.rules.delete(key);
+    },
+    () => {
+      rule.properties.provisioningState = "Succeeded";
+    },
+  );
+  sendEmpty(ctx, 202, lroHeaders(ctx, op, true));
+}
+
+function operation(ctx: RequestContext, subscriptionId: string, opId: string, results: boolean): void {
+  const op = ctx.core.state.armOperations.get(opId.toLowerCase());
+  if (!op || op.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
+    armError(ctx, 404, "OperationNotFound", `Operation ${opId} not found.`);
+    return;
+  }
+  poll(op);
+  if (results) {
+    // Location-style polling: 202 while running, 204 (delete) / 200 once done.
+    if (op.status === "InProgress") sendEmpty(ctx, 202, lroHeaders(ctx, op, true));
+    else if (op.status === "Failed" && op.error) armError(ctx, 400, op.error.code, op.error.message);
+    else sendEmpty(ctx, 204, armHeaders(ctx));
+    return;
+  }
+  const body: Record<string, unknown> = { status: op.status };
+  if (op.status === "Failed" && op.error) body.error = { code: op.error.code, message: op.error.message, details: [] };
+  const headers = armHeaders(ctx);
+  const retryAfter = ctx.core.options.arm.retryAfterSeconds;
+  if (op.status === "InProgress" && retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+  sendJson(ctx, 200, body, headers);
+}
+
+export function handleArm(ctx: RequestContext): void {
+  const seg = ctx.segments;
+  const lower = seg.map((s) => s.toLowerCase());
+  const subscriptionId = seg[1] ?? "";
+  const sub = ctx.core.state.subscriptions.get(subscriptionId.toLowerCase());
+  const claims = authorize(ctx, sub, subscriptionId);
+  if (!claims || !sub) return;
+  if (!ctx.query.get("api-version")) {
+    armError(ctx, 400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    return;
+  }
+
+  // /subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/operations|operationResults/{id}
+  if (lower[2] === "providers" && lower[3] === "microsoft.network" && lower[4] === "locations" && seg.length === 8 && ctx.method === "GET") {
+    if (lower[6] === "operations" || lower[6] === "operationresults") {
+      operation(ctx, subscriptionId, seg[7] ?? "", lower[6] === "operationresults");
+      return;
+    }
+  }
+
+  // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/{nsg}[/securityRules[/{rule}]]
+  const isNsgPath =
+    lower[2] === "resourcegroups" && lower[4] === "providers" && lower[5] === "microsoft.network" && lower[6] === "networksecuritygroups";
+  if (!isNsgPath || seg.length < 8 || seg.length > 10 || (seg.length >= 9 && lower[8] !== "securityrules")) {
+    armError(ctx, 400, "InvalidResourceType", `The resource type could not be found in the namespace for api version '${ctx.query.get("api-version") ?? ""}'.`);
+    return;
+  }
+  const rg = seg[3] ?? "";
+  const nsgName = seg[7] ?? "";
+  const ruleName = seg[9];
+  const scope = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/${nsgName}${ruleName ? `/securityRules/${ruleName}` : ""}`;
+  const m = ctx.method;
+  const action =
+    seg.length === 8 ? NSG_READ : m === "PUT" ? RULE_WRITE : m === "DELETE" ? RULE_DELETE : RULE_READ;
+  if (!requireAction(ctx, claims, action, scope)) return;
+  if (!sub.resourceGroups.has(rg.toLowerCase())) {
+    armError(ctx, 404, "ResourceGroupNotFound", `Resource group '${rg}' could not be found.`);
+    return;
+  }
+  const nsg = sub.nsgs.get(`${rg}/${nsgName}`.toLowerCase());
+  if (!nsg) {
+    if (seg.length === 8) {
+      armError(
+        ctx,
+        404,
+        "ResourceNotFound",
+        `The Resource 'Microsoft.Network/networkSecurityGroups/${nsgName}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
+    } else {
+      armError(ctx, 404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${nsgName}' not found.`);
+    }
+    return;
+  }
+
+  if (seg.length === 8) {
+    if (m !== "GET") return armError(ctx, 405, "MethodNotAllowed", `The requested method ${m} is not supported here.`);
+    sendJson(ctx, 200, nsgJson(nsg), armHeaders(ctx));
+    return;
+  }
+  if (seg.length === 9) {
+    if (m !== "GET") return armError(ctx, 405, "MethodNotAllowed", `The requested method ${m} is not supported here.`);
+    sendJson(ctx, 200, { value: [...nsg.rules.values()].map((r) => ruleJson(nsg, r)) }, armHeaders(ctx));
+    return;
+  }
+  const name = ruleName ?? "";
+  if (m === "GET") {
+    const rule = nsg.rules.get(name.toLowerCase());
+    if (!rule) return armError(ctx, 404, "NotFound", `Resource ${scope} not found.`);
+    sendJson(ctx, 200, ruleJson(nsg, rule), armHeaders(ctx));
+  } else if (m === "PUT") {
+    putRule(ctx, nsg, name);
+  } else if (m === "DELETE") {
+    deleteRule(ctx, nsg, name);
+  } else {
+    armError(ctx, 405, "MethodNotAllowed", `The requested method ${m} is not supported here.`);
+  }
+}

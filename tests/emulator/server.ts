@@ -1,0 +1,407 @@
+// The emulator: one HTTPS server (Entra, Defender, Graph and ARM, told apart by path) and one
+// plain-HTTP server for EC2's Query API, with seeded state, a record of every request, and
+// fault injection. See README.md beside this file.
+import crypto from "node:crypto";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { handleArm } from "./arm";
+import { describeAuth } from "./auth";
+import { certsFromEnv, type EmulatorCerts, makeCerts } from "./certs";
+import { handleDefender, setActionStatus } from "./defender";
+import { handleEc2 } from "./ec2";
+import { handleEntra } from "./entra";
+import { FaultList, sendFault } from "./faults";
+import { handleGraph } from "./graph";
+import { type EmulatorCore, guid, parseBody, type RequestContext, readBody, type ResolvedOptions, sendJson } from "./http";
+import { decodeToken, signToken, type TokenClaims } from "./jwt";
+import { buildState } from "./seed";
+import type {
+  AclState,
+  DeviceState,
+  EmulatorOptions,
+  EmulatorSeed,
+  EmulatorState,
+  FaultHandle,
+  FaultSpec,
+  MachineActionStatus,
+  MailboxState,
+  NsgState,
+  RecordedRequest,
+  ServiceName,
+  TenantState,
+  UserState,
+} from "./types";
+
+export * from "./types";
+export { deviceIdFor, userIdFor } from "./seed";
+export type { TokenClaims } from "./jwt";
+
+/** Resource ids the real services accept as token audience. */
+export const AUDIENCES = {
+  defender: ["https://api.securitycenter.microsoft.com", "https://securitycenter.onmicrosoft.com/windowsatpservice"],
+  graph: ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"],
+  arm: [
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+    "https://management.azure.com/",
+    "https://management.azure.com",
+  ],
+} as const;
+
+const KNOWN_RESOURCES = [
+  ...AUDIENCES.defender,
+  ...AUDIENCES.graph,
+  ...AUDIENCES.arm,
+  "https://api.security.microsoft.com",
+  "https://graph.microsoft.us",
+  "https://dod-graph.microsoft.us",
+  "https://microsoftgraph.chinacloudapi.cn",
+  "https://management.usgovcloudapi.net",
+  "https://management.usgovcloudapi.net/",
+];
+
+export interface RequestFilter {
+  service?: ServiceName;
+  method?: string;
+  /** Substring of, or pattern for, the path. */
+  path?: string | RegExp;
+  action?: string;
+}
+
+export interface Emulator {
+  /** https://127.0.0.1:PORT — authority host, Defender, Graph and ARM all live here. */
+  url: string;
+  /** http://127.0.0.1:PORT2 — EC2 Query API. */
+  ec2Url: string;
+  /** The same URLs by role, for wiring a product's configuration. */
+  urls: { authorityHost: string; defender: string; graph: string; arm: string; ec2: string };
+  certs: EmulatorCerts;
+  /** PEM of the certificate, to pass as `ca` where a client accepts one. */
+  caPem: string;
+  /** Live state: read it to assert effects, or change it to set up a case. */
+  state: EmulatorState;
+  /** Every request received, oldest first (reset() empties it; the array object stays the same). */
+  requests: RecordedRequest[];
+  find(filter: RequestFilter): RecordedRequest[];
+  /** Back to the seed: state, requests, faults and permission changes; tokens already issued stay valid. */
+  reset(): void;
+  setFault(spec: FaultSpec): FaultHandle;
+  clearFaults(): void;
+  /** Restricts (or with "all", frees) an app's permissions in every tenant that has it, or in `tenantId` only. */
+  setPermissions(clientId: string, permissions: string[] | "all", tenantId?: string): void;
+  /** Moves a MachineAction (any tenant) to `status`; Succeeded applies isolation to the device. */
+  setMachineActionStatus(actionId: string, status: MachineActionStatus): void;
+  /** The next ARM long-running operation started ends Failed with this error. */
+  failNextArmOperation(error?: { code: string; message: string }): void;
+  /** A token as Entra would issue it, without an HTTP round trip (e.g. to test wrong audiences). */
+  issueToken(input: { tenantId: string; clientId: string; audience: string; lifetimeSeconds?: number }): string;
+  decodeToken(token: string): TokenClaims | undefined;
+  tenant(tenantId: string): TenantState;
+  device(tenantId: string, idOrName: string): DeviceState;
+  user(tenantId: string, idOrUpn: string): UserState;
+  mailbox(tenantId: string, idOrUpn: string): MailboxState;
+  nsg(subscriptionId: string, resourceGroup: string, name: string): NsgState;
+  acl(networkAclId: string): AclState;
+  close(): Promise<void>;
+}
+
+function resolveOptions(o: EmulatorOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    tokenLifetimeSeconds: o.tokenLifetimeSeconds ?? 3599,
+    defender: {
+      actionProgress: o.defender?.actionProgress ?? { mode: "polls", pollsPerStep: 1 },
+      duplicateAction: o.defender?.duplicateAction ?? "error",
+      emptyListStatus: o.defender?.emptyListStatus ?? 200,
+    },
+    arm: {
+      inProgressPolls: o.arm?.inProgressPolls ?? 1,
+      rejectConcurrent: o.arm?.rejectConcurrent ?? false,
+      priorityRange: o.arm?.priorityRange ?? [100, 4096],
+    },
+    aws: { entriesPerDirectionLimit: o.aws?.entriesPerDirectionLimit ?? 20 },
+    audiences: {
+      defender: o.audiences?.defender ?? [...AUDIENCES.defender],
+      graph: o.audiences?.graph ?? [...AUDIENCES.graph],
+      arm: o.audiences?.arm ?? [...AUDIENCES.arm],
+    },
+    resources: [...KNOWN_RESOURCES, ...(o.extraResources ?? [])],
+  };
+  if (o.arm?.retryAfterSeconds !== undefined) resolved.arm.retryAfterSeconds = o.arm.retryAfterSeconds;
+  if (o.aws?.accessKeyIds) resolved.aws.accessKeyIds = [...o.aws.accessKeyIds];
+  return resolved;
+}
+
+function classify(segments: string[]): ServiceName {
+  const first = segments[0]?.toLowerCase();
+  if (first === "api") return "defender";
+  if (first === "v1.0" || first === "beta") return "graph";
+  if (first === "subscriptions") return "arm";
+  if (first !== undefined) return "entra";
+  return "unknown";
+}
+
+const SECRET_FIELDS = new Set(["client_secret", "client_assertion"]);
+
+function recordedBody(ctx: Pick<RequestContext, "body">): unknown {
+  switch (ctx.body.kind) {
+    case "none":
+      return undefined;
+    case "json":
+      return ctx.body.value;
+    case "invalid-json":
+      return ctx.body.text;
+    case "text":
+      return ctx.body.value;
+    case "form":
+      return Object.fromEntries(
+        Object.entries(ctx.body.value).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? "[redacted]" : v]),
+      );
+  }
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive sockets (the SDKs pool them) would hold close() open otherwise.
+    server.closeAllConnections();
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const certs = options.certs ?? certsFromEnv() ?? makeCerts();
+  const seed: EmulatorSeed = structuredClone({
+    tenants: options.tenants,
+    subscriptions: options.subscriptions ?? [],
+    networkAcls: options.networkAcls ?? [],
+  });
+  const core: EmulatorCore = {
+    baseUrl: "",
+    state: buildState(seed),
+    options: resolveOptions(options),
+    signingKey: crypto.randomBytes(32),
+    armFailures: [],
+  };
+  const requests: RecordedRequest[] = [];
+  const faults = new FaultList();
+  let seq = 0;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, isEc2: boolean): Promise<void> {
+    const requestId = guid();
+    let ctx: RequestContext | undefined;
+    try {
+      const url = new URL(req.url ?? "/", isEc2 ? "http://127.0.0.1" : core.baseUrl);
+      const buf = await readBody(req);
+      const body = parseBody(buf, req.headers["content-type"]);
+      let segments: string[];
+      try {
+        segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+      } catch {
+        segments = url.pathname.split("/").filter(Boolean);
+      }
+      const service: ServiceName = isEc2 ? "ec2" : classify(segments);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (k !== "authorization" && v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      }
+      const record: RecordedRequest = {
+        seq: ++seq,
+        at: new Date().toISOString(),
+        service,
+        method: req.method ?? "GET",
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers,
+        auth: describeAuth(req.headers.authorization, core.signingKey),
+        body: undefined,
+      };
+      ctx = { req, res, method: record.method, url, segments, query: url.searchParams, body, record, requestId, core };
+      record.body = recordedBody(ctx);
+      if (service === "ec2") {
+        const action = body.kind === "form" ? body.value.Action : url.searchParams.get("Action") ?? undefined;
+        if (action) record.action = action;
+        if (record.auth.kind === "sigv4") {
+          const token = req.headers["x-amz-security-token"];
+          if (typeof token === "string") record.auth.sessionToken = token;
+        }
+      }
+      requests.push(record);
+
+      const fault = faults.take({ service, method: record.method, path: record.path, ...(record.action ? { action: record.action } : {}) });
+      if (fault) {
+        record.fault = true;
+        if (fault.delayMs) await sleep(fault.delayMs);
+        if (fault.dropConnection) {
+          req.socket.destroy();
+          return;
+        }
+        if (fault.status !== undefined) {
+          sendFault(ctx, fault);
+          return;
+        }
+      }
+      switch (service) {
+        case "ec2":
+          return handleEc2(ctx);
+        case "entra":
+          return handleEntra(ctx);
+        case "defender":
+          return handleDefender(ctx);
+        case "graph":
+          return handleGraph(ctx);
+        case "arm":
+          return handleArm(ctx);
+        default:
+          sendJson(ctx, 404, { error: { code: "NotFound", message: `Nothing is emulated at ${url.pathname}` } });
+      }
+    } catch (err) {
+      // A bug in the emulator must show up as a loud 500, not a hang.
+      const message = err instanceof Error ? err.stack ?? err.message : String(err);
+      if (ctx) {
+        sendJson(ctx, 500, { error: { code: "EmulatorError", message } });
+      } else if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { "Content-Type": "text/plain" }).end(message);
+      }
+    }
+  }
+
+  const main = https.createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => void handle(req, res, false));
+  const ec2 = http.createServer((req, res) => void handle(req, res, true));
+  const port = await listen(main, options.port ?? 0);
+  const ec2Port = await listen(ec2, options.ec2Port ?? 0);
+  core.baseUrl = `https://127.0.0.1:${port}`;
+  const ec2Url = `http://127.0.0.1:${ec2Port}`;
+
+  const tenantOf = (tenantId: string): TenantState => {
+    const t = core.state.tenants.get(tenantId.toLowerCase());
+    if (!t) throw new Error(`emulator: no tenant ${tenantId}`);
+    return t;
+  };
+  const userOf = (tenantId: string, idOrUpn: string): UserState => {
+    const t = tenantOf(tenantId);
+    const lower = idOrUpn.toLowerCase();
+    const u = t.users.get(lower) ?? [...t.users.values()].find((x) => x.userPrincipalName.toLowerCase() === lower);
+    if (!u) throw new Error(`emulator: no user ${idOrUpn} in tenant ${tenantId}`);
+    return u;
+  };
+
+  const emulator: Emulator = {
+    url: core.baseUrl,
+    ec2Url,
+    urls: { authorityHost: core.baseUrl, defender: core.baseUrl, graph: core.baseUrl, arm: core.baseUrl, ec2: ec2Url },
+    certs,
+    caPem: certs.certPem,
+    get state() {
+      return core.state;
+    },
+    requests,
+    find(filter) {
+      return requests.filter(
+        (r) =>
+          (!filter.service || r.service === filter.service) &&
+          (!filter.method || r.method === filter.method.toUpperCase()) &&
+          (!filter.action || r.action === filter.action) &&
+          (filter.path === undefined ||
+            (typeof filter.path === "string" ? r.path.includes(filter.path) : filter.path.test(r.path))),
+      );
+    },
+    reset() {
+      core.state = buildState(structuredClone(seed));
+      core.armFailures.length = 0;
+      requests.length = 0;
+      faults.clear();
+    },
+    setFault: (spec) => faults.add(spec),
+    clearFaults: () => faults.clear(),
+    setPermissions(clientId, permissions, tenantId) {
+      let found = false;
+      for (const t of core.state.tenants.values()) {
+        if (tenantId && t.tenantId.toLowerCase() !== tenantId.toLowerCase()) continue;
+        const client = t.clients.get(clientId.toLowerCase());
+        if (client) {
+          client.permissions = permissions === "all" ? "all" : [...permissions];
+          found = true;
+        }
+      }
+      if (!found) throw new Error(`emulator: no client ${clientId}`);
+    },
+    setMachineActionStatus(actionId, status) {
+      for (const t of core.state.tenants.values()) {
+        const action = t.machineActions.get(actionId.toLowerCase());
+        if (action) {
+          setActionStatus(t, action, status);
+          return;
+        }
+      }
+      throw new Error(`emulator: no machine action ${actionId}`);
+    },
+    failNextArmOperation(error = { code: "InternalServerError", message: "An error occurred." }) {
+      core.armFailures.push(error);
+    },
+    issueToken({ tenantId, clientId, audience, lifetimeSeconds }) {
+      const tenant = tenantOf(tenantId);
+      const client = tenant.clients.get(clientId.toLowerCase());
+      const now = Math.floor(Date.now() / 1000);
+      const claims: TokenClaims = {
+        aud: audience,
+        iss: `https://sts.windows.net/${tenant.tenantId}/`,
+        iat: now,
+        nbf: now,
+        exp: now + (lifetimeSeconds ?? core.options.tokenLifetimeSeconds),
+        appid: client?.clientId ?? clientId,
+        appidacr: "1",
+        idp: `https://sts.windows.net/${tenant.tenantId}/`,
+        oid: client?.objectId ?? guid(),
+        sub: client?.objectId ?? guid(),
+        tid: tenant.tenantId,
+        roles: client && client.permissions !== "all" ? [...client.permissions] : [],
+        uti: guid(),
+        ver: "1.0",
+      };
+      return signToken(claims, core.signingKey);
+    },
+    decodeToken,
+    tenant: tenantOf,
+    device(tenantId, idOrName) {
+      const t = tenantOf(tenantId);
+      const lower = idOrName.toLowerCase();
+      const d = t.devices.get(lower) ?? [...t.devices.values()].find((x) => x.computerDnsName.toLowerCase() === lower);
+      if (!d) throw new Error(`emulator: no device ${idOrName} in tenant ${tenantId}`);
+      return d;
+    },
+    user: userOf,
+    mailbox(tenantId, idOrUpn) {
+      const mb = userOf(tenantId, idOrUpn).mailbox;
+      if (!mb) throw new Error(`emulator: user ${idOrUpn} has no mailbox`);
+      return mb;
+    },
+    nsg(subscriptionId, resourceGroup, name) {
+      const n = core.state.subscriptions.get(subscriptionId.toLowerCase())?.nsgs.get(`${resourceGroup}/${name}`.toLowerCase());
+      if (!n) throw new Error(`emulator: no NSG ${subscriptionId}/${resourceGroup}/${name}`);
+      return n;
+    },
+    acl(networkAclId) {
+      const a = core.state.networkAcls.get(networkAclId);
+      if (!a) throw new Error(`emulator: no network ACL ${networkAclId}`);
+      return a;
+    },
+    async close() {
+      await Promise.all([close(main), close(ec2)]);
+    },
+  };
+  return emulator;
+}
