@@ -80,7 +80,8 @@ export class PartialFailure extends Error {
   }
 }
 
-const SERVICE_OF: Record<ProviderName, Service> = {
+/** The outside service behind each provider name of the audit log. */
+export const SERVICE_OF: Record<ProviderName, Service> = {
   defender: "defender",
   graph: "graph",
   azure_nsg: "azure_nsg",

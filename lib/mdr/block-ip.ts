@@ -1,10 +1,10 @@
 import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
-import { runAction } from "@/lib/mdr/actions";
+import { SERVICE_OF, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import type { FirewallType } from "@/lib/mdr/providers/types";
 import type { BlockIpRequest } from "@/lib/mdr/schemas";
-import { resolveTenant } from "@/lib/mdr/tenant";
+import { requireService, resolveTenant } from "@/lib/mdr/tenant";
 
 export const FIREWALL_LABELS: Record<FirewallType, string> = {
   defender: "Defender for Endpoint (IP indicator)",
@@ -18,6 +18,7 @@ const HOUR_MS = 3_600_000;
 export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpRequest }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
   const firewall = input.firewall_type;
+  requireService(ctx, SERVICE_OF[firewall], tenantId, "firewall_type");
   return runAction(
     ctx,
     {

@@ -1,6 +1,7 @@
 import "server-only";
-import { type Config, ConfigError, config } from "@/lib/config";
+import { type Config, config } from "@/lib/config";
 import { type Db, getDb } from "@/lib/db/client";
+import { createLiveProviders } from "@/lib/mdr/providers/live";
 import { createSimulatedProviders } from "@/lib/mdr/providers/simulation";
 import type { Providers } from "@/lib/mdr/providers/types";
 
@@ -14,12 +15,7 @@ export interface MdrContext {
 }
 
 export function createProviders(cfg: Config): Providers {
-  if (cfg.mode === "live") {
-    throw new ConfigError(
-      "MDR_MODE=live: the live Defender, Graph, Azure and AWS adapters are not part of this version. " +
-        "Unset MDR_MODE and AZURE_CLIENT_ID to run the simulated tenant.",
-    );
-  }
+  if (cfg.mode === "live") return createLiveProviders(cfg);
   return createSimulatedProviders({
     failureRate: cfg.sim.failureRate,
     faults: cfg.sim.faults,

@@ -5,7 +5,7 @@ import { runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FINAL_MACHINE_ACTION_STATUSES, type Machine, ProviderError } from "@/lib/mdr/providers/types";
 import type { IsolateRequest } from "@/lib/mdr/schemas";
-import { resolveTenant } from "@/lib/mdr/tenant";
+import { requireService, resolveTenant } from "@/lib/mdr/tenant";
 
 /** The comment Defender stores with the machine action: who, why, and which audit row. */
 export function actionComment(actionId: string, actor: string, reason: string | null): string {
@@ -55,6 +55,7 @@ function namesMatch(dnsName: string, hostname: string): boolean {
 // the background poller mirrors its status onto the row.
 export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: IsolateRequest }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
+  requireService(ctx, "defender", tenantId, "tenant_id");
   return runAction(
     ctx,
     {

@@ -33,7 +33,7 @@ export async function unblockIp({
       reverts: block.id,
     },
     async () => {
-      const { alreadyAbsent } = await ctx.providers.firewalls[firewall].unblock(block.tenantId, ref);
+      const { alreadyAbsent } = await ctx.providers.firewalls[firewall].unblock(block.tenantId, ref, block.target);
       return {
         status: "succeeded",
         message: alreadyAbsent

@@ -11,6 +11,9 @@ import {
 } from "@/lib/mdr/providers/simulation";
 import { type BlockRequest, ProviderError } from "@/lib/mdr/providers/types";
 
+/** The simulated firewalls find a rule by its reference alone; the address is for the live ones. */
+const BLOCKED = "185.220.101.34";
+
 const T = SIM_TENANT_ID;
 const T0 = Date.parse("2025-03-14T09:00:00.000Z");
 const STEP = 1000;
@@ -353,8 +356,8 @@ describe("firewall: Defender indicators", () => {
   it("unblocks once, then reports the indicator already absent", async () => {
     const { p } = setup();
     const { ref } = await p.firewalls.defender.block(T, block("185.220.101.34"));
-    expect(await p.firewalls.defender.unblock(T, ref)).toEqual({ alreadyAbsent: false });
-    expect(await p.firewalls.defender.unblock(T, ref)).toEqual({ alreadyAbsent: true });
+    expect(await p.firewalls.defender.unblock(T, ref, BLOCKED)).toEqual({ alreadyAbsent: false });
+    expect(await p.firewalls.defender.unblock(T, ref, BLOCKED)).toEqual({ alreadyAbsent: true });
     expect((await p.firewalls.defender.block(T, block("185.220.101.34"))).ref).toBe("4202");
   });
 });
@@ -416,8 +419,8 @@ describe("firewall: Azure NSG", () => {
   it("unblocks by rule name, freeing the priority", async () => {
     const { p } = setup();
     const { ref } = await p.firewalls.azure_nsg.block(T, block("185.220.101.34"));
-    expect(await p.firewalls.azure_nsg.unblock(T, ref)).toEqual({ alreadyAbsent: false });
-    expect(await p.firewalls.azure_nsg.unblock(T, ref)).toEqual({ alreadyAbsent: true });
+    expect(await p.firewalls.azure_nsg.unblock(T, ref, BLOCKED)).toEqual({ alreadyAbsent: false });
+    expect(await p.firewalls.azure_nsg.unblock(T, ref, BLOCKED)).toEqual({ alreadyAbsent: true });
     expect((await p.firewalls.azure_nsg.block(T, block("185.220.101.35"))).details.priority).toBe(101);
   });
 });
@@ -480,9 +483,9 @@ describe("firewall: AWS network ACL", () => {
   it("unblocks by rule number", async () => {
     const { p } = setup();
     const { ref } = await p.firewalls.aws_sg.block(T, block("185.220.101.34"));
-    expect(await p.firewalls.aws_sg.unblock(T, ref)).toEqual({ alreadyAbsent: false });
-    expect(await p.firewalls.aws_sg.unblock(T, ref)).toEqual({ alreadyAbsent: true });
-    expect(await failure(p.firewalls.aws_sg.unblock(T, "rule-2"))).toMatchObject({ kind: "bad_request", httpStatus: 400 });
+    expect(await p.firewalls.aws_sg.unblock(T, ref, BLOCKED)).toEqual({ alreadyAbsent: false });
+    expect(await p.firewalls.aws_sg.unblock(T, ref, BLOCKED)).toEqual({ alreadyAbsent: true });
+    expect(await failure(p.firewalls.aws_sg.unblock(T, "rule-2", BLOCKED))).toMatchObject({ kind: "bad_request", httpStatus: 400 });
   });
 });
 
@@ -637,7 +640,7 @@ describe("faults", () => {
       service: "defender",
       kind: "unavailable",
     });
-    expect(await failure(p.firewalls.aws_sg.unblock(T, "2"))).toMatchObject({ service: "aws", kind: "unavailable" });
+    expect(await failure(p.firewalls.aws_sg.unblock(T, "2", BLOCKED))).toMatchObject({ service: "aws", kind: "unavailable" });
     expect((await p.firewalls.azure_nsg.block(T, block("185.220.101.34"))).details.priority).toBe(101);
   });
 
@@ -722,11 +725,11 @@ describe("failureRate", () => {
       ["defender", () => p.endpoint.isolate(T, laptop.id, { comment: "x", isolationType: "Full" })],
       ["defender", () => p.endpoint.release(T, laptop.id, { comment: "x" })],
       ["defender", () => p.firewalls.defender.block(T, block("185.220.101.34"))],
-      ["defender", () => p.firewalls.defender.unblock(T, "4201")],
+      ["defender", () => p.firewalls.defender.unblock(T, "4201", BLOCKED)],
       ["azure_nsg", () => p.firewalls.azure_nsg.block(T, block("185.220.101.34"))],
-      ["azure_nsg", () => p.firewalls.azure_nsg.unblock(T, "AllowBastionInbound")],
+      ["azure_nsg", () => p.firewalls.azure_nsg.unblock(T, "AllowBastionInbound", BLOCKED)],
       ["aws", () => p.firewalls.aws_sg.block(T, block("185.220.101.34"))],
-      ["aws", () => p.firewalls.aws_sg.unblock(T, "1")],
+      ["aws", () => p.firewalls.aws_sg.unblock(T, "1", BLOCKED)],
       ["graph", () => p.identity.setAccountEnabled(T, "alice@contoso.com", false)],
       ["graph", () => p.identity.revokeSignInSessions(T, "alice@contoso.com")],
       ["graph", () => p.mail.move(T, "alice@contoso.com", phish?.id ?? "", "junkemail")],

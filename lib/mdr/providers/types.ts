@@ -79,8 +79,11 @@ export interface BlockResult {
 
 export interface FirewallProvider {
   block(tenantId: string, request: BlockRequest): Promise<BlockResult>;
-  /** Removes exactly what `block` created. Resolves `{ alreadyAbsent: true }` when it was gone. */
-  unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }>;
+  /**
+   * Removes exactly what `block` created (`ref`, for `address`). Resolves `{ alreadyAbsent: true }`
+   * when it was gone; refuses (conflict) when the rule now says something else.
+   */
+  unblock(tenantId: string, ref: string, address: string): Promise<{ alreadyAbsent: boolean }>;
 }
 
 export interface DirectoryUser {
@@ -105,7 +108,8 @@ export interface MailMessage {
   subject: string;
   from: string;
   receivedDateTime: string;
-  parentFolderId: MailFolder;
+  /** A well-known folder name (simulation) or the provider's folder id. */
+  parentFolderId: string;
 }
 
 export interface MailProvider {
@@ -132,6 +136,8 @@ export interface Providers {
   health(service: Service): Promise<ServiceHealth>;
   /** Tenants these providers can act in; the first is the default. */
   tenants: readonly string[];
+  /** Whether the service has settings for the tenant (an NSG, an ACL, a Defender host). */
+  configured(service: Service, tenantId: string): boolean;
 }
 
 export const PROVIDER_ERROR_KINDS = [

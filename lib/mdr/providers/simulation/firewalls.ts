@@ -99,7 +99,7 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
     return { ref: id, details: { indicator_id: id, expiration_time: expirationTime } };
   }
 
-  async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
+  async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
     this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true });
     return this.indicators.delete(ref) ? { alreadyAbsent: false } : absent();
   }
@@ -181,7 +181,7 @@ export class SimulatedAzureNsg implements FirewallProvider {
     return { ref: name, details: { rule_name: name, priority } };
   }
 
-  async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
+  async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
     this.rt.enter("azure_nsg", "azure_nsg.unblock", tenantId, { mutating: true });
     return this.rules.delete(ref.toLowerCase()) ? { alreadyAbsent: false } : absent();
   }
@@ -250,7 +250,7 @@ export class SimulatedAwsNacl implements FirewallProvider {
     return { ref: String(ruleNumber), details: { network_acl_id: aclId, rule_number: ruleNumber, cidr } };
   }
 
-  async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
+  async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
     this.rt.enter("aws", "aws.unblock", tenantId, { mutating: true });
     if (!/^\d{1,5}$/.test(ref)) {
       throw new ProviderError("aws", "bad_request", `InvalidParameterValue: '${ref}' is not a rule number`, {

@@ -57,6 +57,8 @@ export function createSimulatedProviders(opts: SimulationOptions): Providers & {
   return {
     mode: "simulation",
     tenants: [SIM_TENANT_ID],
+    // Every simulated service exists in the simulated tenant.
+    configured: () => true,
     endpoint: new SimulatedEndpoint(rt),
     firewalls: {
       defender: new SimulatedDefenderIndicators(rt),

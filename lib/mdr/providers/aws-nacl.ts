@@ -1,0 +1,167 @@
+// AWS network ACL entries through @aws-sdk/client-ec2. Security groups hold allow rules only, so a
+// block (`firewall_type: aws_sg`) is an inbound deny entry at the lowest free rule number in range.
+import {
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  EC2Client,
+  type NetworkAclEntry,
+} from "@aws-sdk/client-ec2";
+import type { TenantConfig } from "@/lib/config";
+import { asProviderError, kindOfStatus } from "@/lib/mdr/providers/live/retry";
+import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
+
+type AclConfig = NonNullable<TenantConfig["awsNacl"]>;
+
+export interface AwsNaclOptions {
+  tenants: readonly TenantConfig[];
+  endpoint: string | undefined;
+  timeoutMs: number;
+}
+
+const PERMISSION = "ec2:DescribeNetworkAcls, ec2:CreateNetworkAclEntry and ec2:DeleteNetworkAclEntry";
+
+export class AwsNaclFirewall implements FirewallProvider {
+  private readonly clients = new Map<string, EC2Client>();
+
+  constructor(private readonly opts: AwsNaclOptions) {}
+
+  private target(tenantId: string): { client: EC2Client; acl: AclConfig } {
+    const acl = this.opts.tenants.find((t) => t.tenantId === tenantId)?.awsNacl;
+    if (!acl) throw new ProviderError("aws", "bad_request", `no network ACL is configured for tenant ${tenantId}`);
+    let client = this.clients.get(tenantId);
+    if (!client) {
+      client = new EC2Client({
+        region: acl.region,
+        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+        ...(acl.credentials ? { credentials: acl.credentials } : {}),
+        // The SDK's standard retry mode backs off on throttling and 5xx: 3 tries in all.
+        maxAttempts: 3,
+      });
+      this.clients.set(tenantId, client);
+    }
+    return { client, acl };
+  }
+
+  private async run<T>(what: string, work: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const abortSignal = AbortSignal.timeout(this.opts.timeoutMs);
+    try {
+      return await work(abortSignal);
+    } catch (err) {
+      throw ec2Error(err, what, abortSignal);
+    }
+  }
+
+  private async inboundEntries(tenantId: string): Promise<NetworkAclEntry[]> {
+    const { client, acl } = this.target(tenantId);
+    const out = await this.run("DescribeNetworkAcls", (abortSignal) =>
+      client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [acl.networkAclId] }), { abortSignal }),
+    );
+    const found = out.NetworkAcls?.find((a) => a.NetworkAclId === acl.networkAclId);
+    if (!found) throw new ProviderError("aws", "not_found", `network ACL ${acl.networkAclId} was not found`, { httpStatus: 404 });
+    return (found.Entries ?? []).filter((e) => e.Egress === false);
+  }
+
+  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    const { client, acl } = this.target(tenantId);
+    const v6 = request.address.includes(":");
+    const cidr = request.address.includes("/") ? request.address : `${request.address}/${v6 ? 128 : 32}`;
+    for (let attempt = 0; ; attempt++) {
+      const entries = await this.inboundEntries(tenantId);
+      const same = entries.find((e) => e.RuleAction === "deny" && (e.CidrBlock === cidr || e.Ipv6CidrBlock === cidr));
+      if (same) {
+        throw new ProviderError("aws", "conflict", `${cidr} is already denied by rule ${same.RuleNumber} of ${acl.networkAclId}`, {
+          httpStatus: 409,
+        });
+      }
+      const taken = new Set(entries.map((e) => e.RuleNumber));
+      let ruleNumber: number | undefined;
+      for (let n = acl.ruleRange.min; n <= acl.ruleRange.max; n++) {
+        if (!taken.has(n)) {
+          ruleNumber = n;
+          break;
+        }
+      }
+      if (ruleNumber === undefined) {
+        throw new ProviderError(
+          "aws",
+          "conflict",
+          `no free rule number in ${acl.ruleRange.min}-${acl.ruleRange.max} on ${acl.networkAclId} (AWS_NACL_RULE_RANGE)`,
+          { httpStatus: 409 },
+        );
+      }
+      try {
+        await this.run("CreateNetworkAclEntry", (abortSignal) =>
+          client.send(
+            new CreateNetworkAclEntryCommand({
+              NetworkAclId: acl.networkAclId,
+              RuleNumber: ruleNumber,
+              Protocol: "-1",
+              RuleAction: "deny",
+              Egress: false,
+              ...(v6 ? { Ipv6CidrBlock: cidr } : { CidrBlock: cidr }),
+            }),
+            { abortSignal },
+          ),
+        );
+      } catch (err) {
+        // Another writer took the number between our read and our write: read again.
+        if (err instanceof ProviderError && /NetworkAclEntryAlreadyExists/.test(err.message) && attempt < 2) continue;
+        throw err;
+      }
+      return {
+        ref: String(ruleNumber),
+        details: { network_acl_id: acl.networkAclId, rule_number: ruleNumber, cidr },
+      };
+    }
+  }
+
+  async unblock(tenantId: string, ref: string, address: string): Promise<{ alreadyAbsent: boolean }> {
+    const { client, acl } = this.target(tenantId);
+    const ruleNumber = Number(ref);
+    const v6 = address.includes(":");
+    const cidr = address.includes("/") ? address : `${address}/${v6 ? 128 : 32}`;
+    const entry = (await this.inboundEntries(tenantId)).find((e) => e.RuleNumber === ruleNumber);
+    if (!entry) return { alreadyAbsent: true };
+    // Remove exactly what the block created: the number may have been reused for another entry.
+    if (entry.RuleAction !== "deny" || (entry.CidrBlock ?? entry.Ipv6CidrBlock) !== cidr) {
+      throw new ProviderError(
+        "aws",
+        "conflict",
+        `rule ${ruleNumber} of ${acl.networkAclId} no longer denies ${cidr}; left in place`,
+        { httpStatus: 409 },
+      );
+    }
+    await this.run("DeleteNetworkAclEntry", (abortSignal) =>
+      client.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: acl.networkAclId, RuleNumber: ruleNumber, Egress: false }), {
+        abortSignal,
+      }),
+    );
+    return { alreadyAbsent: false };
+  }
+
+  async probe(tenantId: string): Promise<void> {
+    await this.inboundEntries(tenantId);
+  }
+}
+
+function ec2Error(err: unknown, what: string, signal: AbortSignal): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  if (typeof status !== "number") return asProviderError("aws", err, signal);
+  const code = e.name ?? "";
+  let kind = kindOfStatus(status);
+  if (/UnauthorizedOperation|AuthFailure|InvalidClientTokenId|SignatureDoesNotMatch/.test(code)) kind = "permission";
+  else if (/NotFound/.test(code)) kind = "not_found";
+  else if (/LimitExceeded|AlreadyExists/.test(code) && code !== "RequestLimitExceeded") kind = "conflict";
+  else if (code === "RequestLimitExceeded" || code === "Throttling") kind = "throttled";
+  const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
+  const message = (e.message ?? "").slice(0, 300);
+  return new ProviderError(
+    "aws",
+    kind,
+    kind === "permission" ? `${head}: the credentials need ${PERMISSION}. ${message}`.trim() : `${head}: ${message}`,
+    { httpStatus: status },
+  );
+}

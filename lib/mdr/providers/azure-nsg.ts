@@ -1,0 +1,187 @@
+// Azure network security group rules through @azure/arm-network: a block is an inbound Deny rule
+// named after the action, at the requested priority or the lowest free one in the range.
+import type { TokenCredential } from "@azure/core-auth";
+import { NetworkManagementClient, type SecurityRule } from "@azure/arm-network";
+import type { TenantConfig } from "@/lib/config";
+import { asProviderError, kindOfStatus, retryAfterSeconds } from "@/lib/mdr/providers/live/retry";
+import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
+import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
+
+type NsgConfig = NonNullable<TenantConfig["azureNsg"]>;
+
+export interface AzureNsgOptions {
+  armUrl: string;
+  armResource: string;
+  tokens: TokenSource;
+  tenants: readonly TenantConfig[];
+  /** How long one call (with its long-running operation) may take. */
+  timeoutMs: number;
+  /** How often a long-running operation is polled when the service gives no Retry-After. */
+  pollIntervalMs: number;
+}
+
+const PERMISSION =
+  "Microsoft.Network/networkSecurityGroups/securityRules/write and /delete on the NSG (for example the Network Contributor role)";
+const RULE_NAME_MAX = 80;
+const DESCRIPTION_MAX = 140;
+
+/** The rule a block creates is named after its action, so it can be found and removed exactly. */
+export function nsgRuleName(actionId: string): string {
+  return `mdr-block-${actionId}`.slice(0, RULE_NAME_MAX);
+}
+
+export class AzureNsgFirewall implements FirewallProvider {
+  private readonly clients = new Map<string, NetworkManagementClient>();
+
+  constructor(private readonly opts: AzureNsgOptions) {}
+
+  private target(tenantId: string): { client: NetworkManagementClient; nsg: NsgConfig } {
+    const nsg = this.opts.tenants.find((t) => t.tenantId === tenantId)?.azureNsg;
+    if (!nsg) throw new ProviderError("azure_nsg", "bad_request", `no NSG is configured for tenant ${tenantId}`);
+    let client = this.clients.get(tenantId);
+    if (!client) {
+      const credential: TokenCredential = {
+        getToken: async () => ({
+          token: await this.opts.tokens.token("azure_nsg", tenantId, this.opts.armResource),
+          // MSAL keeps the real expiry and renews; the pipeline asks again after this.
+          expiresOnTimestamp: Date.now() + 5 * 60_000,
+        }),
+      };
+      client = new NetworkManagementClient(credential, nsg.subscriptionId, {
+        endpoint: this.opts.armUrl,
+        credentialScopes: [`${this.opts.armResource}/.default`],
+        // The pipeline's own retries honour Retry-After: 3 tries in all.
+        retryOptions: { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
+      });
+      this.clients.set(tenantId, client);
+    }
+    return { client, nsg };
+  }
+
+  private async run<T>(what: string, work: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const abortSignal = AbortSignal.timeout(this.opts.timeoutMs);
+    try {
+      return await work(abortSignal);
+    } catch (err) {
+      throw armError(err, what, abortSignal);
+    }
+  }
+
+  /** Priorities taken by inbound rules. */
+  private async usedPriorities(tenantId: string): Promise<Map<number, string>> {
+    const { client, nsg } = this.target(tenantId);
+    const group = await this.run("GET networkSecurityGroup", (abortSignal) =>
+      client.networkSecurityGroups.get(nsg.resourceGroup, nsg.nsgName, { abortSignal }),
+    );
+    const used = new Map<number, string>();
+    for (const rule of group.securityRules ?? []) {
+      if (rule.direction === "Inbound" && rule.priority !== undefined) used.set(rule.priority, rule.name ?? "?");
+    }
+    return used;
+  }
+
+  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    const { client, nsg } = this.target(tenantId);
+    const name = nsgRuleName(request.actionId);
+    // Another writer may take the same free priority at the same moment: then try the next one.
+    for (let attempt = 0; ; attempt++) {
+      const used = await this.usedPriorities(tenantId);
+      let priority = request.priority;
+      if (priority !== undefined && used.has(priority)) {
+        throw new ProviderError("azure_nsg", "conflict", `priority ${priority} is already used by rule ${used.get(priority)}`, {
+          httpStatus: 409,
+        });
+      }
+      if (priority === undefined) {
+        for (let p = nsg.priorityRange.min; p <= nsg.priorityRange.max; p++) {
+          if (!used.has(p)) {
+            priority = p;
+            break;
+          }
+        }
+      }
+      if (priority === undefined) {
+        throw new ProviderError(
+          "azure_nsg",
+          "conflict",
+          `no free priority in ${nsg.priorityRange.min}-${nsg.priorityRange.max} on ${nsg.nsgName} (AZURE_NSG_PRIORITY_RANGE)`,
+          { httpStatus: 409 },
+        );
+      }
+      const rule: SecurityRule = {
+        access: "Deny",
+        direction: "Inbound",
+        priority,
+        protocol: "*",
+        sourceAddressPrefix: request.address,
+        sourcePortRange: "*",
+        destinationAddressPrefix: "*",
+        destinationPortRange: "*",
+        description: request.description.slice(0, DESCRIPTION_MAX),
+      };
+      try {
+        await this.run(`PUT securityRules/${name}`, (abortSignal) =>
+          client.securityRules.beginCreateOrUpdateAndWait(nsg.resourceGroup, nsg.nsgName, name, rule, {
+            abortSignal,
+            updateIntervalInMs: this.opts.pollIntervalMs,
+          }),
+        );
+      } catch (err) {
+        const lostRace = err instanceof ProviderError && err.kind === "conflict" && request.priority === undefined;
+        if (lostRace && attempt < 2) continue;
+        throw err;
+      }
+      return { ref: name, details: { rule_name: name, priority, nsg: nsg.nsgName } };
+    }
+  }
+
+  async unblock(tenantId: string, ref: string, address: string): Promise<{ alreadyAbsent: boolean }> {
+    const { client, nsg } = this.target(tenantId);
+    let rule: SecurityRule;
+    try {
+      rule = await this.run(`GET securityRules/${ref}`, (abortSignal) =>
+        client.securityRules.get(nsg.resourceGroup, nsg.nsgName, ref, { abortSignal }),
+      );
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not_found") return { alreadyAbsent: true };
+      throw err;
+    }
+    // Remove exactly what the block created: a rule of that name for another address is not ours.
+    if (rule.access !== "Deny" || rule.sourceAddressPrefix !== address) {
+      throw new ProviderError(
+        "azure_nsg",
+        "conflict",
+        `rule ${ref} no longer denies ${address} (it now ${rule.access} ${rule.sourceAddressPrefix}); left in place`,
+        { httpStatus: 409 },
+      );
+    }
+    await this.run(`DELETE securityRules/${ref}`, (abortSignal) =>
+      client.securityRules.beginDeleteAndWait(nsg.resourceGroup, nsg.nsgName, ref, {
+        abortSignal,
+        updateIntervalInMs: this.opts.pollIntervalMs,
+      }),
+    );
+    return { alreadyAbsent: false };
+  }
+
+  async probe(tenantId: string): Promise<void> {
+    await this.usedPriorities(tenantId);
+  }
+}
+
+function armError(err: unknown, what: string, signal: AbortSignal): ProviderError {
+  const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(name: string): string | undefined } } };
+  const status = e?.statusCode;
+  if (typeof status !== "number" || status <= 0) return asProviderError("azure_nsg", err, signal);
+  let kind = kindOfStatus(status);
+  const code = e.code ?? "";
+  if (status === 400 && /Conflict|InUse|AnotherOperationInProgress/i.test(code)) kind = "conflict";
+  const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
+  const message = (e.message ?? "").slice(0, 300);
+  return new ProviderError(
+    "azure_nsg",
+    kind,
+    kind === "permission" ? `${head}: the app registration needs ${PERMISSION}. ${message}`.trim() : `${head}: ${message}`,
+    { httpStatus: status, retryAfterSeconds: retryAfterSeconds(e.response?.headers?.get("retry-after")) },
+  );
+}

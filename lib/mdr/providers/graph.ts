@@ -1,0 +1,208 @@
+// Microsoft Graph through the official client: users (disable, enable, revoke sessions) and mail
+// (find by Message-ID, move, permanently delete).
+import { Client, GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
+import { z } from "zod";
+import { type RetryPolicy, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
+import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
+import {
+  type DirectoryUser,
+  type IdentityProvider,
+  type MailFolder,
+  type MailMessage,
+  type MailProvider,
+  ProviderError,
+} from "@/lib/mdr/providers/types";
+
+const UserSchema = z.object({
+  id: z.string(),
+  userPrincipalName: z.string(),
+  displayName: z.string().nullable().transform((n) => n ?? ""),
+  accountEnabled: z.boolean().nullable().transform((e) => e ?? true),
+});
+const MessageSchema = z.object({
+  id: z.string(),
+  internetMessageId: z.string().nullable().transform((m) => m ?? ""),
+  subject: z.string().nullable().transform((s) => s ?? ""),
+  from: z
+    .object({ emailAddress: z.object({ address: z.string().nullish() }).nullish() })
+    .nullish()
+    .transform((f) => f?.emailAddress?.address ?? ""),
+  receivedDateTime: z.string().nullable().transform((d) => d ?? ""),
+  parentFolderId: z.string().nullable().transform((p) => p ?? ""),
+});
+const MessageList = z.object({ value: z.array(MessageSchema) });
+
+const USER_FIELDS = "id,userPrincipalName,displayName,accountEnabled";
+const MESSAGE_FIELDS = "id,internetMessageId,subject,from,receivedDateTime,parentFolderId";
+
+/** Graph application permissions each call needs. */
+const PERMISSION = {
+  readUser: "User.Read.All",
+  enable: "User.EnableDisableAccount.All (administrators also need the Privileged Authentication Administrator role)",
+  revoke: "User.RevokeSessions.All",
+  mail: "Mail.ReadWrite",
+  organization: "Organization.Read.All",
+} as const;
+
+export interface GraphOptions {
+  baseUrl: string;
+  resource: string;
+  tokens: TokenSource;
+  retry: RetryPolicy;
+}
+
+const enc = encodeURIComponent;
+
+export class GraphProvider implements IdentityProvider, MailProvider {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(private readonly opts: GraphOptions) {}
+
+  private client(tenantId: string): Client {
+    let client = this.clients.get(tenantId);
+    if (!client) {
+      client = Client.init({
+        baseUrl: `${this.opts.baseUrl}/`,
+        // The client sends the token only to Graph hosts it knows, or to these (hostname, no port).
+        customHosts: new Set([new URL(this.opts.baseUrl).hostname]),
+        authProvider: (done) => {
+          this.opts.tokens.token("graph", tenantId, this.opts.resource).then(
+            (token) => done(null, token),
+            (err: unknown) => done(err as Error, null),
+          );
+        },
+      });
+      this.clients.set(tenantId, client);
+    }
+    return client;
+  }
+
+  /** One Graph call with our bounded retries (the client's own retry handler is turned off). */
+  private async call<T>(
+    tenantId: string,
+    what: string,
+    permission: string,
+    idempotent: boolean,
+    run: (client: Client, options: { signal: AbortSignal; noRetry: RetryHandlerOptions }) => Promise<T>,
+  ): Promise<T> {
+    const client = this.client(tenantId);
+    return withRetry("graph", idempotent, this.opts.retry, async (signal) => {
+      try {
+        return await run(client, { signal, noRetry: new RetryHandlerOptions(0, 0) });
+      } catch (err) {
+        throw graphError(err, what, permission);
+      }
+    });
+  }
+
+  async getUser(tenantId: string, upn: string): Promise<DirectoryUser> {
+    const raw: unknown = await this.call(tenantId, `GET /users/${upn}`, PERMISSION.readUser, true, (c, o) =>
+      c.api(`/v1.0/users/${enc(upn)}`).select(USER_FIELDS).option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
+    );
+    return parse(UserSchema, raw, "user");
+  }
+
+  async setAccountEnabled(tenantId: string, upn: string, enabled: boolean): Promise<void> {
+    await this.call(tenantId, `PATCH /users/${upn}`, PERMISSION.enable, true, (c, o) =>
+      c
+        .api(`/v1.0/users/${enc(upn)}`)
+        .option("signal", o.signal)
+        .middlewareOptions([o.noRetry])
+        .patch({ accountEnabled: enabled }),
+    );
+  }
+
+  async revokeSignInSessions(tenantId: string, upn: string): Promise<void> {
+    // Revoking twice revokes nothing more: safe to repeat.
+    await this.call(tenantId, `POST /users/${upn}/revokeSignInSessions`, PERMISSION.revoke, true, (c, o) =>
+      c
+        .api(`/v1.0/users/${enc(upn)}/revokeSignInSessions`)
+        .option("signal", o.signal)
+        .middlewareOptions([o.noRetry])
+        .post({}),
+    );
+  }
+
+  async findMessages(tenantId: string, mailbox: string, messageId: string): Promise<MailMessage[]> {
+    if (messageId.startsWith("<")) {
+      // The client does not encode $filter: a '+' in a Message-ID would arrive as a space.
+      const filter = enc(`internetMessageId eq '${messageId.replaceAll("'", "''")}'`);
+      const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/messages`, PERMISSION.mail, true, (c, o) =>
+        c
+          .api(`/v1.0/users/${enc(mailbox)}/messages`)
+          .filter(filter)
+          .select(MESSAGE_FIELDS)
+          .option("signal", o.signal)
+          .middlewareOptions([o.noRetry])
+          .get(),
+      );
+      return parse(MessageList, raw, "message list").value;
+    }
+    try {
+      const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/messages/{id}`, PERMISSION.mail, true, (c, o) =>
+        c
+          .api(`/v1.0/users/${enc(mailbox)}/messages/${enc(messageId)}`)
+          .select(MESSAGE_FIELDS)
+          .option("signal", o.signal)
+          .middlewareOptions([o.noRetry])
+          .get(),
+      );
+      return [parse(MessageSchema, raw, "message")];
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not_found" && /ErrorItemNotFound/.test(err.message)) return [];
+      throw err;
+    }
+  }
+
+  async move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage> {
+    // A move that may have happened is not repeated: the message would have a new id already.
+    const raw: unknown = await this.call(tenantId, `POST /users/${mailbox}/messages/{id}/move`, PERMISSION.mail, false, (c, o) =>
+      c
+        .api(`/v1.0/users/${enc(mailbox)}/messages/${enc(id)}/move`)
+        .option("signal", o.signal)
+        .middlewareOptions([o.noRetry])
+        .post({ destinationId: destination }),
+    );
+    return parse(MessageSchema, raw, "moved message");
+  }
+
+  async permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void> {
+    await this.call(tenantId, `POST /users/${mailbox}/messages/{id}/permanentDelete`, PERMISSION.mail, false, (c, o) =>
+      c
+        .api(`/v1.0/users/${enc(mailbox)}/messages/${enc(id)}/permanentDelete`)
+        .option("signal", o.signal)
+        .middlewareOptions([o.noRetry])
+        .post({}),
+    );
+  }
+
+  /** The cheapest authenticated read. */
+  async probe(tenantId: string): Promise<void> {
+    await this.call(tenantId, "GET /organization", PERMISSION.organization, true, (c, o) =>
+      c.api("/v1.0/organization").select("id").option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
+    );
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ProviderError("graph", "bad_request", `unexpected ${what} in Graph's answer: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function graphError(err: unknown, what: string, permission: string): unknown {
+  if (err instanceof ProviderError) return err;
+  if (!(err instanceof GraphError)) return err; // network errors and aborts: classified by withRetry
+  const status = err.statusCode;
+  if (status <= 0) return err;
+  const kind = kindOfStatus(status);
+  const code = err.code ?? "";
+  const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
+  const message = (err.message || "").slice(0, 300);
+  return new ProviderError(
+    "graph",
+    kind,
+    kind === "permission" ? `${head}: the app registration needs ${permission}. ${message}`.trim() : `${head}: ${message}`,
+    { httpStatus: status, retryAfterSeconds: retryAfterSeconds(err.headers?.get("retry-after")) },
+  );
+}
