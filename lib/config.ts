@@ -236,6 +236,10 @@ function tenantsFromFile(file: string, env: Record<string, string | undefined>):
     if (t.azure_nsg && !priorityRange) problems.push(`MDR_TENANTS_FILE: ${at}.azure_nsg.priority_range: must be "LOW-HIGH" within 100-4096`);
     const ruleRange = t.aws_nacl ? parseRange(t.aws_nacl.rule_range, 1, 32766) : undefined;
     if (t.aws_nacl && !ruleRange) problems.push(`MDR_TENANTS_FILE: ${at}.aws_nacl.rule_range: must be "LOW-HIGH" within 1-32766`);
+    if (t.aws_nacl && (t.aws_nacl.access_key_id_env === undefined) !== (t.aws_nacl.secret_access_key_env === undefined)) {
+      // One without the other would silently fall back to the default credential chain.
+      problems.push(`MDR_TENANTS_FILE: ${at}.aws_nacl: give both access_key_id_env and secret_access_key_env, or neither`);
+    }
     const accessKeyId = fromEnv(t.aws_nacl?.access_key_id_env, `${at}.aws_nacl.access_key_id_env`);
     const secretAccessKey = fromEnv(t.aws_nacl?.secret_access_key_env, `${at}.aws_nacl.secret_access_key_env`);
     return {

@@ -55,7 +55,10 @@ export interface Facts {
 }
 
 export interface Progress {
-  /** Records a step in the timeline, with what was learned, durably and at once. */
+  /**
+   * Records a step in the timeline, with what was learned, durably and at once. Once the action
+   * has been closed (it timed out), the step is still recorded, then ClosedAction is thrown.
+   */
   note(message: string, facts?: Facts): void;
 }
 
@@ -77,6 +80,14 @@ export class PartialFailure extends Error {
   ) {
     super(message);
     this.name = "PartialFailure";
+  }
+}
+
+/** Thrown by Progress.note once the action has been closed (timed out): the verb must stop. */
+export class ClosedAction extends Error {
+  constructor(actionId: string) {
+    super(`action ${actionId} was closed before this step; nothing more is done for it`);
+    this.name = "ClosedAction";
   }
 }
 
@@ -108,6 +119,9 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
       const suffix = settled ? " (after the action had been closed)" : "";
       applyFacts(ctx, action.id, settled ? { ...facts, active: undefined } : facts);
       addEvent(ctx, action.id, currentStatus(ctx, action.id), message + suffix);
+      // The caller has been told the action failed: no further step may be taken in its name
+      // (an isolation sent after the 504, say). The verb stops at this note.
+      if (settled) throw new ClosedAction(action.id);
     },
   };
 

@@ -2,7 +2,7 @@
 // their rows, and end IP blocks whose time is up. Both read their work from the database,
 // so they resume after a restart.
 import "server-only";
-import { and, eq, inArray, isNull, lte } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lte } from "drizzle-orm";
 import { type ActionRow, actions } from "@/lib/db/schema";
 import { addEvent, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
@@ -63,6 +63,28 @@ async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
   return true;
 }
 
+/** The longest wait between two attempts to end the same expired block. */
+export const MAX_UNBLOCK_RETRY_MS = 3_600_000;
+
+/**
+ * Whether an expired block is due for an(other) unblock attempt. Each attempt that did not end it
+ * (the provider was down, or its rule now says something else) is an audit row: retrying every
+ * sweep would write one per interval for as long as the cause lasts. So the wait after the n-th
+ * attempt is interval * 2^(n-1), at most an hour.
+ */
+function unblockDue(ctx: MdrContext, block: ActionRow): boolean {
+  const attempts = ctx.db
+    .select({ createdAt: actions.createdAt })
+    .from(actions)
+    .where(and(eq(actions.reverts, block.id), eq(actions.type, "unblock_ip")))
+    .orderBy(desc(actions.createdAt))
+    .all();
+  const last = attempts[0];
+  if (!last) return true;
+  const wait = Math.min(ctx.config.sweepIntervalMs * 2 ** (attempts.length - 1), MAX_UNBLOCK_RETRY_MS);
+  return ctx.now() - last.createdAt >= wait;
+}
+
 /** Ends every block whose expiry has passed, as an unblock_ip action by `system`. */
 export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
   const due = ctx.db
@@ -79,11 +101,13 @@ export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
     .all();
   let ended = 0;
   for (const block of due) {
+    if (!unblockDue(ctx, block)) continue;
     try {
       await unblockIp({ ctx, block, reason: `Expired at ${new Date(block.expiresAt!).toISOString()}` });
       ended++;
     } catch (err) {
-      // Recorded as a failed unblock_ip action; the block stays active and the next sweep retries.
+      // Recorded as a failed (or rejected) unblock_ip action; the block stays active and a later
+      // sweep retries, backing off (unblockDue).
       console.error(`[mdr] expiry of ${block.id} failed: ${(err as Error).message}`);
     }
   }

@@ -1,10 +1,15 @@
 import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
-import { runAction } from "@/lib/mdr/actions";
+import { PartialFailure, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { type MailFolder, ProviderError } from "@/lib/mdr/providers/types";
+import { MAIL_FOLDERS, type MailFolder, type MailMessage, ProviderError } from "@/lib/mdr/providers/types";
 import type { QuarantineEmailRequest } from "@/lib/mdr/schemas";
 import { resolveTenant } from "@/lib/mdr/tenant";
+
+/** "from inbox " for a well-known folder; Graph's opaque folder ids say nothing to a reader. */
+function folderName(folder: string): string {
+  return (MAIL_FOLDERS as readonly string[]).includes(folder) ? `from ${folder} ` : "";
+}
 
 /** Where each quarantine action moves the message; hardDelete deletes it for good. */
 const DESTINATION: Record<QuarantineEmailRequest["action"], MailFolder | null> = {
@@ -45,14 +50,23 @@ export async function quarantineEmail({
       const destination = DESTINATION[input.action];
       const messages: { id: string; new_id: string | null; subject: string }[] = [];
       for (const message of found) {
-        if (destination === null) {
-          await mail.permanentDelete(tenantId, mailbox, message.id);
+        let moved: MailMessage | null = null;
+        try {
+          if (destination === null) await mail.permanentDelete(tenantId, mailbox, message.id);
+          else moved = await mail.move(tenantId, mailbox, message.id, destination);
+        } catch (err) {
+          if (messages.length === 0) throw err;
+          // Some copies were already dealt with: say so in the answer, not only in the timeline.
+          const done = destination === null ? "permanently deleted" : `moved to ${destination}`;
+          throw new PartialFailure(
+            `Partial failure: ${messages.length} of ${found.length} message(s) were ${done}, then: ${(err as Error).message}`,
+            err,
+          );
         }
-        const moved = destination === null ? null : await mail.move(tenantId, mailbox, message.id, destination);
         messages.push({ id: message.id, new_id: moved?.id ?? null, subject: message.subject });
         progress.note(
           moved
-            ? `Moved "${message.subject}" from ${message.parentFolderId} to ${destination}`
+            ? `Moved "${message.subject}" ${folderName(message.parentFolderId)}to ${destination}`
             : `Permanently deleted "${message.subject}"`,
           { active: true, result: { messages, folder: destination ?? "deleted" } },
         );

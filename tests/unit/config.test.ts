@@ -268,6 +268,14 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
       line: new RegExp(`^MDR_TENANTS_FILE: tenant ${TENANT} is listed twice$`),
     },
     {
+      content: {
+        tenants: [
+          { tenant_id: TENANT, client_id: CLIENT, client_secret: "a", aws_nacl: { region: "eu-west-1", network_acl_id: "acl-12345678", access_key_id_env: "AK" } },
+        ],
+      },
+      line: /^MDR_TENANTS_FILE: tenants\.0\.aws_nacl: give both access_key_id_env and secret_access_key_env, or neither$/,
+    },
+    {
       content: { tenants: [{ tenant_id: TENANT, client_id: CLIENT, client_secret: "a", extra: 1 }] },
       line: /^MDR_TENANTS_FILE: tenants\.0: Unrecognized key: "extra"$/,
     },

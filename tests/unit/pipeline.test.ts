@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MdrError } from "@/lib/errors";
-import { PartialFailure, getActionDetail, getActionRow, runAction } from "@/lib/mdr/actions";
+import { ClosedAction, PartialFailure, getActionDetail, getActionRow, runAction } from "@/lib/mdr/actions";
 import { pollMachineActions, sweepExpiredBlocks } from "@/lib/mdr/background";
 import { blockIp } from "@/lib/mdr/block-ip";
 import { disableUser } from "@/lib/mdr/disable-user";
 import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
 import { listActions } from "@/lib/mdr/list-actions";
 import { getMetrics } from "@/lib/mdr/metrics";
+import type { FaultController } from "@/lib/mdr/providers/simulation";
 import { ProviderError } from "@/lib/mdr/providers/types";
 import { BlockIpRequest, DisableUserRequest, IsolateRequest } from "@/lib/mdr/schemas";
 import { type TestContext, testContext } from "../support/context";
@@ -155,7 +156,8 @@ describe("the action pipeline", () => {
       status: "failed",
       error: "[Defender] no answer within 100 ms; the outcome is unknown",
     });
-    progressRef!.note("provider answered");
+    // Recorded, then the verb is stopped: nothing more may be done in the name of a closed action.
+    expect(() => progressRef!.note("provider answered")).toThrow(ClosedAction);
     release();
     expect(timeline(ctx, id).at(-1)).toEqual(["failed", "provider answered (after the action had been closed)"]);
   });
@@ -232,6 +234,39 @@ describe("block expiry", () => {
     });
     expect(getActionRow(ctx, block.id)).toMatchObject({ active: false, revertedBy: unblock!.id });
     expect(await sweepExpiredBlocks(system)).toBe(0);
+  });
+
+  it("an unblock that keeps failing is retried after 1, 2, 4, 8... sweep intervals, not at every sweep", async () => {
+    const ctx = ctxFor({ env: { MDR_SWEEP_INTERVAL_MS: "1000" } });
+    const faults = (ctx.providers as unknown as { faults: FaultController }).faults;
+    const block = await blockIp({
+      ctx,
+      input: BlockIpRequest.parse({ ip: "198.51.100.0/24", firewall_type: "azure_nsg", duration_hours: 1 }),
+    });
+    faults.set("azure_nsg.unblock=503");
+    ctx.clock.advance(3_600_000);
+    const expiredAt = ctx.clock.now;
+    const system = { ...ctx, actor: "system" };
+    const attempts = () => listActions({ ctx, query: { type: "unblock_ip", limit: 50 } }).actions;
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      // One sweep a second for 40 s.
+      for (let s = 0; s < 40; s++) {
+        expect(await sweepExpiredBlocks(system)).toBe(0);
+        ctx.clock.advance(1000);
+      }
+    } finally {
+      console.error = errors;
+    }
+    const made = attempts().reverse();
+    expect(made.map((a) => Date.parse(a.created_at) - expiredAt)).toEqual([0, 1000, 3000, 7000, 15000, 31000]);
+    expect(made.every((a) => a.status === "failed" && a.reverts === block.id)).toBe(true);
+    // The provider is back: the next due attempt (32 s after the last) ends the block.
+    faults.clear();
+    ctx.clock.advance(63_000 - 40_000);
+    expect(await sweepExpiredBlocks(system)).toBe(1);
+    expect(getActionRow(ctx, block.id)).toMatchObject({ active: false, revertedBy: attempts()[0]!.id });
   });
 
   it("survives a restart: a block that expired while down is removed from the new process", async () => {

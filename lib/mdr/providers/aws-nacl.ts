@@ -161,7 +161,12 @@ function ec2Error(err: unknown, what: string, signal: AbortSignal): ProviderErro
   return new ProviderError(
     "aws",
     kind,
-    kind === "permission" ? `${head}: the credentials need ${PERMISSION}. ${message}`.trim() : `${head}: ${message}`,
+    // Credentials AWS could not validate (a wrong key or secret) are not a missing permission.
+    /AuthFailure|InvalidClientTokenId|SignatureDoesNotMatch/.test(code)
+      ? `${head}: the credentials were refused. ${message}`.trim()
+      : kind === "permission"
+        ? `${head}: the credentials need ${PERMISSION}. ${message}`.trim()
+        : `${head}: ${message}`,
     { httpStatus: status },
   );
 }

@@ -172,6 +172,25 @@ export class AzureNsgFirewall implements FirewallProvider {
 function armError(err: unknown, what: string, signal: AbortSignal): ProviderError {
   const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(name: string): string | undefined } } };
   const status = e?.statusCode;
+  // A long-running operation that ARM accepted and then ended Failed: core-lro throws a plain
+  // Error "The long-running operation has failed. {code}. {message}" (no status). The service was
+  // reached and said no; that is not a network failure.
+  const lro = /^The long-running operation has failed(?:\. (\S+?)\.(?: ([\s\S]*))?)?$/.exec(e?.message ?? "");
+  if (lro && !signal.aborted) {
+    const code = lro[1] ?? "";
+    const kind = /Conflict|InUse|AnotherOperationInProgress/i.test(code)
+      ? "conflict"
+      : /AuthorizationFailed|Forbidden/i.test(code)
+        ? "permission"
+        : /InternalServerError|RetryableError|ServiceUnavailable|Canceled|Preempted|Timeout/i.test(code) || code === ""
+          ? "unavailable"
+          : "bad_request";
+    return new ProviderError(
+      "azure_nsg",
+      kind,
+      `${what}: the operation failed at Azure${code ? ` (${code})` : ""}: ${(lro[2] || "no error was given").slice(0, 300)}`,
+    );
+  }
   if (typeof status !== "number" || status <= 0) return asProviderError("azure_nsg", err, signal);
   let kind = kindOfStatus(status);
   const code = e.code ?? "";
@@ -181,7 +200,11 @@ function armError(err: unknown, what: string, signal: AbortSignal): ProviderErro
   return new ProviderError(
     "azure_nsg",
     kind,
-    kind === "permission" ? `${head}: the app registration needs ${PERMISSION}. ${message}`.trim() : `${head}: ${message}`,
+    status === 401
+      ? `${head}: the access token was refused. ${message}`.trim()
+      : kind === "permission"
+        ? `${head}: the app registration needs ${PERMISSION}. ${message}`.trim()
+        : `${head}: ${message}`,
     { httpStatus: status, retryAfterSeconds: retryAfterSeconds(e.response?.headers?.get("retry-after")) },
   );
 }

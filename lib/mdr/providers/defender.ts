@@ -33,6 +33,14 @@ const MachineActionSchema = z.object({
   lastUpdateDateTimeUtc: z.string(),
 });
 const IndicatorSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
+const IndicatorList = z.object({
+  value: z.array(
+    IndicatorSchema.extend({
+      action: z.string().nullish().transform((a) => a ?? "?"),
+      title: z.string().nullish().transform((t) => t ?? ""),
+    }),
+  ),
+});
 const ErrorBody = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
 
 /** The permission each kind of call needs (Defender for Endpoint API, application permissions). */
@@ -145,6 +153,26 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
   }
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    // Defender keeps one indicator per value: a POST for an address that has one updates it (same
+    // id, new action, title and expiry). Its unblock would then delete the other block's indicator
+    // (or an analyst's own), so an address that already has one is refused.
+    const filter = `indicatorValue eq ${odataString(request.address)} and indicatorType eq 'IpAddress'`;
+    const existing = await this.call(
+      tenantId,
+      "GET",
+      `/api/indicators?$filter=${encodeURIComponent(filter)}`,
+      PERMISSION.indicators,
+      IndicatorList,
+    );
+    const taken = existing!.value[0];
+    if (taken) {
+      throw new ProviderError(
+        "defender",
+        "conflict",
+        `${request.address} already has indicator ${taken.id} (${taken.action}, "${taken.title}"); Defender keeps one indicator per address, so a second block would overwrite it`,
+        { httpStatus: 409 },
+      );
+    }
     const indicator = await this.call(tenantId, "POST", "/api/indicators", PERMISSION.indicators, IndicatorSchema, {
       indicatorValue: request.address,
       indicatorType: "IpAddress",
@@ -195,10 +223,14 @@ function httpError(res: Response, text: string, what: string, permission: Permis
     kind = "conflict";
   }
   const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
+  // 401: the token itself was refused (wrong resource for this host, another tenant, expired), which
+  // no permission grant would fix; 403: the token is fine but lacks the permission.
   const detail =
-    kind === "permission"
-      ? `${head}: the app registration needs the ${permission} application permission (admin-consented). ${message}`
-      : `${head}: ${message}`;
+    status === 401
+      ? `${head}: the access token was refused. ${message}`
+      : kind === "permission"
+        ? `${head}: the app registration needs the ${permission} application permission (admin-consented). ${message}`
+        : `${head}: ${message}`;
   return new ProviderError("defender", kind, detail.trim(), {
     httpStatus: status,
     retryAfterSeconds: retryAfterSeconds(res.headers.get("retry-after")),

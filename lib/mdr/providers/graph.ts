@@ -62,7 +62,10 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     let client = this.clients.get(tenantId);
     if (!client) {
       client = Client.init({
-        baseUrl: `${this.opts.baseUrl}/`,
+        // Paths below are relative to the version: the client joins baseUrl, defaultVersion and
+        // the path (a path starting "/v1.0/" would be sent as /v1.0/v1.0/...).
+        baseUrl: this.opts.baseUrl,
+        defaultVersion: "v1.0",
         // The client sends the token only to Graph hosts it knows, or to these (hostname, no port).
         customHosts: new Set([new URL(this.opts.baseUrl).hostname]),
         authProvider: (done) => {
@@ -86,6 +89,10 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     run: (client: Client, options: { signal: AbortSignal; noRetry: RetryHandlerOptions }) => Promise<T>,
   ): Promise<T> {
     const client = this.client(tenantId);
+    // Sign in first, outside the client and its retries: the client would wrap a sign-in failure
+    // in a GraphError without a status (read as "cannot reach the service", and retried). The
+    // client's own request then takes the token from MSAL's cache.
+    await this.opts.tokens.token("graph", tenantId, this.opts.resource);
     return withRetry("graph", idempotent, this.opts.retry, async (signal) => {
       try {
         return await run(client, { signal, noRetry: new RetryHandlerOptions(0, 0) });
@@ -97,7 +104,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
 
   async getUser(tenantId: string, upn: string): Promise<DirectoryUser> {
     const raw: unknown = await this.call(tenantId, `GET /users/${upn}`, PERMISSION.readUser, true, (c, o) =>
-      c.api(`/v1.0/users/${enc(upn)}`).select(USER_FIELDS).option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
+      c.api(`/users/${enc(upn)}`).select(USER_FIELDS).option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
     );
     return parse(UserSchema, raw, "user");
   }
@@ -105,7 +112,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   async setAccountEnabled(tenantId: string, upn: string, enabled: boolean): Promise<void> {
     await this.call(tenantId, `PATCH /users/${upn}`, PERMISSION.enable, true, (c, o) =>
       c
-        .api(`/v1.0/users/${enc(upn)}`)
+        .api(`/users/${enc(upn)}`)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
         .patch({ accountEnabled: enabled }),
@@ -116,7 +123,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     // Revoking twice revokes nothing more: safe to repeat.
     await this.call(tenantId, `POST /users/${upn}/revokeSignInSessions`, PERMISSION.revoke, true, (c, o) =>
       c
-        .api(`/v1.0/users/${enc(upn)}/revokeSignInSessions`)
+        .api(`/users/${enc(upn)}/revokeSignInSessions`)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
         .post({}),
@@ -129,9 +136,11 @@ export class GraphProvider implements IdentityProvider, MailProvider {
       const filter = enc(`internetMessageId eq '${messageId.replaceAll("'", "''")}'`);
       const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/messages`, PERMISSION.mail, true, (c, o) =>
         c
-          .api(`/v1.0/users/${enc(mailbox)}/messages`)
+          .api(`/users/${enc(mailbox)}/messages`)
           .filter(filter)
           .select(MESSAGE_FIELDS)
+          // Graph pages messages 10 at a time: every copy is wanted, up to the largest page.
+          .top(1000)
           .option("signal", o.signal)
           .middlewareOptions([o.noRetry])
           .get(),
@@ -141,7 +150,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     try {
       const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/messages/{id}`, PERMISSION.mail, true, (c, o) =>
         c
-          .api(`/v1.0/users/${enc(mailbox)}/messages/${enc(messageId)}`)
+          .api(`/users/${enc(mailbox)}/messages/${enc(messageId)}`)
           .select(MESSAGE_FIELDS)
           .option("signal", o.signal)
           .middlewareOptions([o.noRetry])
@@ -158,7 +167,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     // A move that may have happened is not repeated: the message would have a new id already.
     const raw: unknown = await this.call(tenantId, `POST /users/${mailbox}/messages/{id}/move`, PERMISSION.mail, false, (c, o) =>
       c
-        .api(`/v1.0/users/${enc(mailbox)}/messages/${enc(id)}/move`)
+        .api(`/users/${enc(mailbox)}/messages/${enc(id)}/move`)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
         .post({ destinationId: destination }),
@@ -169,7 +178,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   async permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void> {
     await this.call(tenantId, `POST /users/${mailbox}/messages/{id}/permanentDelete`, PERMISSION.mail, false, (c, o) =>
       c
-        .api(`/v1.0/users/${enc(mailbox)}/messages/${enc(id)}/permanentDelete`)
+        .api(`/users/${enc(mailbox)}/messages/${enc(id)}/permanentDelete`)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
         .post({}),
@@ -179,7 +188,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   /** The cheapest authenticated read. */
   async probe(tenantId: string): Promise<void> {
     await this.call(tenantId, "GET /organization", PERMISSION.organization, true, (c, o) =>
-      c.api("/v1.0/organization").select("id").option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
+      c.api("/organization").select("id").option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
     );
   }
 }
@@ -202,7 +211,11 @@ function graphError(err: unknown, what: string, permission: string): unknown {
   return new ProviderError(
     "graph",
     kind,
-    kind === "permission" ? `${head}: the app registration needs ${permission}. ${message}`.trim() : `${head}: ${message}`,
+    status === 401
+      ? `${head}: the access token was refused. ${message}`.trim()
+      : kind === "permission"
+        ? `${head}: the app registration needs ${permission}. ${message}`.trim()
+        : `${head}: ${message}`,
     { httpStatus: status, retryAfterSeconds: retryAfterSeconds(err.headers?.get("retry-after")) },
   );
 }

@@ -36,7 +36,14 @@ export function createLiveProviders(cfg: Config): Providers {
   if (!live) throw new Error("live providers need the live configuration");
   const { endpoints, tenants } = live;
   const tokens = new TokenSource(endpoints.authorityHost, tenants);
-  const retry = { ...DEFAULT_RETRY, attemptTimeoutMs: Math.min(DEFAULT_RETRY.attemptTimeoutMs, cfg.providerTimeoutMs) };
+  // No call (with its retries) may outlive the action it is part of: once the pipeline has answered
+  // 504 and recorded the action failed, a retry that then succeeded would act in its name unseen.
+  // The same bound keeps a status check from hanging on a slow probe.
+  const retry = {
+    ...DEFAULT_RETRY,
+    attemptTimeoutMs: Math.min(DEFAULT_RETRY.attemptTimeoutMs, cfg.providerTimeoutMs),
+    budgetMs: Math.min(DEFAULT_RETRY.budgetMs, cfg.providerTimeoutMs),
+  };
   const timeoutMs = Math.min(30_000, cfg.providerTimeoutMs);
 
   const defender =

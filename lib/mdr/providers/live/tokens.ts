@@ -59,8 +59,14 @@ export function tokenSourceFor(endpoints: CloudEndpoints, tenants: readonly Tena
 
 function tokenError(service: Service, err: unknown): ProviderError {
   const e = err as { errorCode?: string; errorMessage?: string; message?: string };
-  // MSAL's messages carry the AADSTS code and text, never the secret.
-  const text = (e.errorMessage || e.message || String(err)).split("\n")[0]!.slice(0, 300);
+  // MSAL's messages carry the AADSTS code and text, never the secret. A server error reads
+  // "Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ...\r\nTrace ID: ...":
+  // keep the description's first line.
+  const text = (e.errorMessage || e.message || String(err))
+    .replace(/^Error\(s\):.*? - Description: /, "")
+    .split(/\r?\n/)[0]!
+    .trim()
+    .slice(0, 300);
   const code = e.errorCode ?? "";
   if (/invalid_client|unauthorized_client|AADSTS7000215|AADSTS700016|AADSTS7000222/.test(`${code} ${text}`)) {
     return new ProviderError(service, "permission", `sign-in of the app registration failed (${code || "invalid_client"}): ${text}`);

@@ -1,0 +1,187 @@
+// Slow outside APIs with MDR_PROVIDER_TIMEOUT_MS=1000: the action answers 504 and is recorded
+// failed in about that time, nothing is retried after the pipeline gave up, and a status check
+// does not hang on a slow probe.
+import { describe, expect, it } from "vitest";
+import { TENANT_A } from "../emulator/fixtures";
+import { anyActionId, anyIso, detail, expectProblem, get, post, problem, steps, withoutTimeline } from "./helpers";
+import { eventually } from "../support/server";
+import { liveAction, liveSetup, mark, since } from "./live";
+
+const TIMEOUT_MS = 1000;
+const live = liveSetup({ name: "live-timeout", env: { MDR_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS) } });
+
+const timedOut = (label: string) => `[${label}] no answer within ${TIMEOUT_MS} ms; the outcome is unknown`;
+
+describe("live timeouts", () => {
+  it("a POST isolate that does not answer in time: 504 with the action id after ~1 s, recorded failed, one call", async () => {
+    const { emu, server } = live();
+    const ws = emu.device(TENANT_A, "ws-0142.contoso.com");
+    emu.setFault({ match: "POST /isolate", delayMs: 2500 });
+    const from = mark(emu);
+    const started = Date.now();
+    const r = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0142.contoso.com" });
+    const took = Date.now() - started;
+    const message = timedOut("Defender");
+    expectProblem(r, problem("provider-timeout", message, { action_id: anyActionId(), action_status: "failed" }));
+    expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS);
+    expect(took).toBeLessThan(TIMEOUT_MS + 1500);
+    const d = await detail(server, r.body.action_id);
+    expect(withoutTimeline(d)).toEqual(
+      liveAction({
+        id: r.body.action_id,
+        type: "isolate_endpoint",
+        status: "failed",
+        target: "ws-0142.contoso.com",
+        provider: "defender",
+        parameters: { hostname: "ws-0142.contoso.com", machine_id: null, isolation_type: "Full" },
+        result: { machine_id: ws.id, computer_dns_name: "ws-0142.contoso.com" },
+        error: message,
+        completed_at: d.updated_at,
+      }),
+    );
+    expect(steps(d)).toEqual([
+      ["pending", "Requested by anonymous"],
+      ["pending", `Resolved to device ${ws.id} (ws-0142.contoso.com)`],
+      ["failed", message],
+    ]);
+    // A POST that may have been acted on is never sent again.
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(since(emu, from, { method: "POST" }).map((p) => p.fault)).toEqual([true]);
+  });
+
+  it("a device resolved only after the 504: the late answer is recorded, and no isolation is sent", async () => {
+    const { emu, server } = live();
+    const ws = emu.device(TENANT_A, "ws-0143.contoso.com");
+    // Exact name (0.9 s, nothing), then startswith (0.55 s more): Defender answers at ~1.45 s, well
+    // after the pipeline gave up at 1 s and well before that call's own deadline (0.9 s + 1 s).
+    emu.setFault({ match: /^GET \/api\/machines$/, delayMs: 900 });
+    emu.setFault({ match: /^GET \/api\/machines$/, delayMs: 550 });
+    const from = mark(emu);
+    const r = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0143" });
+    const message = timedOut("Defender");
+    expectProblem(r, problem("provider-timeout", message, { action_id: anyActionId(), action_status: "failed" }));
+    const late = await eventually(
+      async () => {
+        const d = await detail(server, r.body.action_id);
+        return d.timeline.length === 3 ? d : undefined;
+      },
+      5000,
+      "the late answer in the timeline",
+    );
+    await new Promise((res) => setTimeout(res, 500));
+    expect(withoutTimeline(late)).toEqual(
+      liveAction({
+        id: r.body.action_id,
+        type: "isolate_endpoint",
+        status: "failed",
+        target: "ws-0143",
+        provider: "defender",
+        parameters: { hostname: "ws-0143", machine_id: null, isolation_type: "Full" },
+        result: { machine_id: ws.id, computer_dns_name: "ws-0143.contoso.com" },
+        error: message,
+        completed_at: anyIso(),
+        updated_at: anyIso(),
+      }),
+    );
+    expect(steps(late)).toEqual([
+      ["pending", "Requested by anonymous"],
+      ["failed", message],
+      ["failed", `Resolved to device ${ws.id} (ws-0143.contoso.com) (after the action had been closed)`],
+    ]);
+    expect(since(emu, from).map((c) => [c.method, c.path, c.query.$filter])).toEqual([
+      ["GET", "/api/machines", "computerDnsName eq 'ws-0143'"],
+      ["GET", "/api/machines", "startswith(computerDnsName,'ws-0143.')"],
+    ]);
+    expect(ws.isolated).toBe(false);
+    expect([...emu.tenant(TENANT_A).machineActions.values()].filter((a) => a.machineId === ws.id)).toEqual([]);
+  });
+
+  it("a Graph PATCH that does not answer in time: 504, and nothing is retried once the pipeline gave up", async () => {
+    const { emu, server } = live();
+    const u = emu.user(TENANT_A, "alex.wilber@contoso.com");
+    emu.setFault({ match: "PATCH /v1.0/users/", delayMs: 2000 });
+    const from = mark(emu);
+    const r = await post(server, "/api/v1/mdr/disable-user", { upn: "alex.wilber@contoso.com" });
+    const message = timedOut("Graph");
+    expectProblem(r, problem("provider-timeout", message, { action_id: anyActionId(), action_status: "failed" }));
+    // The retries of the (idempotent) PATCH would outlive the action: they must stop with it.
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(since(emu, from, { method: "PATCH" }).map((p) => p.fault ?? false)).toEqual([true]);
+    expect(since(emu, from, { method: "POST" })).toEqual([]);
+    const d = await detail(server, r.body.action_id);
+    expect(withoutTimeline(d)).toEqual(
+      liveAction({
+        id: r.body.action_id,
+        type: "disable_user",
+        status: "failed",
+        target: "alex.wilber@contoso.com",
+        provider: "graph",
+        parameters: { upn: "alex.wilber@contoso.com", revoke_sessions: true },
+        error: message,
+        completed_at: d.updated_at,
+      }),
+    );
+    expect(steps(d)).toEqual([
+      ["pending", "Requested by anonymous"],
+      ["failed", message],
+    ]);
+    // The slow PATCH itself reached the emulator and was served after the client had gone: the
+    // outcome really is unknown (here the account did get disabled), which is what the row says.
+    await eventually(async () => (u.accountEnabled ? undefined : true), 3000, "the slow PATCH to be served");
+  });
+
+  it.each([
+    { firewall: "azure_nsg", label: "Azure NSG", ip: "203.0.113.70", match: "PUT /securityRules/" },
+    { firewall: "aws_sg", label: "AWS", ip: "198.51.100.70", match: "ec2:CreateNetworkAclEntry" },
+  ])("a $firewall write that does not answer in time: 504, recorded failed", async ({ firewall, label, ip, match }) => {
+    const { emu, server } = live();
+    emu.setFault({ match, delayMs: 2500 });
+    const r = await post(server, "/api/v1/mdr/block-ip", { ip, firewall_type: firewall });
+    const message = timedOut(label);
+    expectProblem(r, problem("provider-timeout", message, { action_id: anyActionId(), action_status: "failed" }));
+    const d = await detail(server, r.body.action_id);
+    expect(withoutTimeline(d)).toEqual(
+      liveAction({
+        id: r.body.action_id,
+        type: "block_ip",
+        status: "failed",
+        target: ip,
+        provider: firewall,
+        parameters: { ip, firewall_type: firewall, priority: null, duration_hours: 24 },
+        error: message,
+        completed_at: d.updated_at,
+        expires_at: anyIso(),
+      }),
+    );
+  });
+
+  it("a slow probe: that service is down (no answer in time) within about the timeout; the others up", async () => {
+    const { emu, server } = live();
+    const fault = emu.setFault({ match: /^GET \/api\/machines$/, delayMs: 3000, times: Infinity });
+    try {
+      const started = Date.now();
+      const r = await get(server, "/api/v1/mdr/status");
+      const took = Date.now() - started;
+      const up = { status: "up", latency_ms: expect.any(Number), error: null };
+      expect({ status: r.status, body: r.body }).toEqual({
+        status: 200,
+        body: {
+          status: "degraded",
+          mode: "live",
+          checked_at: anyIso(),
+          services: {
+            defender: { status: "down", latency_ms: expect.any(Number), error: "[Defender] no answer in time" },
+            graph: up,
+            azure_nsg: up,
+            aws: up,
+          },
+        },
+      });
+      expect(r.body.services.defender.latency_ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
+      expect(took).toBeLessThan(TIMEOUT_MS + 1500);
+      expect(fault.hits).toBe(1);
+    } finally {
+      fault.clear();
+    }
+  });
+});

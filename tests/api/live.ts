@@ -1,0 +1,154 @@
+// Shared by the live-*.test.ts suites: one HTTPS emulator and one production server in live mode
+// pointed at it, and helpers to read what the emulator received.
+import { afterAll, beforeAll, expect } from "vitest";
+import { certsFromEnv, trustEnv } from "../emulator/certs";
+import {
+  ACL_A,
+  AWS_KEY,
+  CLIENT_A,
+  exampleSeed,
+  NSG,
+  RESOURCE_GROUP,
+  SUBSCRIPTION_A,
+  TENANT_A,
+} from "../emulator/fixtures";
+import { type Emulator, type EmulatorOptions, type RecordedRequest, type RequestFilter, startEmulator } from "../emulator/server";
+import { type TestServer, startServer } from "../support/server";
+import { type Reply, action, call } from "./helpers";
+
+export const REGION = "eu-west-1";
+
+/** Environment of a product server in live mode, every service pointed at the emulator (tenant A). */
+export function liveEnv(emu: Emulator, over: Record<string, string> = {}): Record<string, string> {
+  const certs = certsFromEnv();
+  if (!certs) throw new Error("the emulator certificate is not in the environment: is tests/emulator/global-setup.ts the vitest globalSetup?");
+  return {
+    ...trustEnv(certs),
+    MDR_MODE: "live",
+    AZURE_TENANT_ID: TENANT_A,
+    AZURE_CLIENT_ID: CLIENT_A.clientId,
+    AZURE_CLIENT_SECRET: CLIENT_A.clientSecret,
+    AZURE_AUTHORITY_HOST: emu.urls.authorityHost,
+    MDE_API_URL: emu.urls.defender,
+    GRAPH_API_URL: emu.urls.graph,
+    AZURE_RESOURCE_MANAGER_URL: emu.urls.arm,
+    AZURE_SUBSCRIPTION_ID: SUBSCRIPTION_A,
+    AZURE_NSG_RESOURCE_GROUP: RESOURCE_GROUP,
+    AZURE_NSG_NAME: NSG,
+    AWS_REGION: REGION,
+    AWS_NETWORK_ACL_ID: ACL_A,
+    AWS_ENDPOINT_URL_EC2: emu.urls.ec2,
+    AWS_ACCESS_KEY_ID: AWS_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_KEY.secretAccessKey,
+    ...over,
+  };
+}
+
+export interface Live {
+  emu: Emulator;
+  server: TestServer;
+}
+
+/**
+ * Starts an emulator and a live product server for the file (beforeAll), stops both after it.
+ * `env` may be a function of the emulator (for settings that name its URLs).
+ */
+export function liveSetup(opts: {
+  name: string;
+  emulator?: Partial<EmulatorOptions>;
+  env?: Record<string, string> | ((emu: Emulator) => Record<string, string>);
+}): () => Live {
+  let live: Live | undefined;
+  let emu: Emulator | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator({ ...exampleSeed(), ...opts.emulator });
+    const env = typeof opts.env === "function" ? opts.env(emu) : liveEnv(emu, opts.env);
+    server = await startServer(env, opts.name);
+    live = { emu, server };
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await emu?.close();
+  });
+  return () => {
+    if (!live) throw new Error("the live servers did not start");
+    return live;
+  };
+}
+
+/** The last request number so far: requests after it are `since(emu, mark)`. */
+export const mark = (emu: Emulator): number => emu.requests.at(-1)?.seq ?? 0;
+
+/** Requests received after `seq`, optionally filtered like emu.find. */
+export function since(emu: Emulator, seq: number, filter: RequestFilter = {}): RecordedRequest[] {
+  return emu.find(filter).filter((r) => r.seq > seq);
+}
+
+/** What a test asserts of a request: the call as sent, and the answer's status. */
+export function brief(r: RecordedRequest): { method: string; path: string; query: Record<string, string>; body: unknown; status: number | undefined } {
+  return { method: r.method, path: r.path, query: r.query, body: r.body, status: r.status };
+}
+
+/** The calls to the outside APIs (not Entra) after `seq`, in order. */
+export function apiCalls(emu: Emulator, seq: number, filter: RequestFilter = {}) {
+  return since(emu, seq, filter)
+    .filter((r) => r.service !== "entra")
+    .map(brief);
+}
+
+/** The bearer identity an API saw: which app, which tenant, which resource. */
+export function bearer(audience: string, tenantId = TENANT_A, clientId = CLIENT_A.clientId) {
+  return { kind: "bearer", valid: true, audience, tenantId, clientId, roles: [] };
+}
+
+export const AUDIENCE = {
+  defender: "https://api.securitycenter.microsoft.com",
+  graph: "https://graph.microsoft.com",
+  arm: "https://management.azure.com",
+} as const;
+
+/** An action row of the live tenant A. */
+export function liveAction(over: Record<string, unknown>): Record<string, unknown> {
+  return action({ tenant_id: TENANT_A, mode: "live", ...over });
+}
+
+/** Paths of the NSG and its rules, as the ARM client sends them. */
+export function nsgPath(subscriptionId = SUBSCRIPTION_A, rule?: string): string {
+  const base = `/subscriptions/${subscriptionId}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network/networkSecurityGroups/${NSG}`;
+  return rule === undefined ? base : `${base}/securityRules/${rule}`;
+}
+
+/** Calls the server and keeps every answer's raw text, so a test can check what was ever shown. */
+export class Recorder {
+  readonly texts: string[] = [];
+
+  constructor(private readonly server: () => TestServer) {}
+
+  async call(pathname: string, init?: RequestInit): Promise<Reply> {
+    const reply = await call(this.server(), pathname, init);
+    this.texts.push(typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body));
+    return reply;
+  }
+
+  post(pathname: string, body: unknown): Promise<Reply> {
+    return this.call(pathname, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  }
+
+  get(pathname: string): Promise<Reply> {
+    return this.call(pathname);
+  }
+}
+
+/** Milliseconds between two recorded requests. */
+export function gapMs(a: RecordedRequest, b: RecordedRequest): number {
+  return Date.parse(b.at) - Date.parse(a.at);
+}
+
+/** Asserts that none of `secrets` occurs in any of `texts`. */
+export function expectNoSecrets(texts: string[], secrets: string[]): void {
+  for (const secret of secrets) {
+    const hits = texts.filter((t) => t.includes(secret));
+    expect(hits, `a secret appeared in ${hits.length} answer(s)`).toEqual([]);
+  }
+}
