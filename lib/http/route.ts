@@ -38,9 +38,21 @@ export function route<P extends Params = Params>(handler: Handler<P>) {
   };
 }
 
-/** Reads a JSON body of at most 64 KiB and parses it with the schema (415, 413, 400, 422). */
-export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+/**
+ * Reads a JSON body of at most 64 KiB and parses it with the schema (415, 413, 400, 422).
+ * With `optional`, a request without a body is read as `{}`.
+ */
+export async function readJson<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  opts: { optional?: boolean } = {},
+): Promise<z.output<S>> {
   const type = req.headers.get("content-type") ?? "";
+  if (opts.optional && !type && (req.headers.get("content-length") ?? "0") === "0") {
+    const parsed = schema.safeParse({});
+    if (!parsed.success) throw validationError(parsed.error, "body");
+    return parsed.data;
+  }
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new MdrError(
       "unsupported_media_type",
@@ -130,4 +142,11 @@ export function methodsNotAllowed(...allowed: Method[]) {
     });
   });
   return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
+}
+
+/** A path parameter parsed with its schema; 422 naming it when malformed. */
+export function readParam<S extends z.ZodType>(name: string, value: string | undefined, schema: S): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw MdrError.field(name, parsed.error.issues[0]!.message);
+  return parsed.data;
 }

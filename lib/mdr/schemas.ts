@@ -256,6 +256,10 @@ export const QuarantineEmailRequest = z.strictObject({
 export type QuarantineEmailRequest = z.infer<typeof QuarantineEmailRequest>;
 
 // act_ + a ULID: 26 Crockford base-32 characters, the first 0-7 (a 48-bit time).
+/** POST /actions/{id}/revert: an optional reason; the body itself may be left out. */
+export const RevertRequest = z.strictObject({ reason: Reason });
+export type RevertRequest = z.infer<typeof RevertRequest>;
+
 const ACTION_ID_RE = /^act_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 export const ActionId = z.string().regex(ACTION_ID_RE, "must be an action id like act_01J...");
 

@@ -1,0 +1,156 @@
+// Undo an action: release the endpoint, remove the block, re-enable the user, move the email
+// back to the inbox. The reverse action is an action of its own, linked by `reverts`; when it
+// succeeds the original shows `reverted_by` and stops being active.
+import "server-only";
+import { and, eq, inArray } from "drizzle-orm";
+import { MdrError } from "@/lib/errors";
+import { type ActionRow, actions } from "@/lib/db/schema";
+import { whyNotRevertible } from "@/lib/mdr/revertible";
+import { PartialFailure, getActionRow, runAction } from "@/lib/mdr/actions";
+import type { MdrContext } from "@/lib/mdr/context";
+import { actionComment } from "@/lib/mdr/isolate-endpoint";
+import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { unblockIp } from "@/lib/mdr/unblock-ip";
+
+interface MovedMessage {
+  id: string;
+  new_id: string | null;
+  subject: string;
+}
+
+// POST /actions/{id}/revert
+export async function revertAction({
+  ctx,
+  id,
+  reason,
+}: {
+  ctx: MdrContext;
+  id: string;
+  reason: string | null;
+}): Promise<ActionRow> {
+  const original = getActionRow(ctx, id);
+  if (!original) throw new MdrError("not_found", `No action ${id}.`);
+  const why = whyNotRevertible(original);
+  if (why) {
+    throw new MdrError("conflict", `Action ${id} cannot be reverted: ${why}.`, {
+      extra: original.revertedBy ? { reverted_by: original.revertedBy } : {},
+    });
+  }
+  const running = ctx.db
+    .select({ id: actions.id })
+    .from(actions)
+    .where(and(eq(actions.reverts, id), inArray(actions.status, ["pending", "in_progress"])))
+    .get();
+  if (running) {
+    throw new MdrError("conflict", `Action ${id} is already being reverted by ${running.id}.`, {
+      extra: { reverted_by: running.id },
+    });
+  }
+
+  switch (original.type) {
+    case "block_ip":
+      return unblockIp({ ctx, block: original, reason });
+    case "isolate_endpoint":
+      return releaseEndpoint(ctx, original, reason);
+    case "disable_user":
+      return enableUser(ctx, original, reason);
+    case "quarantine_email":
+      return restoreEmail(ctx, original, reason);
+    default:
+      throw new MdrError("conflict", `Action ${id} cannot be reverted.`);
+  }
+}
+
+function releaseEndpoint(ctx: MdrContext, isolation: ActionRow, reason: string | null): Promise<ActionRow> {
+  const machineId = String(isolation.result?.machine_id ?? "");
+  return runAction(
+    ctx,
+    {
+      type: "release_endpoint",
+      target: isolation.target,
+      tenantId: isolation.tenantId,
+      provider: "defender",
+      parameters: { machine_id: machineId, isolation_action_id: isolation.id },
+      reason,
+      reverts: isolation.id,
+    },
+    async (action) => {
+      const machineAction = await ctx.providers.endpoint.release(isolation.tenantId, machineId, {
+        comment: actionComment(action.id, ctx.actor, reason),
+      });
+      const facts = { providerRef: machineAction.id, result: { machine_id: machineId, machine_action_status: machineAction.status } };
+      if (machineAction.status === "Succeeded") {
+        return { status: "succeeded", message: `Defender released the device (${machineAction.id})`, ...facts };
+      }
+      if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
+        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
+      }
+      return {
+        status: "in_progress",
+        message: `Defender accepted the release: machine action ${machineAction.id} is ${machineAction.status}`,
+        ...facts,
+      };
+    },
+  );
+}
+
+function enableUser(ctx: MdrContext, disabled: ActionRow, reason: string | null): Promise<ActionRow> {
+  return runAction(
+    ctx,
+    {
+      type: "enable_user",
+      target: disabled.target,
+      tenantId: disabled.tenantId,
+      provider: "graph",
+      parameters: { upn: disabled.target, disable_action_id: disabled.id },
+      reason,
+      reverts: disabled.id,
+    },
+    async () => {
+      await ctx.providers.identity.setAccountEnabled(disabled.tenantId, disabled.target, true);
+      return {
+        status: "succeeded",
+        message: "Account enabled (accountEnabled=true); the user signs in again with their credentials",
+        providerRef: disabled.providerRef ?? undefined,
+      };
+    },
+  );
+}
+
+function restoreEmail(ctx: MdrContext, quarantine: ActionRow, reason: string | null): Promise<ActionRow> {
+  const mailbox = String(quarantine.parameters.user_principal_name);
+  const moved = ((quarantine.result?.messages ?? []) as MovedMessage[]).filter((m) => m.new_id !== null);
+  return runAction(
+    ctx,
+    {
+      type: "restore_email",
+      target: quarantine.target,
+      tenantId: quarantine.tenantId,
+      provider: "graph",
+      parameters: { message_id: quarantine.target, user_principal_name: mailbox, quarantine_action_id: quarantine.id },
+      reason,
+      reverts: quarantine.id,
+    },
+    async (_action, progress) => {
+      const restored: { id: string; new_id: string; subject: string }[] = [];
+      for (const message of moved) {
+        try {
+          const back = await ctx.providers.mail.move(quarantine.tenantId, mailbox, message.new_id!, "inbox");
+          restored.push({ id: message.new_id!, new_id: back.id, subject: message.subject });
+        } catch (err) {
+          if (restored.length === 0) throw err;
+          throw new PartialFailure(
+            `Partial failure: ${restored.length} of ${moved.length} message(s) were moved back to the inbox, then: ${(err as Error).message}`,
+            err,
+          );
+        }
+        progress.note(`Moved "${message.subject}" back to inbox`, { result: { messages: restored } });
+      }
+      return {
+        status: "succeeded",
+        message: `Moved ${restored.length} message(s) back to inbox`,
+        providerRef: restored[0]?.new_id,
+      };
+    },
+  );
+}
