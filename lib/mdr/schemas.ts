@@ -3,7 +3,7 @@
 // to a default.
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { ACTION_STATUSES, ACTION_TYPES } from "@/lib/db/schema";
+import { ACTION_STATUSES, ACTION_TYPES } from "@/lib/mdr/enums";
 import { FIREWALL_TYPES, ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
