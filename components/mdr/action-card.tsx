@@ -21,7 +21,7 @@ export function ActionCard({
   confirm,
   send,
   children,
-  after,
+  notice,
 }: {
   testId: string;
   icon: ReactNode;
@@ -32,13 +32,13 @@ export function ActionCard({
   sending: boolean;
   formError: string | null;
   /** Checks every field; false stops here (nothing is sent). */
-  validate: () => boolean;
+  validate: () => Promise<boolean>;
   /** What to confirm first, when the current choice is destructive. */
   confirm: ConfirmSpec | null;
   send: () => Promise<unknown>;
   children: ReactNode;
-  /** Below the form: e.g. the candidates of an ambiguous host. */
-  after?: ReactNode;
+  /** Above the submit button: e.g. the candidates of an ambiguous host. */
+  notice?: ReactNode;
 }) {
   const titleId = useId();
   const [confirming, setConfirming] = useState<ConfirmSpec | null>(null);
@@ -50,9 +50,9 @@ export function ActionCard({
     if (document.activeElement === document.body || document.activeElement === null) submitRef.current?.focus();
   };
 
-  const onSubmit = (e: FormEvent) => {
+  const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    if (sending || !validate()) return;
+    if (sending || !(await validate())) return;
     if (confirm) setConfirming(confirm);
     else void sendKeepingFocus();
   };
@@ -73,6 +73,7 @@ export function ActionCard({
       <CardContent className="flex flex-1 flex-col pt-3">
         <form aria-labelledby={titleId} noValidate onSubmit={onSubmit} className="flex flex-1 flex-col gap-3">
           {children}
+          {notice}
           {formError && (
             <div
               role="alert"
@@ -96,7 +97,6 @@ export function ActionCard({
             </Button>
           </div>
         </form>
-        {after}
       </CardContent>
       <ConfirmDialog
         spec={confirming}

@@ -53,7 +53,7 @@ function Timeline({ events }: { events: ActionDetail["timeline"] | undefined }) 
         <ol className="relative flex flex-col gap-3 border-l pl-4">
           {events.map((e, i) => (
             <li key={i} className="relative">
-              <span className="absolute top-1.5 -left-[1.3rem] size-2 rounded-full bg-border ring-4 ring-popover" aria-hidden />
+              <span className="absolute top-1.5 -left-[calc(1rem+4.5px)] size-2 rounded-full bg-muted-foreground/60 ring-4 ring-popover" aria-hidden />
               <div className="flex flex-wrap items-center gap-2">
                 <span className="font-mono text-xs text-muted-foreground">{exactUtc(e.at)}</span>
                 <StatusBadge status={e.status} />

@@ -1,16 +1,15 @@
 "use client";
 
-import { ShieldBanIcon } from "lucide-react";
+import { CircleAlertIcon, ShieldBanIcon } from "lucide-react";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { ToggleGroup, ToggleGroupItem } from "@/components/ui/toggle-group";
 import { FIREWALL_TYPES, type FirewallType } from "@/lib/mdr/providers/types";
-import { BlockIpRequest } from "@/lib/mdr/schemas";
 import { ActionCard } from "./action-card";
 import { Field } from "./field";
 import { ChoiceField, ReasonField, type Tenant, TenantField } from "./form-controls";
 import { FIREWALL_LABELS } from "./labels";
-import { useActionForm } from "./use-action-form";
+import { sentence, useActionForm } from "./use-action-form";
 
 const FIELDS = ["ip", "firewall_type", "priority", "duration_hours", "reason", "tenant_id"] as const;
 const idOf = (field: string) => `block-${field.replaceAll("_", "-")}`;
@@ -50,7 +49,7 @@ const firewallChoices = Object.fromEntries(FIREWALL_TYPES.map((t) => [t, FIREWAL
 
 export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
   const form = useActionForm<Values>({
-    schema: BlockIpRequest,
+    schema: (s) => s.BlockIpRequest,
     path: "/api/v1/mdr/block-ip",
     initial: {
       ip: "",
@@ -156,8 +155,13 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
           </span>
         </div>
         {errors.duration_hours && (
-          <p id={`${idOf("duration_hours")}-error`} data-testid={`${idOf("duration_hours")}-error`} className="text-xs text-danger">
-            {errors.duration_hours.charAt(0).toUpperCase() + errors.duration_hours.slice(1)}
+          <p
+            id={`${idOf("duration_hours")}-error`}
+            data-testid={`${idOf("duration_hours")}-error`}
+            className="flex items-start gap-1 text-xs text-danger"
+          >
+            <CircleAlertIcon className="mt-px size-3.5 shrink-0" aria-hidden />
+            <span>{sentence(errors.duration_hours)}</span>
           </p>
         )}
       </div>

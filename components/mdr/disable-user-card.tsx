@@ -4,7 +4,6 @@ import { UserXIcon } from "lucide-react";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { DisableUserRequest } from "@/lib/mdr/schemas";
 import { ActionCard } from "./action-card";
 import { Field } from "./field";
 import { type Examples, ReasonField, Suggestions, type Tenant, TenantField } from "./form-controls";
@@ -25,7 +24,7 @@ function toBody(v: Values): Record<string, unknown> {
 
 export function DisableUserCard({ tenants, examples }: { tenants: readonly Tenant[]; examples: Examples | null }) {
   const form = useActionForm<Values>({
-    schema: DisableUserRequest,
+    schema: (s) => s.DisableUserRequest,
     path: "/api/v1/mdr/disable-user",
     initial: { upn: "", revoke_sessions: true, reason: "", tenant_id: tenants.length > 1 ? tenants[0]!.id : "" },
     fields: FIELDS,

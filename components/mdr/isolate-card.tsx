@@ -4,7 +4,6 @@ import { MonitorOffIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { ISOLATION_TYPES, type IsolationType } from "@/lib/mdr/providers/types";
-import { IsolateRequest } from "@/lib/mdr/schemas";
 import { ActionCard } from "./action-card";
 import { Field } from "./field";
 import { ChoiceField, type Examples, ReasonField, Suggestions, type Tenant, TenantField } from "./form-controls";
@@ -33,7 +32,7 @@ const isolationChoices = Object.fromEntries(ISOLATION_TYPES.map((t) => [t, ISOLA
 
 export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[]; examples: Examples | null }) {
   const form = useActionForm<Values>({
-    schema: IsolateRequest,
+    schema: (s) => s.IsolateRequest,
     path: "/api/v1/mdr/isolate",
     initial: { hostname: "", machine_id: "", isolation_type: "Full", reason: "", tenant_id: tenants.length > 1 ? tenants[0]!.id : "" },
     fields: FIELDS,
@@ -67,7 +66,7 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
             }
           : null
       }
-      after={
+      notice={
         form.candidates && (
           <Candidates
             hostname={values.hostname.trim()}
@@ -109,7 +108,7 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
           error={errors.isolation_type}
         />
       </div>
-      <Field id={idOf("machine_id")} label="Defender machine ID" optional error={errors.machine_id} hint="Instead of, or to pin down, the hostname">
+      <Field id={idOf("machine_id")} label="Defender machine ID" optional error={errors.machine_id} hint="Pins the exact device when several share a name">
         {(control) => (
           <Input
             {...control}
@@ -153,7 +152,7 @@ function Candidates({
     <section
       aria-labelledby="isolate-candidates-title"
       data-testid="isolate-candidates"
-      className="mt-3 rounded-md border border-warning/40 bg-warning-soft/60 p-3"
+      className="rounded-md border border-warning/40 bg-warning-soft/60 p-3"
     >
       <h4 id="isolate-candidates-title" className="text-xs font-semibold text-foreground">
         <span className="font-mono">{hostname}</span> matches {candidates.length} devices. Nothing was isolated — choose one:
@@ -172,7 +171,13 @@ function Candidates({
                 Last seen <RelativeTime iso={c.last_seen} />
               </span>
             </div>
-            <Button size="sm" variant="outline" disabled={sending} onClick={() => onPick(c)} aria-label={`Isolate ${c.name}`}>
+            <Button
+              size="sm"
+              variant="outline"
+              disabled={sending}
+              onClick={() => onPick(c)}
+              aria-label={`Isolate ${c.name}`}
+            >
               Isolate
             </Button>
           </li>

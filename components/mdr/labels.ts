@@ -1,8 +1,7 @@
 // What the page calls each closed value of the API: one place, so the table, the filters,
 // the drawer and the toasts say the same thing.
-import type { ActionStatus, ActionType, ProviderName } from "@/lib/mdr/enums";
+import type { ActionStatus, ActionType, ProviderName, QuarantineAction } from "@/lib/mdr/enums";
 import type { FirewallType, IsolationType, Service } from "@/lib/mdr/providers/types";
-import type { QUARANTINE_ACTIONS } from "@/lib/mdr/schemas";
 
 export const TYPE_LABELS: Record<ActionType, string> = {
   isolate_endpoint: "Isolate endpoint",
@@ -53,7 +52,7 @@ export const FIREWALL_LABELS: Record<FirewallType, { label: string; description:
   aws_sg: { label: "AWS network ACL", description: "Deny entry on the VPC's network ACL" },
 };
 
-export const QUARANTINE_LABELS: Record<(typeof QUARANTINE_ACTIONS)[number], { label: string; description: string }> = {
+export const QUARANTINE_LABELS: Record<QuarantineAction, { label: string; description: string }> = {
   softDelete: { label: "Soft delete", description: "Recoverable: moved to Deleted Items" },
   hardDelete: { label: "Hard delete", description: "Permanent: cannot be restored" },
   moveToJunk: { label: "Move to Junk", description: "Moved to the Junk Email folder" },

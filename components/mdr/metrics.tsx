@@ -58,6 +58,8 @@ export function Metrics() {
   const { data } = useMetrics();
   if (!data) return null;
   const byType = ACTION_TYPES.filter((t) => data.by_type[t] > 0);
+  const byTypeText =
+    byType.length === 0 ? "No actions yet" : byType.map((t) => `${TYPE_LABELS[t]} ${data.by_type[t]}`).join(" · ");
   const rate = data.success_rate;
   return (
     <section aria-labelledby="metrics-title" className="flex flex-col gap-2">
@@ -74,8 +76,8 @@ export function Metrics() {
               <PerHourChart perHour={data.per_hour} />
             </div>
           </div>
-          <p className="truncate text-xs text-muted-foreground" data-testid="metric-by-type">
-            {byType.length === 0 ? "No actions yet" : byType.map((t) => `${TYPE_LABELS[t]} ${data.by_type[t]}`).join(" · ")}
+          <p className="truncate text-xs text-muted-foreground" data-testid="metric-by-type" title={byTypeText}>
+            {byTypeText}
           </p>
         </Stat>
         <Stat label="Success rate" testId="metric-success-rate">

@@ -29,9 +29,15 @@ export function notifyAction(action: Action) {
 
 export function notifyProblem(problem: ProblemBody) {
   const status = problem.action_status ? STATUS_LABELS[problem.action_status].label : problem.title;
-  toast.error(problem.title, {
-    description: <Description id={problem.action_id ?? ""} status={status} detail={problem.detail} />,
+  const detail = problem.candidates?.length
+    ? `${problem.candidates.length} devices match: pick one in the Isolate endpoint card.`
+    : problem.detail;
+  const opts = {
+    description: <Description id={problem.action_id ?? ""} status={status} detail={detail} />,
     testId: "action-toast",
     duration: 10_000,
-  });
+  };
+  // Refused (nothing changed) is a warning; failed (attempted, did not work) is an error.
+  if (problem.action_status === "rejected") toast.warning(problem.title, opts);
+  else toast.error(problem.title, opts);
 }

@@ -2,7 +2,7 @@
 
 import { MailXIcon } from "lucide-react";
 import { Input } from "@/components/ui/input";
-import { QUARANTINE_ACTIONS, QuarantineEmailRequest } from "@/lib/mdr/schemas";
+import { QUARANTINE_ACTIONS, type QuarantineAction } from "@/lib/mdr/enums";
 import { ActionCard } from "./action-card";
 import { Field } from "./field";
 import { ChoiceField, type Examples, ReasonField, Suggestions, type Tenant, TenantField } from "./form-controls";
@@ -12,7 +12,6 @@ import { useActionForm } from "./use-action-form";
 const FIELDS = ["message_id", "user_principal_name", "action", "reason", "tenant_id"] as const;
 const idOf = (field: string) => `quarantine-${field.replaceAll("_", "-")}`;
 
-type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 type Values = { message_id: string; user_principal_name: string; action: QuarantineAction; reason: string; tenant_id: string };
 
 function toBody(v: Values): Record<string, unknown> {
@@ -31,7 +30,7 @@ const actionChoices = Object.fromEntries(QUARANTINE_ACTIONS.map((a) => [a, QUARA
 
 export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly Tenant[]; examples: Examples | null }) {
   const form = useActionForm<Values>({
-    schema: QuarantineEmailRequest,
+    schema: (s) => s.QuarantineEmailRequest,
     path: "/api/v1/mdr/quarantine-email",
     initial: {
       message_id: "",

@@ -46,12 +46,13 @@ export function ServiceHealth() {
             <TriangleAlertIcon className="size-3.5" aria-hidden /> Status unavailable, retrying
           </p>
         )}
-        <ul aria-labelledby="service-health-title" className="flex flex-col divide-y">
+        {/* Beside each other when the sidebar sits above the content (narrow screens), stacked in it. */}
+        <ul aria-labelledby="service-health-title" className="grid gap-x-6 sm:grid-cols-2 lg:grid-cols-1">
           {SERVICES.map((s: Service) => {
             const h = data?.services[s];
             const state = h ? SERVICE_STATE[h.status] : null;
             return (
-              <li key={s} data-testid={`service-${s}`} data-status={h?.status} className="flex flex-col gap-0.5 py-2">
+              <li key={s} data-testid={`service-${s}`} data-status={h?.status} className="flex flex-col gap-0.5 border-b py-2 last:border-b-0 sm:[&:nth-last-child(2)]:border-b-0 lg:[&:nth-last-child(2)]:border-b">
                 <div className="flex items-center justify-between gap-2">
                   <span className="text-sm font-medium">{SERVICE_LABELS[s]}</span>
                   {state && (

@@ -3,20 +3,21 @@
 // One hook behind the four action forms: values as typed, field-by-field validation with the
 // API's own zod schema (and the API's own error wording), submit once valid, and the server's
 // problem+json mapped back onto the fields it names.
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSWRConfig } from "swr";
 import type { z } from "zod";
 import { fieldErrors } from "@/lib/http/problem";
 import type { Action } from "@/lib/mdr/schemas";
 import { ACTIONS_PATH, ApiError, METRICS_KEY, type ProblemBody, postAction } from "./api";
 import { notifyAction, notifyProblem } from "./notify";
+import { type Schemas, loadSchemas } from "./schemas-loader";
 
 export type FormValues = Record<string, string | boolean>;
 export type Candidate = NonNullable<ProblemBody["candidates"]>[number];
 
 export interface ActionFormOptions<V extends FormValues> {
   /** The request schema of the route: the very one its handler parses with. */
-  schema: z.ZodType;
+  schema: (schemas: Schemas) => z.ZodType;
   /** API path to POST to. */
   path: string;
   initial: V;
@@ -42,10 +43,14 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
   const sendingRef = useRef(false);
   const { mutate } = useSWRConfig();
 
+  useEffect(() => {
+    void loadSchemas();
+  }, []);
+
   /** Every field's first error for these values, keyed by field (unmapped paths under ""). */
-  const check = (v: V): Record<string, string> => {
+  const check = async (v: V): Promise<Record<string, string>> => {
     const { schema, toBody, fields } = opts;
-    const parsed = schema.safeParse(toBody(v));
+    const parsed = schema(await loadSchemas()).safeParse(toBody(v));
     if (parsed.success) return {};
     const out: Record<string, string> = {};
     for (const e of fieldErrors(parsed.error)) {
@@ -55,8 +60,8 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     return out;
   };
 
-  const validateField = (field: string, v: V) => {
-    const found = check(v);
+  const validateField = async (field: string, v: V) => {
+    const found = await check(v);
     setErrors((prev) => {
       const next = { ...prev };
       if (found[field]) next[field] = found[field];
@@ -72,15 +77,16 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     // shows an error, since one field can decide another's (an IP range is fine on an NSG only).
     const showing = Object.keys(errors);
     if (showing.length === 0) return;
-    const found = check(next);
-    setErrors(Object.fromEntries(showing.filter((f) => found[f]).map((f) => [f, found[f]!])));
+    void check(next).then((found) =>
+      setErrors(Object.fromEntries(showing.filter((f) => found[f]).map((f) => [f, found[f]!]))),
+    );
   };
 
   /** On leaving a field: check it, unless it was left empty (that is for submit to say). */
   const blur = (field: keyof V & string) => {
     const value = values[field];
     if (typeof value === "string" && value.trim() === "" && !errors[field]) return;
-    validateField(field, values);
+    void validateField(field, values);
   };
 
   const focusField = (field: string) => {
@@ -89,8 +95,8 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
   };
 
   /** Checks every field; shows the errors and focuses the first invalid field. */
-  const validateAll = (): boolean => {
-    const found = check(values);
+  const validateAll = async (): Promise<boolean> => {
+    const found = await check(values);
     const { fields } = opts;
     const fieldErrs = Object.fromEntries(Object.entries(found).filter(([k]) => k !== ""));
     setErrors(fieldErrs);
@@ -137,12 +143,10 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
       if (first) focusField(first);
       if (problem?.candidates?.length) setCandidates(problem.candidates);
       const hasFieldErrors = Object.keys(onFields).length > 0;
+      // The candidates say it better than the detail (which speaks to API callers of machine_id).
+      const explained = hasFieldErrors || (problem?.candidates?.length ?? 0) > 0;
       setFormError(
-        elsewhere.length > 0
-          ? sentence(elsewhere.join("; "))
-          : hasFieldErrors
-            ? null
-            : (problem?.detail ?? err.message),
+        elsewhere.length > 0 ? sentence(elsewhere.join("; ")) : explained ? null : (problem?.detail ?? err.message),
       );
       // A refusal or failure the API recorded is an action too: say which, and show it in the table.
       if (problem?.action_id) {

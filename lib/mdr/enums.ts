@@ -20,3 +20,6 @@ export const PROVIDER_NAMES = ["defender", "graph", "azure_nsg", "aws_sg"] as co
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export const MODES = ["simulation", "live"] as const;
+
+export const QUARANTINE_ACTIONS = ["softDelete", "hardDelete", "moveToJunk"] as const;
+export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];

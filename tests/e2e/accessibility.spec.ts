@@ -2,30 +2,49 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "./fixtures";
 
+const SERIOUS = new Set(["serious", "critical"]);
+
+async function seriousViolations(builder: AxeBuilder) {
+  const { violations } = await builder.withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  return violations
+    .filter((v) => SERIOUS.has(v.impact ?? ""))
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+}
+
 for (const scheme of ["light", "dark"] as const) {
-  test(`axe finds no serious or critical violation on /mdr (${scheme})`, async ({ mdr, page, request }) => {
-    // Something in every part of the page: a row of each status colour the table can show.
-    await request.post("/api/v1/mdr/block-ip", { data: { ip: "185.220.1.1", firewall_type: "aws_sg", duration_hours: 1 } });
-    await request.post("/api/v1/mdr/isolate", { data: { hostname: "ws-nothing-here" } });
-    await page.emulateMedia({ colorScheme: scheme });
-    await mdr.goto();
-    await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+  test.describe(`axe, ${scheme} theme`, () => {
+    // A scan of the whole page takes seconds on a busy two-core machine.
+    test.slow();
 
-    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-    const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(bad.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }))).toEqual([]);
+    test.beforeEach(async ({ mdr, page, request }) => {
+      // Something in every part of the page: rows of several status colours.
+      await request.post("/api/v1/mdr/block-ip", { data: { ip: "185.220.1.1", firewall_type: "aws_sg", duration_hours: 1 } });
+      await request.post("/api/v1/mdr/isolate", { data: { hostname: "ws-nothing-here" } });
+      await page.emulateMedia({ colorScheme: scheme });
+      await mdr.goto();
+      await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+    });
 
-    // And with a dialog and the drawer open.
-    await mdr.field("disableUser", "User principal name").fill("alice@contoso.com");
-    await mdr.submitButton("disableUser").click();
-    await expect(mdr.confirmDialog).toBeVisible();
-    const dialog = await new AxeBuilder({ page }).include('[role="alertdialog"]').analyze();
-    expect(dialog.violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
-    await page.keyboard.press("Escape");
-    await mdr.rows.first().click();
-    await expect(mdr.drawer).toBeVisible();
-    const drawer = await new AxeBuilder({ page }).include('[data-testid="action-drawer"]').analyze();
-    expect(drawer.violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    test("no serious or critical violation on /mdr", async ({ page }) => {
+      expect(await seriousViolations(new AxeBuilder({ page }))).toEqual([]);
+    });
+
+    test("none in the confirmation dialog, the field errors and the detail drawer", async ({ mdr, page }) => {
+      await mdr.field("blockIp", "IP address or CIDR range").fill("not an address");
+      await mdr.submitButton("blockIp").click();
+      await mdr.expectFieldError("blockIp", "IP address or CIDR range", /must be an IPv4 or IPv6 address/);
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[data-testid="block-ip-card"]'))).toEqual([]);
+
+      await mdr.field("disableUser", "User principal name").fill("alice@contoso.com");
+      await mdr.submitButton("disableUser").click();
+      await expect(mdr.confirmDialog).toBeVisible();
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[role="alertdialog"]'))).toEqual([]);
+      await page.keyboard.press("Escape");
+
+      await mdr.rows.first().click();
+      await expect(mdr.drawer).toBeVisible();
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[data-testid="action-drawer"]'))).toEqual([]);
+    });
   });
 }
 
@@ -44,9 +63,12 @@ test("an endpoint can be isolated with the keyboard alone", async ({ mdr, page }
   await page.keyboard.press("ArrowDown");
   await expect(page.getByRole("option", { name: /^Selective/ })).toBeFocused();
   await page.keyboard.press("Enter");
-  await expect(mdr.form("isolate").getByRole("combobox", { name: "Isolation type" })).toHaveText(/Selective/);
-  await page.keyboard.press("Tab"); // machine id
-  await page.keyboard.press("Tab"); // reason
+  const isolationType = mdr.form("isolate").getByRole("combobox", { name: "Isolation type" });
+  await expect(isolationType).toHaveText(/Selective/);
+  await expect(isolationType).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(mdr.field("isolate", "Defender machine ID")).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(mdr.field("isolate", "Reason")).toBeFocused();
   await page.keyboard.type("keyboard only");
   const answer = mdr.waitForPost("isolate");
