@@ -19,6 +19,13 @@ test("an isolation's status advances in the table by itself", async ({ mdr, page
   await expect(badge).toHaveText("Succeeded", { timeout: 15_000 });
   expect(navigations).toBe(0);
 
+  // Time is relative, exact on hover.
+  const time = mdr.row(body.id).locator("time");
+  await expect(time).toContainText(/just now|\d+s ago/);
+  await time.hover();
+  await expect(page.getByRole("tooltip")).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+  await expect(time).toHaveAttribute("datetime", body.created_at);
+
   // The drawer shows how it got there.
   await mdr.row(body.id).getByRole("button", { name: /open details/ }).click();
   const drawer = mdr.drawer;
