@@ -1,31 +1,67 @@
-// npm test: every test. Builds the production app when needed (the API tests run against it),
-// then runs the unit and API suites and prints one summary line.
+// npm test: every test. Builds the production app when needed (the API and end-to-end tests run
+// against it), runs the unit and API suites (vitest), then the page's suite (Playwright, in
+// Debian's Chromium), and prints one summary line for both.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildIfNeeded } from "./build-if-needed.mjs";
+import { ensureChromium } from "./ensure-chromium.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+const reports = fs.mkdtempSync(path.join(os.tmpdir(), "mdr-test-"));
+const started = Date.now();
 
 buildIfNeeded();
 
-const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-test-")), "vitest.json");
-const vitest = spawnSync(
-  process.execPath,
-  [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
-  { cwd: ROOT, stdio: "inherit", env },
-);
-
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (fs.existsSync(report)) {
-  const r = JSON.parse(fs.readFileSync(report, "utf8"));
-  passed = r.numPassedTests;
-  failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
-  skipped = r.numPendingTests + r.numTodoTests;
+function runVitest() {
+  const report = path.join(reports, "vitest.json");
+  const run = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    { cwd: ROOT, stdio: "inherit", env },
+  );
+  const out = { name: "vitest", status: run.status ?? 1, passed: 0, failed: 0, skipped: 0 };
+  if (fs.existsSync(report)) {
+    const r = JSON.parse(fs.readFileSync(report, "utf8"));
+    out.passed = r.numPassedTests;
+    out.failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+    out.skipped = r.numPendingTests + r.numTodoTests;
+  }
+  return out;
 }
-console.log(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-if (vitest.status !== 0 || failed > 0 || passed === 0) process.exit(vitest.status || 1);
+
+function runPlaywright(chromium) {
+  const report = path.join(reports, "playwright.json");
+  const run = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"],
+    { cwd: ROOT, stdio: "inherit", env: { ...env, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: report } },
+  );
+  const out = { name: "playwright", status: run.status ?? 1, passed: 0, failed: 0, skipped: 0 };
+  if (fs.existsSync(report)) {
+    const r = JSON.parse(fs.readFileSync(report, "utf8"));
+    out.passed = (r.stats?.expected ?? 0) + (r.stats?.flaky ?? 0);
+    out.failed = (r.stats?.unexpected ?? 0) + (r.errors?.length ?? 0);
+    out.skipped = r.stats?.skipped ?? 0;
+  }
+  return out;
+}
+
+const suites = [runVitest()];
+console.log("\nEnd-to-end tests (Playwright, /mdr in Chromium)…");
+const chromium = ensureChromium();
+if (chromium) suites.push(runPlaywright(chromium));
+
+const sum = (k) => suites.reduce((n, s) => n + s[k], 0);
+const passed = sum("passed");
+const failed = sum("failed");
+const skipped = sum("skipped");
+const detail = suites.map((s) => `${s.name} ${s.passed}/${s.passed + s.failed}`).join(", ");
+const notRun = chromium ? "" : "; end-to-end suite NOT run: no Chromium (see above)";
+console.log(
+  `\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""} (${detail}; ${Math.round((Date.now() - started) / 1000)} s${notRun})`,
+);
+const broken = suites.some((s) => s.status !== 0 || s.passed === 0);
+if (!chromium || failed > 0 || broken) process.exit(1);

@@ -3,25 +3,10 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const ACTION_TYPES = [
-  "isolate_endpoint",
-  "release_endpoint",
-  "block_ip",
-  "unblock_ip",
-  "disable_user",
-  "enable_user",
-  "quarantine_email",
-  "restore_email",
-] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
+import { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES } from "@/lib/mdr/enums";
 
-export const ACTION_STATUSES = ["pending", "in_progress", "succeeded", "failed", "rejected"] as const;
-export type ActionStatus = (typeof ACTION_STATUSES)[number];
-
-export const PROVIDER_NAMES = ["defender", "graph", "azure_nsg", "aws_sg"] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
-
-export const MODES = ["simulation", "live"] as const;
+export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES };
+export type { ActionStatus, ActionType, ProviderName } from "@/lib/mdr/enums";
 
 export const actions = sqliteTable(
   "actions",

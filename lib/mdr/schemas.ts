@@ -3,7 +3,7 @@
 // to a default.
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { ACTION_STATUSES, ACTION_TYPES } from "@/lib/db/schema";
+import { ACTION_STATUSES, ACTION_TYPES, QUARANTINE_ACTIONS } from "@/lib/mdr/enums";
 import { FIREWALL_TYPES, ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -237,7 +237,7 @@ const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
 const RFC5322_MSG_ID = new RegExp(`^<[.${ATEXT}]+@(?:[.${ATEXT}]+|\\[[!-Z^-~]*\\])>$`);
 const GRAPH_MESSAGE_ID = /^[A-Za-z0-9+/_=-]{16,512}$/;
 
-export const QUARANTINE_ACTIONS = ["softDelete", "hardDelete", "moveToJunk"] as const;
+export { QUARANTINE_ACTIONS };
 
 export const QuarantineEmailRequest = z.strictObject({
   message_id: z

@@ -1,0 +1,119 @@
+"use client";
+
+// Controls the four forms share: a labelled select of closed choices, the reason, the tenant.
+import { Input } from "@/components/ui/input";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Field } from "./field";
+
+export interface Tenant {
+  id: string;
+  name: string;
+}
+
+/** Values the simulated tenant knows, offered as suggestions (simulation mode only). */
+export interface Examples {
+  hosts: string[];
+  users: string[];
+  mailboxes: string[];
+  messageIds: string[];
+}
+
+export function ChoiceField<T extends string>({
+  id,
+  label,
+  value,
+  onChange,
+  choices,
+  error,
+  disabled,
+}: {
+  id: string;
+  label: string;
+  value: T;
+  onChange: (value: T) => void;
+  choices: Record<T, { label: string; description?: string }>;
+  error?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <Field id={id} label={label} error={error}>
+      {(control) => (
+        <Select value={value} onValueChange={(v) => onChange(v as T)} disabled={disabled}>
+          <SelectTrigger {...control}>
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            {(Object.keys(choices) as T[]).map((key) => (
+              <SelectItem key={key} value={key} description={choices[key].description}>
+                {choices[key].label}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      )}
+    </Field>
+  );
+}
+
+export function ReasonField({
+  id,
+  value,
+  onChange,
+  onBlur,
+  error,
+}: {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  onBlur: () => void;
+  error?: string;
+}) {
+  return (
+    <Field id={id} label="Reason" optional error={error}>
+      {(control) => (
+        <Input
+          {...control}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          onBlur={onBlur}
+          placeholder="e.g. INC-4711: beacon to known C2"
+          autoComplete="off"
+          maxLength={1200}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** Shown only when more than one tenant is configured; otherwise the API's default applies. */
+export function TenantField({
+  id,
+  tenants,
+  value,
+  onChange,
+  error,
+}: {
+  id: string;
+  tenants: readonly Tenant[];
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+}) {
+  if (tenants.length < 2) return null;
+  const choices = Object.fromEntries(tenants.map((t) => [t.id, { label: t.name, description: t.id }])) as Record<
+    string,
+    { label: string; description?: string }
+  >;
+  return <ChoiceField id={id} label="Tenant" value={value} onChange={onChange} choices={choices} error={error} />;
+}
+
+export function Suggestions({ id, values }: { id: string; values: readonly string[] | undefined }) {
+  if (!values?.length) return null;
+  return (
+    <datalist id={id}>
+      {values.map((v) => (
+        <option key={v} value={v} />
+      ))}
+    </datalist>
+  );
+}

@@ -1,0 +1,43 @@
+"use client";
+
+// The toast an action ends with: its id and status, so the analyst can quote it.
+import { toast } from "sonner";
+import type { Action } from "@/lib/mdr/schemas";
+import type { ProblemBody } from "./api";
+import { STATUS_LABELS, TYPE_LABELS } from "./labels";
+
+function Description({ id, status, detail }: { id: string; status: string; detail?: string }) {
+  return (
+    <span className="flex flex-col gap-0.5">
+      <span>
+        <span className="font-mono">{id}</span> · <span className="font-sans font-medium">{status}</span>
+      </span>
+      {detail && <span className="font-sans">{detail}</span>}
+    </span>
+  );
+}
+
+export function notifyAction(action: Action) {
+  const status = STATUS_LABELS[action.status].label;
+  const title = `${TYPE_LABELS[action.type]}: ${action.target}`;
+  const description = <Description id={action.id} status={status} />;
+  const opts = { description, testId: "action-toast", duration: 8000 };
+  if (action.status === "succeeded") toast.success(title, opts);
+  else if (action.status === "failed") toast.error(title, opts);
+  else toast.info(title, opts);
+}
+
+export function notifyProblem(problem: ProblemBody) {
+  const status = problem.action_status ? STATUS_LABELS[problem.action_status].label : problem.title;
+  const detail = problem.candidates?.length
+    ? `${problem.candidates.length} devices match: pick one in the Isolate endpoint card.`
+    : problem.detail;
+  const opts = {
+    description: <Description id={problem.action_id ?? ""} status={status} detail={detail} />,
+    testId: "action-toast",
+    duration: 10_000,
+  };
+  // Refused (nothing changed) is a warning; failed (attempted, did not work) is an error.
+  if (problem.action_status === "rejected") toast.warning(problem.title, opts);
+  else toast.error(problem.title, opts);
+}

@@ -1,0 +1,182 @@
+"use client";
+
+// The audit log as it happens: newest first, filtered, a page at a time; polled so a running
+// action moves from pending to in progress to succeeded in place.
+import { ChevronLeftIcon, ChevronRightIcon, WifiOffIcon } from "lucide-react";
+import { useState } from "react";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { ACTION_STATUSES, ACTION_TYPES } from "@/lib/mdr/enums";
+import type { Action } from "@/lib/mdr/schemas";
+import { ActionDrawer } from "./action-drawer";
+import { PAGE_SIZE } from "./api";
+import { ACTIONS_REFRESH_MS, useActions } from "./hooks";
+import { PROVIDER_LABELS, STATUS_LABELS, TYPE_LABELS } from "./labels";
+import { StatusBadge } from "./status-badge";
+import { RelativeTime } from "./time";
+
+const ALL = "all";
+
+export function RecentActions() {
+  const [type, setType] = useState<string>(ALL);
+  const [status, setStatus] = useState<string>(ALL);
+  /** Cursors of the pages walked through; the last is the current page's. */
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [selected, setSelected] = useState<Action | null>(null);
+  const { data, error } = useActions({
+    type: type === ALL ? undefined : type,
+    status: status === ALL ? undefined : status,
+    cursor: cursors.at(-1),
+  });
+  const actions = data?.actions ?? [];
+  const filtered = type !== ALL || status !== ALL;
+
+  const resetTo = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setCursors([]);
+  };
+
+  return (
+    <section aria-labelledby="recent-actions-title" className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
+        <h2 id="recent-actions-title" className="text-base font-semibold">
+          Recent actions
+        </h2>
+        {error ? (
+          <Badge variant="warning">
+            <WifiOffIcon aria-hidden /> Connection lost, retrying
+          </Badge>
+        ) : (
+          <span className="flex items-center gap-1.5 text-xs text-muted-foreground">
+            <span className="size-1.5 animate-pulse rounded-full bg-success" aria-hidden />
+            Live, every {ACTIONS_REFRESH_MS / 1000} s
+          </span>
+        )}
+        <div className="ml-auto flex flex-wrap items-center gap-2">
+          <Select value={type} onValueChange={resetTo(setType)}>
+            <SelectTrigger size="sm" className="w-40" aria-label="Filter by type">
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              <SelectItem value={ALL}>All types</SelectItem>
+              {ACTION_TYPES.map((t) => (
+                <SelectItem key={t} value={t}>
+                  {TYPE_LABELS[t]}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+          <Select value={status} onValueChange={resetTo(setStatus)}>
+            <SelectTrigger size="sm" className="w-36" aria-label="Filter by status">
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              <SelectItem value={ALL}>All statuses</SelectItem>
+              {ACTION_STATUSES.map((s) => (
+                <SelectItem key={s} value={s}>
+                  {STATUS_LABELS[s].label}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </div>
+      </div>
+      <Card className="overflow-hidden">
+        <Table data-testid="actions-table" aria-labelledby="recent-actions-title">
+          <TableHeader className="bg-muted/50">
+            <TableRow className="hover:bg-transparent">
+              <TableHead className="w-20 pl-4">Time</TableHead>
+              <TableHead>Type</TableHead>
+              <TableHead>Target</TableHead>
+              <TableHead>Status</TableHead>
+              <TableHead>Requested by</TableHead>
+              <TableHead>Provider</TableHead>
+              <TableHead className="pr-4">Reason</TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {actions.length === 0 ? (
+              <TableRow className="hover:bg-transparent">
+                <TableCell colSpan={7} className="py-10 text-center text-sm text-muted-foreground">
+                  {filtered
+                    ? "No actions match these filters."
+                    : "No actions yet. Contain a host, an IP, a user or an email with the cards above; each step lands here."}
+                </TableCell>
+              </TableRow>
+            ) : (
+              actions.map((a) => (
+                <TableRow
+                  key={a.id}
+                  data-testid="action-row"
+                  data-action-id={a.id}
+                  data-status={a.status}
+                  onClick={() => setSelected(a)}
+                  className="cursor-pointer"
+                >
+                  <TableCell className="pl-4 text-xs text-muted-foreground">
+                    <RelativeTime iso={a.created_at} />
+                  </TableCell>
+                  <TableCell>
+                    <button
+                      type="button"
+                      className="rounded-sm text-left font-medium whitespace-nowrap hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+                      aria-label={`${TYPE_LABELS[a.type]} ${a.target}: open details`}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        setSelected(a);
+                      }}
+                    >
+                      {TYPE_LABELS[a.type]}
+                    </button>
+                  </TableCell>
+                  <TableCell className="max-w-56">
+                    <span className="block truncate font-mono text-xs" title={a.target}>
+                      {a.target}
+                    </span>
+                  </TableCell>
+                  <TableCell>
+                    <StatusBadge status={a.status} />
+                  </TableCell>
+                  <TableCell className="text-xs whitespace-nowrap">{a.requested_by}</TableCell>
+                  <TableCell className="text-xs whitespace-nowrap">{PROVIDER_LABELS[a.provider]}</TableCell>
+                  <TableCell className="max-w-64 pr-4">
+                    <span className="block truncate text-xs text-muted-foreground" title={a.reason ?? undefined}>
+                      {a.reason ?? "—"}
+                    </span>
+                  </TableCell>
+                </TableRow>
+              ))
+            )}
+          </TableBody>
+        </Table>
+        <div className="flex items-center justify-between gap-2 border-t px-4 py-2 text-xs text-muted-foreground">
+          <span>
+            Page {cursors.length + 1} · {actions.length} of up to {PAGE_SIZE} · newest first
+          </span>
+          <div className="flex gap-1.5">
+            <Button
+              size="xs"
+              variant="outline"
+              disabled={cursors.length === 0}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              <ChevronLeftIcon aria-hidden /> Newer
+            </Button>
+            <Button
+              size="xs"
+              variant="outline"
+              disabled={!data?.next_cursor}
+              onClick={() => data?.next_cursor && setCursors((c) => [...c, data.next_cursor!])}
+            >
+              Older <ChevronRightIcon aria-hidden />
+            </Button>
+          </div>
+        </div>
+      </Card>
+      <ActionDrawer action={selected} onClose={() => setSelected(null)} />
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+// The closed sets an action is described with. Free of server imports, so the page's client
+// components can use them (through schemas.ts) without bundling the database layer.
+
+export const ACTION_TYPES = [
+  "isolate_endpoint",
+  "release_endpoint",
+  "block_ip",
+  "unblock_ip",
+  "disable_user",
+  "enable_user",
+  "quarantine_email",
+  "restore_email",
+] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+export const ACTION_STATUSES = ["pending", "in_progress", "succeeded", "failed", "rejected"] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export const PROVIDER_NAMES = ["defender", "graph", "azure_nsg", "aws_sg"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export const MODES = ["simulation", "live"] as const;
+
+export const QUARANTINE_ACTIONS = ["softDelete", "hardDelete", "moveToJunk"] as const;
+export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];

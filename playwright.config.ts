@@ -1,0 +1,83 @@
+// Playwright: the page at /mdr in Debian's Chromium, against the production build (`next build`
+// first; npm test does it) in simulation mode, one fresh database per run.
+//
+// Two servers: the main one, and one with Microsoft Graph marked down (MDR_SIM_FAULTS) for the
+// service-health tests. Playwright owns both (it starts them, waits for /status, stops them).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+
+// This file is evaluated by the runner and again by each worker; workers inherit the runner's
+// environment, so whatever the runner picks here (ports, database directory) they see too.
+const freePort = () =>
+  execFileSync(process.execPath, [
+    "-e",
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})",
+  ]).toString();
+
+if (!process.env.MDR_E2E_DIR) {
+  process.env.MDR_E2E_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "mdr-e2e-"));
+  process.env.MDR_E2E_DIR_TEMP = "1"; // made here: removed by the global teardown
+}
+process.env.MDR_E2E_PORT ??= freePort();
+process.env.MDR_E2E_FAULTS_PORT ??= freePort();
+
+const dir = process.env.MDR_E2E_DIR;
+const mainUrl = `http://127.0.0.1:${process.env.MDR_E2E_PORT}`;
+const faultsUrl = `http://127.0.0.1:${process.env.MDR_E2E_FAULTS_PORT}`;
+
+function server(port: string, name: string, env: Record<string, string> = {}) {
+  return {
+    name,
+    command: `node node_modules/next/dist/bin/next start -p ${port} -H 127.0.0.1`,
+    // The health route: 200 once the app answers (webServer counts 2xx/3xx/400-403 as ready).
+    url: `http://127.0.0.1:${port}/api/v1/mdr/status`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    gracefulShutdown: { signal: "SIGTERM" as const, timeout: 5_000 },
+    env: {
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+      MDR_MODE: "simulation",
+      MDR_DB_PATH: path.join(dir, `${name}.db`),
+      MDR_SIM_FAULTS: "",
+      MDR_SIM_FAILURE_RATE: "0",
+      // An isolation stays Pending 1 s, then InProgress 1 s: slow enough to watch, quick for a test.
+      MDR_SIM_STEP_MS: "1000",
+      MDR_POLL_INTERVAL_MS: "300",
+      MDR_SWEEP_INTERVAL_MS: "500",
+      MDR_STATUS_TTL_SECONDS: "1",
+      ...env,
+    },
+  };
+}
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  outputDir: "test-results/e2e",
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]] : "list",
+  globalTeardown: "./tests/e2e/global-teardown.ts",
+  use: {
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    },
+  },
+  projects: [
+    { name: "mdr", testIgnore: /service-down\.spec\.ts/, use: { baseURL: mainUrl, viewport: { width: 1440, height: 900 } } },
+    { name: "graph-down", testMatch: /service-down\.spec\.ts/, use: { baseURL: faultsUrl, viewport: { width: 1440, height: 900 } } },
+  ],
+  webServer: [server(process.env.MDR_E2E_PORT, "mdr"), server(process.env.MDR_E2E_FAULTS_PORT, "graph-down", { MDR_SIM_FAULTS: "graph:down" })],
+});

@@ -1,0 +1,99 @@
+// No serious or critical axe violation, in either theme; and containment by keyboard alone.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test } from "./fixtures";
+
+const SERIOUS = new Set(["serious", "critical"]);
+
+async function seriousViolations(builder: AxeBuilder) {
+  const { violations } = await builder.withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  return violations
+    .filter((v) => SERIOUS.has(v.impact ?? ""))
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+}
+
+for (const scheme of ["light", "dark"] as const) {
+  test.describe(`axe, ${scheme} theme`, () => {
+    // A scan of the whole page takes seconds on a busy two-core machine.
+    test.slow();
+
+    test.beforeEach(async ({ mdr, page, request }) => {
+      // Something in every part of the page: rows of several status colours.
+      await request.post("/api/v1/mdr/block-ip", { data: { ip: "185.220.1.1", firewall_type: "aws_sg", duration_hours: 1 } });
+      await request.post("/api/v1/mdr/isolate", { data: { hostname: "ws-nothing-here" } });
+      await page.emulateMedia({ colorScheme: scheme });
+      await mdr.goto();
+      await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+    });
+
+    test("no serious or critical violation on /mdr", async ({ page }) => {
+      expect(await seriousViolations(new AxeBuilder({ page }))).toEqual([]);
+    });
+
+    test("none in the confirmation dialog, the field errors and the detail drawer", async ({ mdr, page }) => {
+      await mdr.field("blockIp", "IP address or CIDR range").fill("not an address");
+      await mdr.submitButton("blockIp").click();
+      await mdr.expectFieldError("blockIp", "IP address or CIDR range", /must be an IPv4 or IPv6 address/);
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[data-testid="block-ip-card"]'))).toEqual([]);
+
+      await mdr.field("disableUser", "User principal name").fill("alice@contoso.com");
+      await mdr.submitButton("disableUser").click();
+      await expect(mdr.confirmDialog).toBeVisible();
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[role="alertdialog"]'))).toEqual([]);
+      await page.keyboard.press("Escape");
+
+      await mdr.rows.first().click();
+      await expect(mdr.drawer).toBeVisible();
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[data-testid="action-drawer"]'))).toEqual([]);
+    });
+  });
+}
+
+test("an endpoint can be isolated with the keyboard alone", async ({ mdr, page }) => {
+  await mdr.goto();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to response actions" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  await expect(mdr.field("isolate", "Hostname")).toBeFocused();
+  await page.keyboard.type("ws-0144");
+  await page.keyboard.press("Tab");
+  await expect(mdr.form("isolate").getByRole("combobox", { name: "Isolation type" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("option", { name: /^Full/ })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByRole("option", { name: /^Selective/ })).toBeFocused();
+  await page.keyboard.press("Enter");
+  const isolationType = mdr.form("isolate").getByRole("combobox", { name: "Isolation type" });
+  await expect(isolationType).toHaveText(/Selective/);
+  await expect(isolationType).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(mdr.field("isolate", "Defender machine ID")).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(mdr.field("isolate", "Reason")).toBeFocused();
+  await page.keyboard.type("keyboard only");
+  const answer = mdr.waitForPost("isolate");
+  await page.keyboard.press("Enter");
+  const { body } = await answer;
+  expect(body).toMatchObject({ target: "ws-0144", parameters: { isolation_type: "Selective" } });
+  await expect(mdr.row(body.id)).toBeVisible();
+
+  // The row's details open from the keyboard too.
+  await mdr.row(body.id).getByRole("button", { name: /open details/ }).focus();
+  await page.keyboard.press("Enter");
+  await expect(mdr.drawer).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(mdr.drawer).toHaveCount(0);
+});
+
+test("a destructive action is confirmed from the keyboard", async ({ mdr, page }) => {
+  await mdr.goto();
+  await mdr.field("disableUser", "User principal name").fill("carol@contoso.com");
+  await mdr.field("disableUser", "User principal name").press("Enter");
+  await expect(mdr.confirmDialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(mdr.confirmDialog.getByRole("button", { name: "Disable user" })).toBeFocused();
+  const answer = mdr.waitForPost("disableUser");
+  await page.keyboard.press("Enter");
+  const { body } = await answer;
+  expect(body).toMatchObject({ target: "carol@contoso.com", status: "succeeded" });
+});
