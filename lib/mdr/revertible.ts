@@ -1,6 +1,6 @@
 // Whether an action can be undone, and why not: shared by the revert endpoint and the page's
 // Undo button, so both say the same. Pure: no server imports.
-import type { ActionType } from "@/lib/db/schema";
+import type { ActionType } from "@/lib/mdr/enums";
 
 /** The fields of an action (row or API shape) the decision needs. */
 export interface RevertibleFacts {
