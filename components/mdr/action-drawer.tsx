@@ -10,6 +10,7 @@ import { useActionDetail } from "./hooks";
 import { PROVIDER_LABELS, TYPE_LABELS } from "./labels";
 import { StatusBadge } from "./status-badge";
 import { RelativeTime, exactUtc } from "./time";
+import { UndoAction } from "./undo-action";
 
 function Row({ label, children, mono }: { label: string; children: ReactNode; mono?: boolean }) {
   return (
@@ -135,6 +136,7 @@ export function ActionDrawer({ action, onClose }: { action: Action | null; onClo
                 </Row>
               )}
             </dl>
+            <UndoAction action={a} />
             <Values title="Parameters" values={a.parameters} testId="action-parameters" />
             <Values title="Provider result" values={a.result} testId="action-result" />
             <Timeline events={data && data.id === a.id ? data.timeline : undefined} />

@@ -48,17 +48,14 @@ export async function readJson<S extends z.ZodType>(
   opts: { optional?: boolean } = {},
 ): Promise<z.output<S>> {
   const type = req.headers.get("content-type") ?? "";
-  if (opts.optional && !type && (req.headers.get("content-length") ?? "0") === "0") {
+  if (opts.optional && !type) {
+    // No content type: acceptable only when there is no body at all, streamed or not.
+    if ((await readLimited(req)).length > 0) throw unsupportedType(type);
     const parsed = schema.safeParse({});
     if (!parsed.success) throw validationError(parsed.error, "body");
     return parsed.data;
   }
-  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    throw new MdrError(
-      "unsupported_media_type",
-      `Send the body as JSON with Content-Type: application/json (got ${type ? `"${type.slice(0, 100)}"` : "none"}).`,
-    );
-  }
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) throw unsupportedType(type);
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const text = await readLimited(req);
@@ -93,6 +90,13 @@ export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.outpu
   const parsed = schema.safeParse(query);
   if (!parsed.success) throw validationError(parsed.error, "query");
   return parsed.data;
+}
+
+function unsupportedType(type: string): MdrError {
+  return new MdrError(
+    "unsupported_media_type",
+    `Send the body as JSON with Content-Type: application/json (got ${type ? `"${type.slice(0, 100)}"` : "none"}).`,
+  );
 }
 
 function tooLarge(): MdrError {

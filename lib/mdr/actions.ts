@@ -210,12 +210,20 @@ export function transition(
     tx.update(actions).set(patch).where(eq(actions.id, action.id)).run();
     tx.insert(actionEvents).values({ actionId: action.id, at: now, status, message }).run();
     if (status === "succeeded" && action.reverts) {
+      // The original keeps its own status (a disable that failed part way stays failed), and so
+      // does the timeline entry saying it was reverted.
+      const original = tx.select({ status: actions.status }).from(actions).where(eq(actions.id, action.reverts)).get();
       tx.update(actions)
         .set({ active: false, revertedBy: action.id, updatedAt: now })
         .where(eq(actions.id, action.reverts))
         .run();
       tx.insert(actionEvents)
-        .values({ actionId: action.reverts, at: now, status: "succeeded", message: `Reverted by ${action.id}` })
+        .values({
+          actionId: action.reverts,
+          at: now,
+          status: original?.status ?? "succeeded",
+          message: `Reverted by ${action.id}`,
+        })
         .run();
     }
   });
@@ -266,6 +274,22 @@ function withTimeout<T>(work: Promise<T>, ms: number, service: Service): Promise
     );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Slack on top of the provider timeout before a pending row is taken for one nobody runs any more. */
+export const PENDING_GRACE_MS = 2_000;
+
+/**
+ * Whether an action may still be running: in progress at the provider (the poller follows it), or
+ * pending for less than the provider timeout, by which runAction has closed every row it runs. A row
+ * pending for longer was left by a process that died in the middle of the call: nothing runs it.
+ */
+export function mayStillRun(
+  ctx: Pick<MdrContext, "config" | "now">,
+  row: Pick<ActionRow, "status" | "createdAt">,
+): boolean {
+  if (row.status === "in_progress") return true;
+  return row.status === "pending" && ctx.now() - row.createdAt <= ctx.config.providerTimeoutMs + PENDING_GRACE_MS;
 }
 
 export function getActionRow(ctx: Pick<MdrContext, "db">, id: string): ActionRow | undefined {

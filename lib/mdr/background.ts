@@ -4,7 +4,7 @@
 import "server-only";
 import { and, desc, eq, inArray, isNull, lte } from "drizzle-orm";
 import { type ActionRow, actions } from "@/lib/db/schema";
-import { addEvent, transition } from "@/lib/mdr/actions";
+import { addEvent, mayStillRun, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
 import { unblockIp } from "@/lib/mdr/unblock-ip";
@@ -67,18 +67,21 @@ async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
 export const MAX_UNBLOCK_RETRY_MS = 3_600_000;
 
 /**
- * Whether an expired block is due for an(other) unblock attempt. Each attempt that did not end it
- * (the provider was down, or its rule now says something else) is an audit row: retrying every
+ * Whether an expired block is due for an(other) unblock attempt. Not while an unblock of it is still
+ * running (a revert by hand, say): a second one would race it to the same rule, and whichever came
+ * second would find the rule gone or going and be recorded as refused. Each attempt that did not end
+ * it (the provider was down, or its rule now says something else) is an audit row: retrying every
  * sweep would write one per interval for as long as the cause lasts. So the wait after the n-th
  * attempt is interval * 2^(n-1), at most an hour.
  */
 function unblockDue(ctx: MdrContext, block: ActionRow): boolean {
   const attempts = ctx.db
-    .select({ createdAt: actions.createdAt })
+    .select({ createdAt: actions.createdAt, status: actions.status })
     .from(actions)
     .where(and(eq(actions.reverts, block.id), eq(actions.type, "unblock_ip")))
     .orderBy(desc(actions.createdAt))
     .all();
+  if (attempts.some((a) => mayStillRun(ctx, a))) return false;
   const last = attempts[0];
   if (!last) return true;
   const wait = Math.min(ctx.config.sweepIntervalMs * 2 ** (attempts.length - 1), MAX_UNBLOCK_RETRY_MS);

@@ -12,6 +12,7 @@ import {
   MetricsResponse,
   Problem,
   QuarantineEmailRequest,
+  RevertRequest,
   StatusResponse,
 } from "@/lib/mdr/schemas";
 
@@ -102,6 +103,26 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      "/api/v1/mdr/actions/{id}/revert": {
+        post: {
+          summary: "Undo an action: release, unblock, re-enable or restore, as a linked reverse action",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^act_" } }],
+          requestBody: { required: false, content: { "application/json": { schema: ref("RevertRequest") } } },
+          responses: {
+            "201": { description: "Undone", content: { "application/json": { schema: ref("Action") } } },
+            "202": { description: "Accepted: the release still runs at Defender", content: { "application/json": { schema: ref("Action") } } },
+            "400": problem("Malformed JSON"),
+            "404": problem("No such action, or the target is gone at the provider"),
+            "409": problem("Cannot be undone now; the detail says why"),
+            "413": problem("Body over 64 KiB"),
+            "415": problem("A body that is not application/json (no body at all is fine)"),
+            "422": problem("Malformed id or body"),
+            "502": problem("The provider refused or failed (recorded as failed; action_id given)"),
+            "503": problem("The provider is unavailable or throttling"),
+            "504": problem("The provider did not answer in time"),
+          },
+        },
+      },
       "/api/v1/mdr/status": {
         get: {
           summary: "Health of the outside services (cached about 30 s)",
@@ -127,6 +148,7 @@ export function openApiDocument(): JsonSchema {
         BlockIpRequest: input(BlockIpRequest),
         DisableUserRequest: input(DisableUserRequest),
         QuarantineEmailRequest: input(QuarantineEmailRequest),
+        RevertRequest: input(RevertRequest),
         Action: output(Action),
         ActionDetail: output(ActionDetail),
         ActionList: output(ActionList),

@@ -6,7 +6,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
 import { type ActionRow, actions } from "@/lib/db/schema";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
-import { PartialFailure, getActionRow, runAction } from "@/lib/mdr/actions";
+import { PartialFailure, getActionRow, mayStillRun, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { actionComment } from "@/lib/mdr/isolate-endpoint";
 import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
@@ -36,11 +36,13 @@ export async function revertAction({
       extra: original.revertedBy ? { reverted_by: original.revertedBy } : {},
     });
   }
+  // A reverse action left pending by a process that died mid-call runs no more: it does not block.
   const running = ctx.db
-    .select({ id: actions.id })
+    .select({ id: actions.id, status: actions.status, createdAt: actions.createdAt })
     .from(actions)
     .where(and(eq(actions.reverts, id), inArray(actions.status, ["pending", "in_progress"])))
-    .get();
+    .all()
+    .find((row) => mayStillRun(ctx, row));
   if (running) {
     throw new MdrError("conflict", `Action ${id} is already being reverted by ${running.id}.`, {
       extra: { reverted_by: running.id },
@@ -117,9 +119,33 @@ function enableUser(ctx: MdrContext, disabled: ActionRow, reason: string | null)
   );
 }
 
+/**
+ * Copies of a quarantine that an earlier restore of it moved back before it failed: by the id they
+ * had in quarantine (which names nothing now), the id of that restore.
+ */
+function restoredEarlier(ctx: MdrContext, quarantineId: string): Map<string, string> {
+  const attempts = ctx.db
+    .select({ id: actions.id, result: actions.result })
+    .from(actions)
+    .where(and(eq(actions.reverts, quarantineId), eq(actions.type, "restore_email")))
+    .all();
+  const earlier = new Map<string, string>();
+  for (const attempt of attempts) {
+    for (const m of (attempt.result?.messages ?? []) as MovedMessage[]) earlier.set(m.id, attempt.id);
+  }
+  return earlier;
+}
+
 function restoreEmail(ctx: MdrContext, quarantine: ActionRow, reason: string | null): Promise<ActionRow> {
   const mailbox = String(quarantine.parameters.user_principal_name);
   const moved = ((quarantine.result?.messages ?? []) as MovedMessage[]).filter((m) => m.new_id !== null);
+  // A restore that failed part way moved some copies back already: asking for them again by their
+  // quarantine id would fail (a moved message gets a new id), and no retry could ever succeed.
+  const earlier = restoredEarlier(ctx, quarantine.id);
+  const todo = moved.filter((m) => !earlier.has(m.new_id!));
+  const doneBy = [...new Set(moved.filter((m) => earlier.has(m.new_id!)).map((m) => earlier.get(m.new_id!)!))];
+  const doneBefore =
+    doneBy.length === 0 ? "" : `; ${moved.length - todo.length} had been moved back by ${doneBy.join(", ")}`;
   return runAction(
     ctx,
     {
@@ -133,14 +159,14 @@ function restoreEmail(ctx: MdrContext, quarantine: ActionRow, reason: string | n
     },
     async (_action, progress) => {
       const restored: { id: string; new_id: string; subject: string }[] = [];
-      for (const message of moved) {
+      for (const message of todo) {
         try {
           const back = await ctx.providers.mail.move(quarantine.tenantId, mailbox, message.new_id!, "inbox");
           restored.push({ id: message.new_id!, new_id: back.id, subject: message.subject });
         } catch (err) {
           if (restored.length === 0) throw err;
           throw new PartialFailure(
-            `Partial failure: ${restored.length} of ${moved.length} message(s) were moved back to the inbox, then: ${(err as Error).message}`,
+            `Partial failure: ${restored.length} of ${todo.length} message(s) were moved back to the inbox, then: ${(err as Error).message}`,
             err,
           );
         }
@@ -148,7 +174,7 @@ function restoreEmail(ctx: MdrContext, quarantine: ActionRow, reason: string | n
       }
       return {
         status: "succeeded",
-        message: `Moved ${restored.length} message(s) back to inbox`,
+        message: `Moved ${restored.length} message(s) back to inbox${doneBefore}`,
         providerRef: restored[0]?.new_id,
       };
     },

@@ -377,10 +377,11 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/mdr/quarantine-email": ["post"],
     "/api/v1/mdr/actions": ["get"],
     "/api/v1/mdr/actions/{id}": ["get"],
+    "/api/v1/mdr/actions/{id}/revert": ["post"],
     "/api/v1/mdr/status": ["get"],
     "/api/v1/mdr/metrics": ["get"],
   };
-  const REQUESTS = ["IsolateRequest", "BlockIpRequest", "DisableUserRequest", "QuarantineEmailRequest"];
+  const REQUESTS = ["IsolateRequest", "BlockIpRequest", "DisableUserRequest", "QuarantineEmailRequest", "RevertRequest"];
 
   let doc: Json;
   beforeAll(async () => {
