@@ -1,7 +1,7 @@
 // The audit log: one row per action, one row per change in an action's life.
 // Portable to PostgreSQL: plain columns, times as integer milliseconds since the epoch.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 import { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES } from "@/lib/mdr/enums";
 
@@ -63,6 +63,26 @@ export const actionEvents = sqliteTable(
     message: text("message").notNull(),
   },
   (t) => [index("action_events_action").on(t.actionId, t.id)],
+);
+
+/**
+ * Responses to POSTs sent with an Idempotency-Key, kept 24 h: a retry with the same key and body
+ * gets the first answer again and performs nothing. `status` is null while the first is running.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    key: text("key").notNull(),
+    /** Who sent it, and to which route: the same key from another caller or route is another key. */
+    scope: text("scope").notNull(),
+    bodyHash: text("body_hash").notNull(),
+    status: integer("status"),
+    contentType: text("content_type"),
+    location: text("location"),
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.scope] }), index("idempotency_keys_created").on(t.createdAt)],
 );
 
 export type ActionRow = typeof actions.$inferSelect;

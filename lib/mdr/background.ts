@@ -2,8 +2,8 @@
 // their rows, and end IP blocks whose time is up. Both read their work from the database,
 // so they resume after a restart.
 import "server-only";
-import { and, desc, eq, inArray, isNull, lte } from "drizzle-orm";
-import { type ActionRow, actions } from "@/lib/db/schema";
+import { and, desc, eq, inArray, isNull, lt, lte } from "drizzle-orm";
+import { type ActionRow, actions, idempotencyKeys } from "@/lib/db/schema";
 import { addEvent, mayStillRun, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
@@ -117,6 +117,11 @@ export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
   return ended;
 }
 
+/** Idempotency keys are answered for 24 hours; older ones are deleted. */
+export function forgetOldIdempotencyKeys(ctx: MdrContext): number {
+  return ctx.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, ctx.now() - 24 * 3_600_000)).run().changes;
+}
+
 const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Timeout[] } };
 
 /** Starts the loops once per process. */
@@ -141,6 +146,7 @@ export function startBackground(makeContext: () => MdrContext): void {
     timers: [
       loop("machine action poll", ctx.config.pollIntervalMs, pollMachineActions),
       loop("expiry sweep", ctx.config.sweepIntervalMs, sweepExpiredBlocks),
+      loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
     ],
   };
   // Blocks that expired while the server was down end now, not one interval later.

@@ -1,3 +1,4 @@
+import { idempotent } from "@/lib/http/idempotency";
 import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
 import { getContext } from "@/lib/mdr/context";
@@ -5,10 +6,12 @@ import { quarantineEmail } from "@/lib/mdr/quarantine-email";
 import { QuarantineEmailRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/quarantine-email — pull a message out of a mailbox
-export const POST = route(async (req, rc) => {
-  const input = await readJson(req, QuarantineEmailRequest);
-  const action = await quarantineEmail({ ctx: getContext(rc.actor), input });
-  return actionResponse(action, toApiAction(action));
-});
+export const POST = route(
+  idempotent(async (req, rc) => {
+    const input = await readJson(req, QuarantineEmailRequest);
+    const action = await quarantineEmail({ ctx: getContext(rc.actor), input });
+    return actionResponse(action, toApiAction(action));
+  }),
+);
 
 export const { GET, PUT, PATCH, DELETE } = methodsNotAllowed("POST");

@@ -1,0 +1,113 @@
+// Idempotency-Key on POSTs: a retry with the same key and body within 24 h gets the first
+// answer again (same action id) and performs nothing; the same key with another body is a 422;
+// while the first is still running, a second gets 409 and may retry.
+import "server-only";
+import { createHash } from "node:crypto";
+import { and, eq, lt } from "drizzle-orm";
+import { MdrError } from "@/lib/errors";
+import { getDb } from "@/lib/db/client";
+import { idempotencyKeys } from "@/lib/db/schema";
+import { problemResponse } from "./problem";
+import { MAX_BODY_BYTES, type RequestContext } from "./route";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+type Params = Record<string, string | string[] | undefined>;
+type Handler<P extends Params> = (req: Request, rc: RequestContext, params: P) => Promise<Response>;
+
+/** The same JSON written with other spacing or key order is the same body. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+async function bodyHash(req: Request): Promise<string | null> {
+  const text = await req.text();
+  if (text.length > MAX_BODY_BYTES) return null; // the handler answers 413
+  let material = text;
+  try {
+    material = JSON.stringify(canonical(JSON.parse(text)));
+  } catch {
+    // not JSON: the handler answers 400; hash the text as it is
+  }
+  return createHash("sha256").update(material).digest("hex");
+}
+
+function headerError(message: string): MdrError {
+  return new MdrError("validation_failed", `The Idempotency-Key header ${message}.`, {
+    errors: [{ path: "headers.idempotency-key", message }],
+  });
+}
+
+export function idempotent<P extends Params>(handler: Handler<P>): Handler<P> {
+  return async (req, rc, params) => {
+    const key = req.headers.get("idempotency-key");
+    if (key === null) return handler(req, rc, params);
+    if (!KEY_RE.test(key)) throw headerError("must be 1-255 visible ASCII characters");
+    const hash = await bodyHash(req.clone());
+    if (hash === null) return handler(req, rc, params);
+
+    const db = getDb();
+    const now = Date.now();
+    const scope = `${rc.actor} ${req.method} ${new URL(req.url).pathname}`;
+    const where = and(eq(idempotencyKeys.key, key), eq(idempotencyKeys.scope, scope));
+    db.delete(idempotencyKeys)
+      .where(and(where, lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)))
+      .run();
+    // Claim the key; a unique (key, scope) means only one request can.
+    const claimed = db
+      .insert(idempotencyKeys)
+      .values({ key, scope, bodyHash: hash, createdAt: now })
+      .onConflictDoNothing()
+      .run().changes === 1;
+    if (!claimed) {
+      const first = db.select().from(idempotencyKeys).where(where).get()!;
+      if (first.bodyHash !== hash) {
+        throw headerError("was already used with a different body; send a new key for a new request");
+      }
+      if (first.status === null) {
+        throw new MdrError("conflict", "A request with this Idempotency-Key is still being processed; retry shortly.", {
+          headers: { "retry-after": "1" },
+        });
+      }
+      return new Response(first.body, {
+        status: first.status,
+        headers: {
+          "content-type": first.contentType ?? "application/json",
+          ...(first.location ? { location: first.location } : {}),
+          "idempotent-replayed": "true",
+        },
+      });
+    }
+
+    let res: Response;
+    try {
+      res = await handler(req, rc, params);
+    } catch (err) {
+      if (!(err instanceof MdrError)) {
+        // Nothing known to store: free the key so a retry can run.
+        db.delete(idempotencyKeys).where(where).run();
+        throw err;
+      }
+      res = problemResponse(err, rc.requestId);
+    }
+    db.update(idempotencyKeys)
+      .set({
+        status: res.status,
+        contentType: res.headers.get("content-type"),
+        location: res.headers.get("location"),
+        body: await res.clone().text(),
+      })
+      .where(where)
+      .run();
+    return res;
+  };
+}
