@@ -85,9 +85,7 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
         {(control) => (
           <Input
             {...control}
-            value={values.ip}
-            onChange={(e) => form.setValue("ip", e.target.value)}
-            onBlur={() => form.blur("ip")}
+            {...form.input("ip")}
             placeholder="185.220.101.34"
             autoComplete="off"
             spellCheck={false}
@@ -113,9 +111,7 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
                 {...control}
                 type="number"
                 inputMode="numeric"
-                value={values.priority}
-                onChange={(e) => form.setValue("priority", e.target.value)}
-                onBlur={() => form.blur("priority")}
+                {...form.input("priority")}
                 placeholder="auto"
                 className="font-mono"
               />
@@ -143,9 +139,7 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
             type="number"
             inputMode="decimal"
             step="any"
-            value={values.duration_hours}
-            onChange={(e) => form.setValue("duration_hours", e.target.value)}
-            onBlur={() => form.blur("duration_hours")}
+            {...form.input("duration_hours")}
             aria-invalid={errors.duration_hours ? true : undefined}
             aria-describedby={errors.duration_hours ? `${idOf("duration_hours")}-error` : `${idOf("duration_hours")}-hint`}
             className="h-8 w-24 font-mono"
@@ -167,9 +161,7 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
       </div>
       <ReasonField
         id={idOf("reason")}
-        value={values.reason}
-        onChange={(v) => form.setValue("reason", v)}
-        onBlur={() => form.blur("reason")}
+        input={form.input("reason")}
         error={errors.reason}
       />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />

@@ -65,9 +65,7 @@ export function DisableUserCard({ tenants, examples }: { tenants: readonly Tenan
           <Input
             {...control}
             type="email"
-            value={values.upn}
-            onChange={(e) => form.setValue("upn", e.target.value)}
-            onBlur={() => form.blur("upn")}
+            {...form.input("upn")}
             placeholder="user@contoso.com"
             autoComplete="off"
             spellCheck={false}
@@ -93,9 +91,7 @@ export function DisableUserCard({ tenants, examples }: { tenants: readonly Tenan
       </div>
       <ReasonField
         id={idOf("reason")}
-        value={values.reason}
-        onChange={(v) => form.setValue("reason", v)}
-        onBlur={() => form.blur("reason")}
+        input={form.input("reason")}
         error={errors.reason}
       />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />

@@ -57,15 +57,12 @@ export function ChoiceField<T extends string>({
 
 export function ReasonField({
   id,
-  value,
-  onChange,
-  onBlur,
+  input,
   error,
 }: {
   id: string;
-  value: string;
-  onChange: (value: string) => void;
-  onBlur: () => void;
+  /** The form's binding of its `reason` field (`form.input("reason")`). */
+  input: { value: string; onChange: (e: { target: { value: string } }) => void; onBlur: () => void };
   error?: string;
 }) {
   return (
@@ -73,9 +70,7 @@ export function ReasonField({
       {(control) => (
         <Input
           {...control}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-          onBlur={onBlur}
+          {...input}
           placeholder="e.g. INC-4711: beacon to known C2"
           autoComplete="off"
           maxLength={1200}

@@ -88,9 +88,7 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
           {(control) => (
             <Input
               {...control}
-              value={values.hostname}
-              onChange={(e) => form.setValue("hostname", e.target.value)}
-              onBlur={() => form.blur("hostname")}
+              {...form.input("hostname")}
               placeholder="ws-0142"
               autoComplete="off"
               spellCheck={false}
@@ -112,9 +110,7 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
         {(control) => (
           <Input
             {...control}
-            value={values.machine_id}
-            onChange={(e) => form.setValue("machine_id", e.target.value)}
-            onBlur={() => form.blur("machine_id")}
+            {...form.input("machine_id")}
             placeholder="40 hexadecimal characters"
             autoComplete="off"
             spellCheck={false}
@@ -124,9 +120,7 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
       </Field>
       <ReasonField
         id={idOf("reason")}
-        value={values.reason}
-        onChange={(v) => form.setValue("reason", v)}
-        onBlur={() => form.blur("reason")}
+        input={form.input("reason")}
         error={errors.reason}
       />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />

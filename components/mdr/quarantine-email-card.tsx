@@ -78,9 +78,7 @@ export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly T
         {(control) => (
           <Input
             {...control}
-            value={values.message_id}
-            onChange={(e) => form.setValue("message_id", e.target.value)}
-            onBlur={() => form.blur("message_id")}
+            {...form.input("message_id")}
             placeholder="<id@host>"
             autoComplete="off"
             spellCheck={false}
@@ -95,9 +93,7 @@ export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly T
             <Input
               {...control}
               type="email"
-              value={values.user_principal_name}
-              onChange={(e) => form.setValue("user_principal_name", e.target.value)}
-              onBlur={() => form.blur("user_principal_name")}
+              {...form.input("user_principal_name")}
               placeholder="user@contoso.com"
               autoComplete="off"
               spellCheck={false}
@@ -117,9 +113,7 @@ export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly T
       </div>
       <ReasonField
         id={idOf("reason")}
-        value={values.reason}
-        onChange={(v) => form.setValue("reason", v)}
-        onBlur={() => form.blur("reason")}
+        input={form.input("reason")}
         error={errors.reason}
       />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />

@@ -162,7 +162,14 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
 
   const dismissCandidates = () => setCandidates(null);
 
-  return { values, setValue, errors, blur, formError, candidates, dismissCandidates, sending, validateAll, send };
+  /** What a text input needs for one string field: its value, and edits and blur wired to the form. */
+  const input = <K extends keyof V & string>(field: K) => ({
+    value: values[field] as string,
+    onChange: (e: { target: { value: string } }) => setValue(field, e.target.value as V[K]),
+    onBlur: () => blur(field),
+  });
+
+  return { values, setValue, input, errors, blur, formError, candidates, dismissCandidates, sending, validateAll, send };
 }
 
 export type ActionForm<V extends FormValues> = ReturnType<typeof useActionForm<V>>;
