@@ -1,14 +1,16 @@
 // Once per server process: check the configuration (a bad one stops the server with a clear
-// message rather than failing requests), then start the background loops (machine action
-// polling, block expiry).
+// message rather than failing requests), make the first admin on an empty database, seed the
+// protected assets file, then start the background loops (machine action polling, block expiry).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ startBackground }, { getContext }, { ConfigError }] = await Promise.all([
+  const [{ startBackground }, { getContext }, { ConfigError, config }, { prepareAuth }] = await Promise.all([
     import("@/lib/mdr/background"),
     import("@/lib/mdr/context"),
     import("@/lib/config"),
+    import("@/lib/auth/bootstrap"),
   ]);
   try {
+    await prepareAuth(config(), (line) => console.log(line));
     startBackground(() => getContext("system"));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

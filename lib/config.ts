@@ -182,6 +182,20 @@ const EnvSchema = z.object({
   AWS_ENDPOINT_URL_EC2: url.optional(),
   AWS_ENDPOINT_URL: url.optional(),
   MDR_TENANTS_FILE: z.string().optional(),
+  MDR_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(256).optional(),
+  MDR_SESSION_TTL_HOURS: number(0.1, 720, 12),
+  MDR_ACTOR_RATE_LIMIT: number(0, 1_000_000, 300),
+  MDR_LOGIN_MAX_FAILURES: number(1, 1000, 5),
+  MDR_PUBLIC_URL: url.optional(),
+  MDR_TRUST_PROXY: z.enum(["true", "false", "1", "0"]).default("false"),
+  MDR_PROTECTED_ASSETS_FILE: z.string().optional(),
+  MDR_OIDC_ISSUER: url.optional(),
+  MDR_OIDC_CLIENT_ID: z.string().max(200).optional(),
+  MDR_OIDC_CLIENT_SECRET: z.string().max(500).optional(),
+  MDR_OIDC_SCOPES: z.string().default("openid profile email"),
+  MDR_OIDC_ROLE_CLAIM: z.string().min(1).default("roles"),
+  MDR_OIDC_ROLE_MAP: z.string().default("MDR.Admin=admin,MDR.Responder=responder,MDR.Viewer=viewer"),
+  MDR_OIDC_USERNAME_CLAIM: z.string().min(1).default("preferred_username"),
 });
 type Env = z.infer<typeof EnvSchema>;
 
@@ -197,7 +211,35 @@ export type Config = {
   naclRuleRange: Range;
   /** Present in live mode only. */
   live: LiveConfig | undefined;
+  auth: AuthConfig;
 };
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  scopes: string;
+  roleClaim: string;
+  /** Claim value (app role name or group id) -> role; the highest role matched wins. */
+  roleMap: Record<string, "viewer" | "responder" | "admin">;
+  usernameClaim: string;
+}
+
+export interface AuthConfig {
+  /** The first admin's password on a database without users; generated and printed when unset. */
+  adminPassword: string | undefined;
+  sessionTtlMs: number;
+  /** Actions per minute each actor may request; 0 turns the limit off. */
+  actorRateLimitPerMinute: number;
+  /** Failed sign-ins per account (and per client address x4) in 15 minutes before sign-in is refused. */
+  loginMaxFailures: number;
+  /** The origin the page is served at (https://mdr.example.com); else the request's own Host. */
+  publicUrl: string | undefined;
+  /** Whether X-Forwarded-For / X-Forwarded-Proto come from a proxy we trust. */
+  trustProxy: boolean;
+  protectedAssetsFile: string | undefined;
+  oidc: OidcConfig | undefined;
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -340,6 +382,51 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     nsgPriorityRange: e.AZURE_NSG_PRIORITY_RANGE,
     naclRuleRange: e.AWS_NACL_RULE_RANGE,
     live: mode === "live" ? liveConfig(e, env) : undefined,
+    auth: authConfig(e),
+  };
+}
+
+const ROLE_NAMES = ["viewer", "responder", "admin"] as const;
+
+function authConfig(e: Env): AuthConfig {
+  return {
+    adminPassword: e.MDR_ADMIN_PASSWORD,
+    sessionTtlMs: Math.round(e.MDR_SESSION_TTL_HOURS * 3_600_000),
+    actorRateLimitPerMinute: e.MDR_ACTOR_RATE_LIMIT,
+    loginMaxFailures: e.MDR_LOGIN_MAX_FAILURES,
+    publicUrl: e.MDR_PUBLIC_URL,
+    trustProxy: e.MDR_TRUST_PROXY === "true" || e.MDR_TRUST_PROXY === "1",
+    protectedAssetsFile: e.MDR_PROTECTED_ASSETS_FILE,
+    oidc: oidcConfig(e),
+  };
+}
+
+function oidcConfig(e: Env): OidcConfig | undefined {
+  const given = [e.MDR_OIDC_ISSUER, e.MDR_OIDC_CLIENT_ID].filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (!e.MDR_OIDC_ISSUER || !e.MDR_OIDC_CLIENT_ID) {
+    fail(["MDR_OIDC_ISSUER and MDR_OIDC_CLIENT_ID: give both for single sign-on, or neither"]);
+  }
+  const roleMap: OidcConfig["roleMap"] = {};
+  const problems: string[] = [];
+  for (const pair of e.MDR_OIDC_ROLE_MAP.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.lastIndexOf("=");
+    const value = pair.slice(0, at).trim();
+    const role = pair.slice(at + 1).trim() as OidcConfig["roleMap"][string];
+    if (at <= 0 || !ROLE_NAMES.includes(role)) {
+      problems.push(`MDR_OIDC_ROLE_MAP: "${pair}" must be CLAIM_VALUE=viewer|responder|admin`);
+    } else roleMap[value] = role;
+  }
+  if (problems.length) fail(problems);
+  if (Object.keys(roleMap).length === 0) fail(["MDR_OIDC_ROLE_MAP: map at least one claim value to a role"]);
+  return {
+    issuer: e.MDR_OIDC_ISSUER,
+    clientId: e.MDR_OIDC_CLIENT_ID,
+    clientSecret: e.MDR_OIDC_CLIENT_SECRET,
+    scopes: e.MDR_OIDC_SCOPES,
+    roleClaim: e.MDR_OIDC_ROLE_CLAIM,
+    roleMap,
+    usernameClaim: e.MDR_OIDC_USERNAME_CLAIM,
   };
 }
 

@@ -3,6 +3,9 @@
 
 export const ERROR_CODES = {
   malformed_json: { status: 400, title: "Malformed JSON" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
+  protected_asset: { status: 403, title: "Protected asset" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   ambiguous_target: { status: 409, title: "Ambiguous target" },
@@ -10,6 +13,7 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, title: "Payload too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   validation_failed: { status: 422, title: "Validation failed" },
+  rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   provider_error: { status: 502, title: "Provider error" },
   provider_unavailable: { status: 503, title: "Provider unavailable" },

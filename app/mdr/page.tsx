@@ -2,6 +2,8 @@
 // (no request to our own API, no spinner); the client islands then poll the API with SWR.
 import { ShieldHalfIcon } from "lucide-react";
 import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { BlockIpCard } from "@/components/mdr/block-ip-card";
 import { DisableUserCard } from "@/components/mdr/disable-user-card";
 import type { Examples, Tenant } from "@/components/mdr/form-controls";
@@ -14,6 +16,8 @@ import { ServiceHealth } from "@/components/mdr/service-health";
 import { SimulationBanner } from "@/components/mdr/simulation-banner";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
 import { METRICS_KEY, PAGE_SIZE, STATUS_KEY, actionsKey } from "@/components/mdr/api";
+import { pageIdentity } from "@/lib/auth/page-identity";
+import { hasRole } from "@/lib/auth/roles";
 import { config } from "@/lib/config";
 import { getContext } from "@/lib/mdr/context";
 import { listActions } from "@/lib/mdr/list-actions";
@@ -42,7 +46,10 @@ const SIM_EXAMPLES: Examples = {
 };
 
 export default async function MdrPage() {
-  const ctx = getContext("anonymous");
+  const me = await pageIdentity();
+  if (!me) redirect("/login?next=/mdr");
+  const canAct = hasRole(me.role, "responder");
+  const ctx = getContext(me.actor);
   const simulation = ctx.config.mode === "simulation";
   const status = await getServiceStatus(ctx);
   const actions = listActions({ ctx, query: ListActionsQuery.parse({ limit: PAGE_SIZE }) });
@@ -52,6 +59,7 @@ export default async function MdrPage() {
   const fallback = { [actionsKey()]: actions, [STATUS_KEY]: status, [METRICS_KEY]: metrics };
 
   return (
+    <IdentityProvider value={{ name: me.name, role: me.role }}>
     <LiveData fallback={fallback} now={ctx.now()}>
       <a
         href="#response-actions"
@@ -74,6 +82,7 @@ export default async function MdrPage() {
               API
             </a>
             <ThemeToggle />
+            <UserMenu />
           </nav>
         </div>
       </header>
@@ -92,16 +101,25 @@ export default async function MdrPage() {
             <h2 id="response-actions-title" className="text-base font-semibold">
               Contain
             </h2>
-            <div className="grid gap-4 xl:grid-cols-2">
-              <IsolateCard tenants={tenants} examples={examples} />
-              <BlockIpCard tenants={tenants} />
-              <DisableUserCard tenants={tenants} examples={examples} />
-              <QuarantineEmailCard tenants={tenants} examples={examples} />
-            </div>
+            {canAct ? (
+              <div className="grid gap-4 xl:grid-cols-2">
+                <IsolateCard tenants={tenants} examples={examples} />
+                <BlockIpCard tenants={tenants} />
+                <DisableUserCard tenants={tenants} examples={examples} />
+                <QuarantineEmailCard tenants={tenants} examples={examples} />
+              </div>
+            ) : (
+              <p data-testid="viewer-note" className="rounded-md border bg-card px-4 py-3 text-sm text-muted-foreground">
+                You are signed in as <span className="font-medium text-foreground">{me.name}</span> with the viewer
+                role: you can follow actions and service health, but not execute or undo actions. Ask an admin for
+                the responder role.
+              </p>
+            )}
           </section>
           <RecentActions />
         </main>
       </div>
     </LiveData>
+    </IdentityProvider>
   );
 }

@@ -11,6 +11,7 @@ import { REVERSE_OF, whyNotRevertible } from "@/lib/mdr/revertible";
 import type { Action } from "@/lib/mdr/schemas";
 import { ACTIONS_PATH, ApiError, METRICS_KEY, postAction } from "./api";
 import { ConfirmDialog, type ConfirmSpec } from "./confirm-dialog";
+import { useCanAct } from "./identity";
 import { notifyAction, notifyProblem } from "./notify";
 
 const UNDO: Partial<Record<ActionType, { label: string; consequence: string }>> = {
@@ -28,8 +29,9 @@ export function UndoAction({ action }: { action: Action }) {
   const [open, setOpen] = useState(false);
   const [sending, setSending] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
+  const canAct = useCanAct();
   const undo = UNDO[action.type];
-  if (!undo || !REVERSE_OF[action.type]) return null;
+  if (!canAct || !undo || !REVERSE_OF[action.type]) return null;
   const why = whyNotRevertible({ ...action, revertedBy: action.reverted_by });
   // Nothing to offer, nothing to explain, for an action that never took effect.
   if (why && !action.active && !action.reverted_by) return null;

@@ -1,12 +1,20 @@
 // The audit log: one row per action, one row per change in an action's life.
 // Portable to PostgreSQL: plain columns, times as integer milliseconds since the epoch.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-import { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES } from "@/lib/mdr/enums";
+import {
+  ACTION_STATUSES,
+  ACTION_TYPES,
+  AUDIT_EVENTS,
+  MODES,
+  PROTECTED_ASSET_KINDS,
+  PROVIDER_NAMES,
+  ROLES,
+} from "@/lib/mdr/enums";
 
-export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES };
-export type { ActionStatus, ActionType, ProviderName } from "@/lib/mdr/enums";
+export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES, ROLES };
+export type { ActionStatus, ActionType, ProviderName, Role } from "@/lib/mdr/enums";
 
 export const actions = sqliteTable(
   "actions",
@@ -84,6 +92,108 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.scope] }), index("idempotency_keys_created").on(t.createdAt)],
 );
+
+/** People who sign in to the page: local accounts (scrypt hash) or single sign-on (no password). */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    /** `scrypt$...`; null for accounts that sign in only through single sign-on. */
+    passwordHash: text("password_hash"),
+    source: text("source", { enum: ["local", "oidc"] }).notNull(),
+    /** The identity provider's issuer + subject, for single sign-on accounts. */
+    oidcSubject: text("oidc_subject"),
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    lastSignInAt: integer("last_sign_in_at"),
+  },
+  (t) => [uniqueIndex("users_username").on(t.username), uniqueIndex("users_oidc_subject").on(t.oidcSubject)],
+);
+
+/** Signed-in browsers. The cookie holds a random secret; only its SHA-256 is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    secretHash: text("secret_hash").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("sessions_secret").on(t.secretHash), index("sessions_user").on(t.userId)],
+);
+
+/** Tokens for scripts (`Authorization: Bearer mdr_...`): shown once, stored as SHA-256 only. */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    secretHash: text("secret_hash").notNull(),
+    /** The first characters of the token, to recognise it in a list without revealing it. */
+    prefix: text("prefix").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+    revokedBy: text("revoked_by"),
+  },
+  (t) => [uniqueIndex("api_tokens_secret").on(t.secretHash), uniqueIndex("api_tokens_name").on(t.name)],
+);
+
+/** Rules no action may touch: device name patterns, UPNs, address ranges. */
+export const protectedAssets = sqliteTable(
+  "protected_assets",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: PROTECTED_ASSET_KINDS }).notNull(),
+    pattern: text("pattern").notNull(),
+    note: text("note"),
+    /** `api` when an admin added it, `file` when seeded from MDR_PROTECTED_ASSETS_FILE. */
+    source: text("source", { enum: ["api", "file"] }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("protected_assets_rule").on(t.kind, t.pattern)],
+);
+
+/** The security audit log: sign-ins, tokens, users and protected assets (actions have their own). */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    event: text("event", { enum: AUDIT_EVENTS }).notNull(),
+    /** Who did it (`user:alice`, `token:soar`, `system`), or who tried (`anonymous`). */
+    actor: text("actor").notNull(),
+    /** What it was done to: a username, a token id, a protected asset id. */
+    subject: text("subject"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The client address, where known. */
+    ip: text("ip"),
+  },
+  (t) => [
+    index("audit_events_at").on(t.at),
+    // Sign-in throttling counts recent failures per account and per client address.
+    index("audit_events_subject").on(t.event, t.subject, t.at),
+    index("audit_events_ip").on(t.event, t.ip, t.at),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+export type ProtectedAssetRow = typeof protectedAssets.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
 
 export type ActionRow = typeof actions.$inferSelect;
 export type NewActionRow = typeof actions.$inferInsert;

@@ -21,7 +21,7 @@ export function problemResponse(error: MdrError, requestId: string): Response {
   };
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, "x-request-id": requestId, ...error.headers },
+    headers: { "content-type": PROBLEM_CONTENT_TYPE, "x-request-id": requestId, "cache-control": "no-store", ...error.headers },
   });
 }
 

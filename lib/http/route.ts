@@ -1,31 +1,70 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { takeActionBudget } from "@/lib/auth/limits";
+import type { Store } from "@/lib/auth/store";
+import { config } from "@/lib/config";
+import { getDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
+import type { Role } from "@/lib/mdr/enums";
+import { checkSameOrigin, clientIp, type Identity, identify, requireRole, unauthorized } from "./auth";
 import { problemResponse, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface RequestContext {
   requestId: string;
-  /** Who is asking. Until sign-in exists every caller is anonymous. */
+  /** Who is asking, as the audit log records it (`user:alice`, `token:soar`); `anonymous` on public routes. */
   actor: string;
+  /** Null only on public routes (sign-in). */
+  identity: Identity | null;
+  /** The client's address, where known. */
+  ip: string | null;
 }
 
 type Params = Record<string, string | string[] | undefined>;
 type Handler<P extends Params> = (req: Request, rc: RequestContext, params: P) => Promise<Response>;
 
+export interface RouteOptions {
+  /** The least role that may call the route; `public` only for signing in. */
+  role: Role | "public";
+  /** Counts against the caller's action rate limit (MDR_ACTOR_RATE_LIMIT). */
+  limited?: boolean;
+}
+
+/** The database and clock the auth checks read. */
+export function authStore(): Store {
+  return { db: getDb(), now: Date.now };
+}
+
 /**
- * The one wrapper every route handler goes through: request id, the only try/catch,
- * MdrError -> problem+json, anything else -> a 500 that reveals nothing and is logged in full.
+ * The one wrapper every route handler goes through: request id, authentication and role, CSRF
+ * for cookie requests, the per-actor rate limit, the only try/catch, MdrError -> problem+json,
+ * anything else -> a 500 that reveals nothing and is logged in full.
  */
-export function route<P extends Params = Params>(handler: Handler<P>) {
+export function route<P extends Params = Params>(opts: RouteOptions, handler: Handler<P>) {
   return async (req: Request, segment: { params: Promise<P> }): Promise<Response> => {
     const requestId = randomUUID();
-    const rc: RequestContext = { requestId, actor: "anonymous" };
+    const rc: RequestContext = { requestId, actor: "anonymous", identity: null, ip: null };
     try {
+      const cfg = config();
+      rc.ip = clientIp(cfg, req);
+      const identity = identify(authStore(), req);
+      if (opts.role !== "public") {
+        if (!identity) throw unauthorized("Sign in, or send Authorization: Bearer mdr_... with an API token.");
+        requireRole(identity, opts.role);
+      }
+      // Sign-in itself is checked too when a browser says where it comes from (login CSRF).
+      if (identity?.via !== "bearer") checkSameOrigin(cfg, req, identity?.via === "session");
+      if (identity) {
+        rc.identity = identity;
+        rc.actor = identity.actor;
+      }
+      if (opts.limited) takeActionBudget(rc.actor, cfg.auth.actorRateLimitPerMinute, Date.now());
       const res = await handler(req, rc, await segment.params);
       res.headers.set("x-request-id", requestId);
+      // Audit data and secrets shown once: never kept by a browser or proxy cache.
+      if (!res.headers.has("cache-control")) res.headers.set("cache-control", "no-store");
       return res;
     } catch (err) {
       if (err instanceof MdrError) return problemResponse(err, requestId);
@@ -140,7 +179,7 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Handlers for the methods a route does not serve: 405 problem+json with Allow. */
 export function methodsNotAllowed(...allowed: Method[]) {
-  const handler = route(async (req) => {
+  const handler = route({ role: "viewer" }, async (req) => {
     throw new MdrError("method_not_allowed", `${req.method} is not allowed here; use ${allowed.join(" or ")}.`, {
       headers: { allow: allowed.join(", ") },
     });

@@ -2,6 +2,7 @@ import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
 import { SERVICE_OF, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
+import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import type { FirewallType } from "@/lib/mdr/providers/types";
 import type { BlockIpRequest } from "@/lib/mdr/schemas";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
@@ -37,6 +38,7 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
       expiresAfterMs: Math.round(input.duration_hours * HOUR_MS),
     },
     async (action) => {
+      assertNotProtected(ctx, "ip_range", input.ip, "ip");
       const expiresAt = action.expiresAt!;
       const result = await ctx.providers.firewalls[firewall].block(tenantId, {
         actionId: action.id,

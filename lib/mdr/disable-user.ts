@@ -2,6 +2,7 @@ import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
 import { PartialFailure, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
+import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import type { DisableUserRequest } from "@/lib/mdr/schemas";
 import { resolveTenant } from "@/lib/mdr/tenant";
 
@@ -20,6 +21,7 @@ export async function disableUser({ ctx, input }: { ctx: MdrContext; input: Disa
       reason: input.reason,
     },
     async (_action, progress) => {
+      assertNotProtected(ctx, "upn", input.upn, "upn");
       const user = await identity.getUser(tenantId, input.upn);
       await identity.setAccountEnabled(tenantId, input.upn, false);
       progress.note(

@@ -2,6 +2,7 @@ import "server-only";
 import { MdrError } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
 import { runAction } from "@/lib/mdr/actions";
+import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FINAL_MACHINE_ACTION_STATUSES, type Machine, ProviderError } from "@/lib/mdr/providers/types";
 import type { IsolateRequest } from "@/lib/mdr/schemas";
@@ -71,7 +72,10 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
       reason: input.reason,
     },
     async (action, progress) => {
+      // Guardrails before any call, then again on the name Defender knows the device by.
+      if (input.hostname !== undefined) assertNotProtected(ctx, "hostname", input.hostname, "hostname");
       const machine = await resolveMachine(ctx, tenantId, input);
+      assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
       progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
         result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
       });

@@ -85,7 +85,7 @@ describe("MDR_SIM_FAULTS=graph:down", () => {
         parameters: { upn: "alice@contoso.com", revoke_sessions: true },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", `[Graph] ${OUTAGE}`],
       ],
     );
@@ -124,7 +124,7 @@ describe("MDR_SIM_FAULTS=defender:down,graph:down", () => {
         parameters: { hostname: "ws-0142", machine_id: null, isolation_type: "Full" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", `[Defender] ${OUTAGE}`],
       ],
     );
@@ -164,7 +164,7 @@ describe("operation faults: graph.revokeSessions=503 and more", () => {
         active: true,
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", "Account disabled (accountEnabled=false)"],
         ["failed", message],
       ],
@@ -219,7 +219,7 @@ describe("operation faults: graph.revokeSessions=503 and more", () => {
         expires_at: anyIso(),
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", message],
       ],
     );
@@ -242,7 +242,7 @@ describe("operation faults: graph.revokeSessions=503 and more", () => {
         parameters: { message_id: msg, user_principal_name: "alice@contoso.com", action: "softDelete" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );
@@ -277,7 +277,7 @@ describe("MDR_SIM_FAILURE_RATE=1", () => {
         expires_at: anyIso(),
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", transient(label)],
       ],
     );
@@ -299,7 +299,7 @@ describe("MDR_SIM_FAILURE_RATE=1", () => {
         result: { machine_id: "792546cf2e567740bf14f0c192a6163af1c517a6", computer_dns_name: "ws-0142.corp.contoso.com" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", "Resolved to device 792546cf2e567740bf14f0c192a6163af1c517a6 (ws-0142.corp.contoso.com)"],
         ["failed", transient("Defender")],
       ],

@@ -90,7 +90,7 @@ export function action(over: Record<string, unknown>): Record<string, unknown> {
     mode: "simulation",
     parameters: expect.any(Object),
     reason: null,
-    requested_by: "anonymous",
+    requested_by: "token:tests",
     provider_ref: null,
     result: null,
     error: null,

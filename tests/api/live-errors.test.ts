@@ -149,7 +149,7 @@ describe("live errors", () => {
       message,
       isolateRow("ws-0143.contoso.com", { status: "failed", result: { machine_id: ws.id, computer_dns_name: "ws-0143.contoso.com" } }),
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", `Resolved to device ${ws.id} (ws-0143.contoso.com)`],
         ["failed", message],
       ],
@@ -180,7 +180,7 @@ describe("live errors", () => {
         expires_at: anyIso(),
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", message],
       ],
     );
@@ -205,7 +205,7 @@ describe("live errors", () => {
         expires_at: anyIso(),
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", message],
       ],
     );
@@ -268,7 +268,7 @@ describe("live errors", () => {
         expires_at: anyIso(),
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", message],
       ],
     );
@@ -310,7 +310,7 @@ describe("live errors", () => {
         result: { machine_id: ws.id, computer_dns_name: "laptop-offline.contoso.com" },
       }),
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", `Resolved to device ${ws.id} (laptop-offline.contoso.com)`],
         ["failed", message],
       ],
@@ -328,7 +328,7 @@ describe("live errors", () => {
       message,
       { type: "isolate_endpoint", status: "rejected", target: id, provider: "defender", parameters: { hostname: null, machine_id: id, isolation_type: "Full" } },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );

@@ -77,7 +77,7 @@ async function expectRejectedBlock(reply: Json, type: "conflict" | "not-found", 
     liveAction({ id: reply.body.action_id, type: "block_ip", status: "rejected", error: message, completed_at: d.updated_at, expires_at: anyIso(), ...row }),
   );
   expect(steps(d)).toEqual([
-    ["pending", "Requested by anonymous"],
+    ["pending", "Requested by token:tests"],
     ["rejected", message],
   ]);
 }
@@ -124,7 +124,7 @@ describe("live block-ip: Defender indicator", () => {
           indicatorType: "IpAddress",
           action: "Block",
           title: `MDR block ${id}`,
-          description: `MDR ${id} by anonymous: Tor exit node`,
+          description: `MDR ${id} by token:tests: Tor exit node`,
           expirationTime: expiresAt,
           severity: "High",
           generateAlert: true,
@@ -135,7 +135,7 @@ describe("live block-ip: Defender indicator", () => {
     for (const req of since(emu, from, { service: "defender" })) expect(req.auth).toEqual(bearer(AUDIENCE.defender));
     expect(indicator).toMatchObject({ indicatorValue: "185.220.101.34", action: "Block", expirationTime: expiresAt });
     expect(steps(await detail(server, id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Blocked 185.220.101.34 on Defender for Endpoint (IP indicator) (${indicator.id}) until ${expiresAt}`],
     ]);
   });
@@ -190,7 +190,7 @@ describe("live block-ip: Azure NSG", () => {
         query: API_VERSION,
         body: {
           properties: {
-            description: `MDR ${r.body.id} by anonymous: scanner`,
+            description: `MDR ${r.body.id} by token:tests: scanner`,
             protocol: "*",
             sourcePortRange: "*",
             destinationPortRange: "*",
@@ -217,7 +217,7 @@ describe("live block-ip: Azure NSG", () => {
       provisioningState: "Succeeded",
     });
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Blocked 203.0.113.0/24 on Azure network security group (${name}) until ${r.body.expires_at}`],
     ]);
   });
@@ -333,7 +333,7 @@ describe("live block-ip: AWS network ACL", () => {
     for (const c of calls) expect(c.auth).toEqual(SIGV4);
     expect(aclState().entries).toContainEqual({ ruleNumber: 3, protocol: "-1", ruleAction: "deny", egress: false, cidrBlock: "198.51.100.0/24" });
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Blocked 198.51.100.0/24 on AWS network ACL (3) until ${r.body.expires_at}`],
     ]);
   });

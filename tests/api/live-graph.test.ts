@@ -97,7 +97,7 @@ describe("live disable-user", () => {
     ]);
     for (const req of since(emu, from, { service: "graph" })) expect(req.auth).toEqual(bearer(AUDIENCE.graph));
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", "Account disabled (accountEnabled=false)"],
       ["succeeded", "Account disabled and sign-in sessions revoked"],
     ]);
@@ -130,7 +130,7 @@ describe("live disable-user", () => {
       ["PATCH", USER_PATH],
     ]);
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", "Account was already disabled; kept disabled"],
       ["succeeded", "Account disabled; sign-in sessions were not revoked, as asked"],
     ]);
@@ -159,7 +159,7 @@ describe("live disable-user", () => {
         active: true,
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", "Account disabled (accountEnabled=false)"],
         ["failed", message],
       ],
@@ -197,7 +197,7 @@ describe("live disable-user", () => {
         active: true,
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", "Account disabled (accountEnabled=false)"],
         ["failed", message],
       ],
@@ -228,7 +228,7 @@ describe("live disable-user", () => {
         parameters: { upn: "admin@contoso.com", revoke_sessions: true },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", message],
       ],
     );
@@ -256,7 +256,7 @@ describe("live disable-user", () => {
         parameters: { upn: "ghost@contoso.com", revoke_sessions: true },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );
@@ -301,7 +301,7 @@ describe("live quarantine-email", () => {
     ]);
     for (const req of since(emu, from, { service: "graph" })) expect(req.auth).toEqual(bearer(AUDIENCE.graph));
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Moved "Invoice overdue" to ${folder}`],
       ["succeeded", `Moved 1 message(s) to ${folder}`],
     ]);
@@ -334,7 +334,7 @@ describe("live quarantine-email", () => {
     expect(mailbox().purged.map((p) => p.internetMessageId)).toEqual(["<phish-1@evil.example>"]);
     expect(mailbox().messages.has(m.id)).toBe(false);
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", 'Permanently deleted "Invoice overdue"'],
       ["succeeded", "Permanently deleted 1 message(s)"],
     ]);
@@ -441,7 +441,7 @@ describe("live quarantine-email", () => {
         active: true,
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", expect.stringMatching(new RegExp(`^Moved "${moved.subject}" to junkemail$`))],
         ["failed", message],
       ],
@@ -485,7 +485,7 @@ describe("live quarantine-email", () => {
         parameters: { ...body, action: "softDelete" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );
@@ -509,7 +509,7 @@ describe("live quarantine-email", () => {
         parameters: { message_id: "<phish-1@evil.example>", user_principal_name: UPN, action: "softDelete" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["failed", message],
       ],
     );

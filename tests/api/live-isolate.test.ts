@@ -72,7 +72,7 @@ describe("live isolate: resolving the device", () => {
       }),
     );
     const { id, provider_ref: ref } = r.body;
-    const comment = `MDR ${id} by anonymous: C2 beacon to 185.220.101.34`;
+    const comment = `MDR ${id} by token:tests: C2 beacon to 185.220.101.34`;
 
     expect(apiCalls(emu, from, { path: "/api/machines" })).toEqual([
       { method: "GET", path: "/api/machines", query: { $filter: "computerDnsName eq 'ws-0142'" }, body: undefined, status: 200 },
@@ -100,7 +100,7 @@ describe("live isolate: resolving the device", () => {
       completed_at: anyIso(),
     });
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${ws.id} (ws-0142.contoso.com)`],
       ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
       ["in_progress", "Defender: machine action is InProgress"],
@@ -146,7 +146,7 @@ describe("live isolate: resolving the device", () => {
         method: "POST",
         path: `/api/machines/${ws.id}/isolate`,
         query: {},
-        body: { Comment: `MDR ${r.body.id} by anonymous: no reason given`, IsolationType: "Selective" },
+        body: { Comment: `MDR ${r.body.id} by token:tests: no reason given`, IsolationType: "Selective" },
         status: 201,
       },
     ]);
@@ -179,7 +179,7 @@ describe("live isolate: resolving the device", () => {
         method: "POST",
         path: `/api/machines/${kiosk.id}/isolate`,
         query: {},
-        body: { Comment: `MDR ${r.body.id} by anonymous: rogue`, IsolationType: "UnManagedDevice" },
+        body: { Comment: `MDR ${r.body.id} by token:tests: rogue`, IsolationType: "UnManagedDevice" },
         status: 201,
       },
     ]);
@@ -218,7 +218,7 @@ describe("live isolate: resolving the device", () => {
       }),
     );
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["rejected", message],
     ]);
     expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.query.$filter])).toEqual([
@@ -275,7 +275,7 @@ describe("live isolate: resolving the device", () => {
       }),
     );
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["rejected", message],
     ]);
     expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.query.$filter, c.status])).toEqual(calls);
@@ -308,7 +308,7 @@ describe("live isolate: the machine action's end", () => {
       completed_at: anyIso(),
     });
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${ws.id} (ws-fail.contoso.com)`],
       ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
       ["in_progress", "Defender: machine action is InProgress"],
@@ -341,7 +341,7 @@ describe("live isolate: the machine action's end", () => {
       completed_at: anyIso(),
     });
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${ws.id} (ws-stuck.contoso.com)`],
       ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
       ["failed", "Defender: machine action ended TimeOut"],
@@ -364,7 +364,7 @@ describe("live isolate: the machine action's end", () => {
       completed_at: anyIso(),
     });
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${ws.id} (ws-gone.contoso.com)`],
       ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
       ["failed", `Defender has no record of machine action ${ref}`],

@@ -125,7 +125,7 @@ describe("live revert: Defender release", () => {
       }),
     );
     const { id, provider_ref: ref } = r.body;
-    const comment = `MDR ${id} by anonymous: False positive, INC-4711`;
+    const comment = `MDR ${id} by token:tests: False positive, INC-4711`;
     expect(apiCalls(emu, from, { method: "POST" })).toEqual([
       { method: "POST", path: `/api/machines/${ws.id}/unisolate`, query: {}, body: { Comment: comment }, status: 201 },
     ]);
@@ -142,7 +142,7 @@ describe("live revert: Defender release", () => {
       completed_at: anyIso(),
     });
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["in_progress", `Defender accepted the release: machine action ${ref} is Pending`],
       ["in_progress", "Defender: machine action is InProgress"],
       ["succeeded", "Defender: release Succeeded"],
@@ -177,7 +177,7 @@ describe("live revert: Defender release", () => {
         method: "POST",
         path: `/api/machines/${ws.id}/unisolate`,
         query: {},
-        body: { Comment: `MDR ${r.body.id} by anonymous: no reason given` },
+        body: { Comment: `MDR ${r.body.id} by token:tests: no reason given` },
         status: 201,
       },
     ]);
@@ -215,7 +215,7 @@ describe("live revert: Defender release", () => {
       }),
     );
     expect(steps(failed)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["failed", message],
     ]);
     expect(await detail(server, iso.id)).toEqual(iso);
@@ -286,7 +286,7 @@ describe("live revert: unblocking", () => {
     expect(emu.tenant(TENANT_A).indicators.size).toBe(0);
     const unblock = await detail(server, r.body.id);
     expect(steps(unblock)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Removed rule ${block.provider_ref} from Defender for Endpoint (IP indicator)`],
     ]);
     expectReverted(blockDetail, await detail(server, block.id), unblock);
@@ -323,7 +323,7 @@ describe("live revert: unblocking", () => {
     expect([...nsg().rules.keys()]).toEqual(["allow-https-in"]);
     const unblock = await detail(server, r.body.id);
     expect(steps(unblock)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Removed rule ${rule} from Azure network security group`],
     ]);
     expectReverted(blockDetail, await detail(server, block.id), unblock);
@@ -378,7 +378,7 @@ describe("live revert: unblocking", () => {
     ]);
     const unblock = await detail(server, r.body.id);
     expect(steps(unblock)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", "Removed rule 2 from AWS network ACL"],
     ]);
     expectReverted(blockDetail, await detail(server, block.id), unblock);
@@ -415,7 +415,7 @@ describe("live revert: Graph", () => {
     expect(u.accountEnabled).toBe(true);
     const enable = await detail(server, r.body.id);
     expect(steps(enable)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", "Account enabled (accountEnabled=true); the user signs in again with their credentials"],
     ]);
     expectReverted(disabledDetail, await detail(server, disabled.id), enable);
@@ -476,7 +476,7 @@ describe("live revert: Graph", () => {
       }),
     );
     expect(steps(failed)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["failed", message],
     ]);
     expect(await detail(server, disabled.id)).toEqual(disabledDetail);
@@ -534,7 +534,7 @@ describe("live revert: Graph", () => {
     for (const req of since(emu, from, { service: "graph" })) expect(req.auth).toEqual(bearer(AUDIENCE.graph));
     const restore = await detail(server, r.body.id);
     expect(steps(restore)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", 'Moved "Invoice overdue" back to inbox'],
       ["succeeded", "Moved 1 message(s) back to inbox"],
     ]);
@@ -604,7 +604,7 @@ describe("live revert: a block expiring while it is being unblocked", () => {
     );
     // Give the sweep time to act on anything it still thought due.
     await new Promise((resolve) => setTimeout(resolve, 750));
-    expect((await unblocksOf(block.id)).map((a) => [a.id, a.requested_by, a.status])).toEqual([[r.body.id, "anonymous", "succeeded"]]);
+    expect((await unblocksOf(block.id)).map((a) => [a.id, a.requested_by, a.status])).toEqual([[r.body.id, "token:tests", "succeeded"]]);
     expect(since(emu, from, { service: "ec2" }).map((c) => [c.action, c.status])).toEqual([
       ["DescribeNetworkAcls", 200],
       ["DeleteNetworkAclEntry", 200],
@@ -741,7 +741,7 @@ describe("live revert: a restore that failed part way", () => {
       }),
     );
     expect(steps(failed)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Moved "${first!.subject}" back to inbox`],
       ["failed", message],
     ]);
@@ -782,7 +782,7 @@ describe("live revert: a restore that failed part way", () => {
     ]);
     const restore = await detail(server, retry.body.id);
     expect(steps(restore)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Moved "${second!.subject}" back to inbox`],
       ["succeeded", `Moved 1 message(s) back to inbox; 1 had been moved back by ${failed.id}`],
     ]);
@@ -829,7 +829,7 @@ describe("live revert: Defender ends the release Failed", () => {
       completed_at: anyIso(),
     });
     expect(steps(failed)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["in_progress", `Defender accepted the release: machine action ${ref} is Pending`],
       ["failed", "Defender: machine action ended Failed"],
     ]);

@@ -68,7 +68,7 @@ describe("live with a wrong client secret", () => {
       }),
     );
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["failed", message],
     ]);
     const calls = since(emu, from);

@@ -40,7 +40,7 @@ describe("live timeouts", () => {
       }),
     );
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${ws.id} (ws-0142.contoso.com)`],
       ["failed", message],
     ]);
@@ -84,7 +84,7 @@ describe("live timeouts", () => {
       }),
     );
     expect(steps(late)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["failed", message],
       ["failed", `Resolved to device ${ws.id} (ws-0143.contoso.com) (after the action had been closed)`],
     ]);
@@ -122,7 +122,7 @@ describe("live timeouts", () => {
       }),
     );
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["failed", message],
     ]);
     // The slow PATCH itself reached the emulator and was served after the client had gone: the

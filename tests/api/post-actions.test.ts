@@ -107,7 +107,7 @@ describe("POST /api/v1/mdr/isolate", () => {
     });
     expect(Date.parse(done.completed_at) - Date.parse(createdAt)).toBeGreaterThanOrEqual(2 * STEP_MS);
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${ws.id} (${ws.computerDnsName})`],
       ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
       ["in_progress", "Defender: machine action is InProgress"],
@@ -130,7 +130,7 @@ describe("POST /api/v1/mdr/isolate", () => {
         result: { machine_id: ws.id, computer_dns_name: ws.computerDnsName },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", `Resolved to device ${ws.id} (${ws.computerDnsName})`],
         ["rejected", "[Defender] Machine is already isolated"],
       ],
@@ -177,7 +177,7 @@ describe("POST /api/v1/mdr/isolate", () => {
       }),
     );
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Resolved to device ${d.id} (${d.computerDnsName})`],
       ["in_progress", `Defender accepted the isolation: machine action ${r.body.provider_ref} is Pending`],
     ]);
@@ -198,7 +198,7 @@ describe("POST /api/v1/mdr/isolate", () => {
         parameters: { hostname: "ws-0144", machine_id: ws.id, isolation_type: "Full" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", `hostname: ${message}`],
       ],
     );
@@ -228,7 +228,7 @@ describe("POST /api/v1/mdr/isolate", () => {
         reason: "ransom note",
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", "ws-finance-07 matches 2 devices; nothing was isolated. Choose one and send its machine_id."],
       ],
     );
@@ -251,7 +251,7 @@ describe("POST /api/v1/mdr/isolate", () => {
         parameters: { hostname: "ws-9999", machine_id: null, isolation_type: "Full" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", "[Defender] No device named ws-9999 is known to Defender for Endpoint"],
       ],
     );
@@ -271,7 +271,7 @@ describe("POST /api/v1/mdr/isolate", () => {
         parameters: { hostname: null, machine_id: id, isolation_type: "Full" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", `[Defender] ResourceNotFound: Machine '${id}' was not found`],
       ],
     );
@@ -294,7 +294,7 @@ describe("POST /api/v1/mdr/isolate", () => {
         result: { machine_id: ws.id, computer_dns_name: ws.computerDnsName },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["pending", `Resolved to device ${ws.id} (${ws.computerDnsName})`],
         ["rejected", "[Defender] Action is already in progress"],
       ],
@@ -359,7 +359,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
     const d = await detail(server, r.body.id);
     expect(withoutTimeline(d)).toEqual(r.body);
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       [
         "succeeded",
         `Blocked 185.220.101.34 on Defender for Endpoint (IP indicator) (${r.body.provider_ref}) until ${r.body.expires_at}`,
@@ -381,7 +381,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
         expires_at: anyIso(),
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );
@@ -421,7 +421,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
     );
     expectBlockTimes(r.body, 1.5);
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       [
         "succeeded",
         `Blocked 185.220.101.0/24 on Azure network security group (mdr-block-${r.body.id}) until ${r.body.expires_at}`,
@@ -472,7 +472,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
           expires_at: anyIso(),
         },
         [
-          ["pending", "Requested by anonymous"],
+          ["pending", "Requested by token:tests"],
           ["rejected", message],
         ],
       );
@@ -500,7 +500,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
     );
     expectBlockTimes(r.body, 0.25);
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Blocked 194.26.192.0/24 on AWS network ACL (2) until ${r.body.expires_at}`],
     ]);
 
@@ -600,7 +600,7 @@ describe("POST /api/v1/mdr/disable-user", () => {
     const d = await detail(server, r.body.id);
     expect(withoutTimeline(d)).toEqual(r.body);
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", "Account disabled (accountEnabled=false)"],
       ["succeeded", "Account disabled and sign-in sessions revoked"],
     ]);
@@ -658,7 +658,7 @@ describe("POST /api/v1/mdr/disable-user", () => {
       }),
     );
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", "Account disabled (accountEnabled=false)"],
       ["succeeded", "Account disabled; sign-in sessions were not revoked, as asked"],
     ]);
@@ -679,7 +679,7 @@ describe("POST /api/v1/mdr/disable-user", () => {
         parameters: { upn: "nobody@contoso.com", revoke_sessions: true },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );
@@ -736,7 +736,7 @@ describe("POST /api/v1/mdr/quarantine-email", () => {
     expect(newId).not.toBe(original.id);
     expect(r.body.provider_ref).toBe(newId);
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Moved "${SUBJECT}" from inbox to ${folder}`],
       ["succeeded", `Moved 1 message(s) to ${folder}`],
     ]);
@@ -780,7 +780,7 @@ describe("POST /api/v1/mdr/quarantine-email", () => {
       }),
     );
     expect(steps(await detail(server, r.body.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Permanently deleted "${SUBJECT}"`],
       ["succeeded", "Permanently deleted 1 message(s)"],
     ]);
@@ -815,7 +815,7 @@ describe("POST /api/v1/mdr/quarantine-email", () => {
         },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );
@@ -835,7 +835,7 @@ describe("POST /api/v1/mdr/quarantine-email", () => {
         parameters: { message_id: MSG, user_principal_name: "nobody@contoso.com", action: "softDelete" },
       },
       [
-        ["pending", "Requested by anonymous"],
+        ["pending", "Requested by token:tests"],
         ["rejected", message],
       ],
     );

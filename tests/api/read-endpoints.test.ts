@@ -222,7 +222,7 @@ describe("GET /api/v1/mdr/actions/{id}", () => {
         completed_at: anyIso(),
       }),
       timeline: [
-        { at: d.created_at, status: "pending", message: "Requested by anonymous" },
+        { at: d.created_at, status: "pending", message: "Requested by token:tests" },
         {
           at: anyIso(),
           status: "pending",
@@ -255,7 +255,7 @@ describe("GET /api/v1/mdr/actions/{id}", () => {
         completed_at: d.updated_at,
       }),
       timeline: [
-        { at: d.created_at, status: "pending", message: "Requested by anonymous" },
+        { at: d.created_at, status: "pending", message: "Requested by token:tests" },
         { at: d.completed_at, status: "rejected", message },
       ],
     });

@@ -169,7 +169,7 @@ describe("revert an isolation: release_endpoint", () => {
     });
     expect(Date.parse(done.completed_at) - Date.parse(release.created_at)).toBeGreaterThanOrEqual(2 * STEP_MS);
     expect(steps(done)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["in_progress", `Defender accepted the release: machine action ${release.provider_ref} is Pending`],
       ["in_progress", "Defender: machine action is InProgress"],
       ["succeeded", "Defender: release Succeeded"],
@@ -263,7 +263,7 @@ describe("revert a block: unblock_ip", () => {
     expect(withoutTimeline(unblock)).toEqual(r.body);
     expect(unblock.updated_at).toBe(unblock.completed_at);
     expect(steps(unblock)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", `Removed rule ${block.provider_ref} from ${label}`],
     ]);
     const after = await detail(server, block.id);
@@ -330,7 +330,7 @@ describe("revert a disable: enable_user", () => {
     expect(withoutTimeline(enable)).toEqual(r.body);
     expect(enable.updated_at).toBe(enable.completed_at);
     expect(steps(enable)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["succeeded", "Account enabled (accountEnabled=true); the user signs in again with their credentials"],
     ]);
     expectReverted(disabledDetail, await detail(server, disabled.id), enable);
@@ -387,7 +387,7 @@ describe("revert a quarantine: restore_email", () => {
     const restore = await detail(server, r.body.id);
     expect(withoutTimeline(restore)).toEqual(r.body);
     expect(steps(restore)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Moved "${SUBJECT}" back to inbox`],
       ["succeeded", "Moved 1 message(s) back to inbox"],
     ]);
@@ -409,7 +409,7 @@ describe("revert a quarantine: restore_email", () => {
       folder,
     });
     expect(steps(await detail(server, again.id))).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", `Moved "${SUBJECT}" from inbox to ${folder}`],
       ["succeeded", `Moved 1 message(s) to ${folder}`],
     ]);
@@ -766,7 +766,7 @@ describe("a provider failing on the reverse call (MDR_SIM_FAULTS)", () => {
       }),
     );
     expect(steps(d)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["failed", message],
     ]);
     // Still in effect, not reverted, its timeline untouched.
@@ -845,7 +845,7 @@ describe("a disable that failed part way (MDR_SIM_FAULTS=graph.revokeSessions=50
     const after = await detail(s, partial.id);
     expectReverted(partial, after, await detail(s, e.body.id));
     expect(steps(after)).toEqual([
-      ["pending", "Requested by anonymous"],
+      ["pending", "Requested by token:tests"],
       ["pending", "Account disabled (accountEnabled=false)"],
       ["failed", partial.error],
       ["failed", `Reverted by ${e.body.id}`],

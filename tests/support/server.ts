@@ -5,12 +5,16 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createToken } from "@/lib/auth/tokens";
+import { openDb } from "@/lib/db/client";
 
 const ROOT = path.resolve(__dirname, "../..");
 
 export interface TestServer {
   url: string;
   dbPath: string;
+  /** An admin API token (`token:tests`) that fetch and post send unless told otherwise. */
+  token: string;
   /** Output of the current process, for failure messages. */
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -35,10 +39,32 @@ export function tempDbPath(name: string): string {
   return path.join(dir, "mdr.db");
 }
 
+/** The name of the token the test servers are called with: rows record `token:tests`. */
+export const TEST_TOKEN_NAME = "tests";
+
+/** Mints an API token straight into a database file (as `npm run mdr -- tokens create` does). */
+export function mintToken(dbPath: string, name: string, role: "viewer" | "responder" | "admin", expiresAt?: number): string {
+  const db = openDb(dbPath);
+  try {
+    return createToken({ db, now: Date.now }, { name, role, expiresAt }, "cli").token;
+  } finally {
+    db.$client.close();
+  }
+}
+
+/** Adds the test token unless the request names its own Authorization (or asks for none with ""). */
+function withToken(token: string, init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
+  else if (headers.get("authorization") === "") headers.delete("authorization");
+  return { ...init, headers };
+}
+
 export async function startServer(env: Record<string, string> = {}, name = "api"): Promise<TestServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dbPath = env.MDR_DB_PATH ?? tempDbPath(name);
+  const token = mintToken(dbPath, `${TEST_TOKEN_NAME}${env.MDR_DB_PATH ? `-${port}` : ""}`, "admin");
   let child: ChildProcess | undefined;
   let log = "";
 
@@ -65,7 +91,7 @@ export async function startServer(env: Record<string, string> = {}, name = "api"
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log}`);
       try {
-        const res = await fetch(`${url}/api/v1/mdr/status`);
+        const res = await fetch(`${url}/api/v1/mdr/status`, withToken(token));
         if (res.ok) return;
       } catch {
         // not listening yet
@@ -88,19 +114,23 @@ export async function startServer(env: Record<string, string> = {}, name = "api"
   return {
     url,
     dbPath,
+    token,
     output: () => log,
     stop,
     restart: async () => {
       await stop();
       await launch();
     },
-    fetch: (pathname, init) => fetch(`${url}${pathname}`, init),
+    fetch: (pathname, init) => fetch(`${url}${pathname}`, withToken(token, init)),
     post: (pathname, body, headers = {}) =>
-      fetch(`${url}${pathname}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: typeof body === "string" ? body : JSON.stringify(body),
-      }),
+      fetch(
+        `${url}${pathname}`,
+        withToken(token, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      ),
   };
 }
 

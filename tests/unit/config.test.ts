@@ -20,6 +20,16 @@ const DEFAULTS: Config = {
   nsgPriorityRange: { min: 100, max: 199 },
   naclRuleRange: { min: 1, max: 99 },
   live: undefined,
+  auth: {
+    adminPassword: undefined,
+    sessionTtlMs: 12 * 3_600_000,
+    actorRateLimitPerMinute: 300,
+    loginMaxFailures: 5,
+    publicUrl: undefined,
+    trustProxy: false,
+    protectedAssetsFile: undefined,
+    oidc: undefined,
+  },
 };
 
 function refusal(env: Record<string, string | undefined>): string {

@@ -4,7 +4,7 @@ import { listActions } from "@/lib/mdr/list-actions";
 import { ListActionsQuery } from "@/lib/mdr/schemas";
 
 // GET /api/v1/mdr/actions — the audit log, newest first, cursor-paginated
-export const GET = route(async (req, rc) => {
+export const GET = route({ role: "viewer" }, async (req, rc) => {
   const query = readQuery(req, ListActionsQuery);
   return json(listActions({ ctx: getContext(rc.actor), query }));
 });

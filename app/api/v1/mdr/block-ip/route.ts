@@ -7,6 +7,7 @@ import { BlockIpRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/block-ip — block an address or range on a firewall
 export const POST = route(
+  { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const input = await readJson(req, BlockIpRequest);
     const action = await blockIp({ ctx: getContext(rc.actor), input });

@@ -7,6 +7,7 @@ import { DisableUserRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/disable-user — disable an account and revoke its sessions
 export const POST = route(
+  { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const input = await readJson(req, DisableUserRequest);
     const action = await disableUser({ ctx: getContext(rc.actor), input });

@@ -7,6 +7,7 @@ import { IsolateRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/isolate — isolate an endpoint through Defender for Endpoint
 export const POST = route(
+  { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const input = await readJson(req, IsolateRequest);
     const action = await isolateEndpoint({ ctx: getContext(rc.actor), input });

@@ -7,6 +7,7 @@ import { QuarantineEmailRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/quarantine-email — pull a message out of a mailbox
 export const POST = route(
+  { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const input = await readJson(req, QuarantineEmailRequest);
     const action = await quarantineEmail({ ctx: getContext(rc.actor), input });

@@ -5,7 +5,7 @@ import { getServiceStatus } from "@/lib/mdr/service-status";
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/mdr/status — health of Defender, Graph, Azure NSG and AWS
-export const GET = route(async (_req, rc) => {
+export const GET = route({ role: "viewer" }, async (_req, rc) => {
   return json(await getServiceStatus(getContext(rc.actor)), { headers: { "cache-control": "no-store" } });
 });
 

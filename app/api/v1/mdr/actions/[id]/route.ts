@@ -5,7 +5,7 @@ import { getContext } from "@/lib/mdr/context";
 import { ActionId } from "@/lib/mdr/schemas";
 
 // GET /api/v1/mdr/actions/{id} — one action with its timeline
-export const GET = route<{ id: string }>(async (_req, rc, params) => {
+export const GET = route<{ id: string }>({ role: "viewer" }, async (_req, rc, params) => {
   const id = readParam("id", params.id, ActionId);
   const action = getActionDetail(getContext(rc.actor), id);
   if (!action) throw new MdrError("not_found", `No action ${id}.`);

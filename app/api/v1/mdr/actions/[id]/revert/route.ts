@@ -7,6 +7,7 @@ import { ActionId, RevertRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/actions/{id}/revert — undo an action (release, unblock, enable, restore)
 export const POST = route<{ id: string }>(
+  { role: "responder", limited: true },
   idempotent(async (req, rc, params) => {
     const id = readParam("id", params.id, ActionId);
     const { reason } = await readJson(req, RevertRequest, { optional: true });

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { listAudit } from "@/lib/auth/audit";
+import { AUDIT_EVENTS } from "@/lib/mdr/enums";
+import { authStore, json, methodsNotAllowed, readQuery, route } from "@/lib/http/route";
+
+const AuditQuery = z.strictObject({
+  event: z.enum(AUDIT_EVENTS).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.coerce.number().int().min(1).optional(),
+});
+
+// GET /api/v1/admin/audit — sign-ins, failed sign-ins, tokens, users, protected assets; newest first
+export const GET = route({ role: "admin" }, async (req) => {
+  const q = readQuery(req, AuditQuery);
+  const page = listAudit(authStore(), q);
+  return json({
+    events: page.events.map((e) => ({
+      id: e.id,
+      at: new Date(e.at).toISOString(),
+      event: e.event,
+      actor: e.actor,
+      subject: e.subject,
+      detail: e.detail,
+      ip: e.ip,
+    })),
+    next_cursor: page.nextCursor === null ? null : String(page.nextCursor),
+  });
+});
+
+export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");

@@ -1,0 +1,23 @@
+import { SignInRequest, signIn } from "@/lib/auth/sign-in";
+import { toApiUser } from "@/lib/auth/users";
+import { config } from "@/lib/config";
+import { authStore, json, methodsNotAllowed, readJson, route } from "@/lib/http/route";
+import { sessionCookie } from "@/lib/http/session-cookie";
+
+// POST /api/v1/auth/login — sign in with a local account; sets the session cookie
+export const POST = route({ role: "public" }, async (req, rc) => {
+  const cfg = config();
+  const input = await readJson(req, SignInRequest);
+  const { user, session, secret } = await signIn(authStore(), input, {
+    ip: rc.ip,
+    maxFailures: cfg.auth.loginMaxFailures,
+    sessionTtlMs: cfg.auth.sessionTtlMs,
+    throttleByIp: cfg.auth.trustProxy,
+  });
+  return json(
+    { user: toApiUser(user), session: { expires_at: new Date(session.expiresAt).toISOString() } },
+    { headers: { "set-cookie": sessionCookie(cfg, req, secret, session.expiresAt), "cache-control": "no-store" } },
+  );
+});
+
+export const { GET, PUT, PATCH, DELETE } = methodsNotAllowed("POST");

@@ -1,0 +1,15 @@
+import { json, methodsNotAllowed, route } from "@/lib/http/route";
+
+// GET /api/v1/auth/me — who this request is, with which role
+export const GET = route({ role: "viewer" }, async (_req, rc) => {
+  const id = rc.identity!;
+  return json({
+    actor: id.actor,
+    name: id.name,
+    role: id.role,
+    via: id.via,
+    session_expires_at: id.sessionExpiresAt === undefined ? null : new Date(id.sessionExpiresAt).toISOString(),
+  });
+});
+
+export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");

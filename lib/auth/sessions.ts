@@ -1,0 +1,57 @@
+// Browser sessions: the cookie carries a random secret; the database keeps its SHA-256, the
+// expiry and the revocation, so signing out (or an admin disabling the user) ends it at once.
+import { and, eq } from "drizzle-orm";
+import { monotonicFactory } from "ulid";
+import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema";
+import { newSecret, sha256 } from "./secrets";
+import type { Store } from "./store";
+
+const ulid = monotonicFactory();
+
+export const SESSION_COOKIE = "mdr_session";
+
+/** last_seen_at is written at most this often per session, not on every request. */
+const TOUCH_EVERY_MS = 60_000;
+
+export function createSession(store: Store, user: UserRow, ttlMs: number): { secret: string; session: SessionRow } {
+  const now = store.now();
+  const secret = newSecret();
+  const session: SessionRow = {
+    id: `ses_${ulid(now)}`,
+    secretHash: sha256(secret),
+    userId: user.id,
+    createdAt: now,
+    expiresAt: now + ttlMs,
+    lastSeenAt: now,
+    revokedAt: null,
+  };
+  store.db.transaction((tx) => {
+    tx.insert(sessions).values(session).run();
+    tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)).run();
+  });
+  return { secret, session };
+}
+
+/** The live session a cookie secret belongs to, with its user; undefined if expired, revoked or disabled. */
+export function findSession(store: Store, secret: string): { session: SessionRow; user: UserRow } | undefined {
+  const found = store.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.secretHash, sha256(secret)))
+    .get();
+  const now = store.now();
+  if (!found || found.session.revokedAt !== null || found.session.expiresAt <= now || found.user.disabled) return undefined;
+  if (now - found.session.lastSeenAt >= TOUCH_EVERY_MS) {
+    store.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id)).run();
+  }
+  return found;
+}
+
+export function revokeSession(store: Store, id: string): void {
+  store.db
+    .update(sessions)
+    .set({ revokedAt: store.now() })
+    .where(and(eq(sessions.id, id)))
+    .run();
+}

@@ -1,0 +1,122 @@
+// API tokens for scripts and SOAR playbooks: `mdr_` + 256 random bits, shown once at creation,
+// stored as SHA-256 only, each with a role, a name, an optional expiry and a last-used time.
+import { eq } from "drizzle-orm";
+import { monotonicFactory } from "ulid";
+import { z } from "zod";
+import { type ApiTokenRow, apiTokens } from "@/lib/db/schema";
+import { MdrError } from "@/lib/errors";
+import type { Role } from "@/lib/mdr/enums";
+import { recordAudit } from "./audit";
+import { newSecret, sha256 } from "./secrets";
+import type { Store } from "./store";
+
+const ulid = monotonicFactory();
+
+export const TOKEN_PREFIX = "mdr_";
+export const TokenName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits or . _ -, starting with a letter or digit");
+
+export const CreateTokenRequest = z.strictObject({
+  name: TokenName,
+  role: z.enum(["viewer", "responder", "admin"]),
+  expires_at: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
+    .transform((v) => Date.parse(v))
+    .refine((ms) => ms > Date.now(), "must be in the future")
+    .nullish(),
+});
+
+/** last_used_at is written at most this often per token, not on every request. */
+const TOUCH_EVERY_MS = 60_000;
+
+export function createToken(
+  store: Store,
+  input: { name: string; role: Role; expiresAt?: number | null },
+  actor: string,
+): { token: string; row: ApiTokenRow } {
+  if (store.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, input.name)).get()) {
+    throw new MdrError("conflict", `A token named ${input.name} already exists; choose another name or revoke it first.`, {
+      errors: [{ path: "name", message: "is taken" }],
+    });
+  }
+  const now = store.now();
+  const token = TOKEN_PREFIX + newSecret();
+  const row: ApiTokenRow = {
+    id: `tok_${ulid(now)}`,
+    name: input.name,
+    role: input.role,
+    secretHash: sha256(token),
+    prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    createdBy: actor,
+    createdAt: now,
+    expiresAt: input.expiresAt ?? null,
+    lastUsedAt: null,
+    revokedAt: null,
+    revokedBy: null,
+  };
+  store.db.transaction((tx) => {
+    tx.insert(apiTokens).values(row).run();
+    recordAudit(store, {
+      event: "token_created",
+      actor,
+      subject: row.id,
+      detail: { name: row.name, role: row.role, expires_at: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString() },
+    });
+  });
+  return { token, row };
+}
+
+export type TokenCheck = { ok: true; row: ApiTokenRow } | { ok: false; why: "unknown" | "revoked" | "expired" };
+
+/** What a presented bearer token is worth. */
+export function checkToken(store: Store, token: string): TokenCheck {
+  if (!token.startsWith(TOKEN_PREFIX)) return { ok: false, why: "unknown" };
+  const row = store.db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256(token))).get();
+  if (!row) return { ok: false, why: "unknown" };
+  if (row.revokedAt !== null) return { ok: false, why: "revoked" };
+  const now = store.now();
+  if (row.expiresAt !== null && row.expiresAt <= now) return { ok: false, why: "expired" };
+  if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_EVERY_MS) {
+    store.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+  }
+  return { ok: true, row };
+}
+
+export function listTokens(store: Store): ApiTokenRow[] {
+  return store.db.select().from(apiTokens).orderBy(apiTokens.createdAt).all();
+}
+
+/** Revokes by id (`tok_...`) or name; revoking twice is a 409. */
+export function revokeToken(store: Store, idOrName: string, actor: string): ApiTokenRow {
+  const column = idOrName.startsWith("tok_") ? apiTokens.id : apiTokens.name;
+  const row = store.db.select().from(apiTokens).where(eq(column, idOrName)).get();
+  if (!row) throw new MdrError("not_found", `No token ${idOrName}.`);
+  if (row.revokedAt !== null) {
+    throw new MdrError("conflict", `Token ${row.name} was already revoked at ${new Date(row.revokedAt).toISOString()}.`);
+  }
+  const now = store.now();
+  store.db.transaction((tx) => {
+    tx.update(apiTokens).set({ revokedAt: now, revokedBy: actor }).where(eq(apiTokens.id, row.id)).run();
+    recordAudit(store, { event: "token_revoked", actor, subject: row.id, detail: { name: row.name } });
+  });
+  return { ...row, revokedAt: now, revokedBy: actor };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toApiToken(t: ApiTokenRow) {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    prefix: t.prefix,
+    created_by: t.createdBy,
+    created_at: iso(t.createdAt),
+    expires_at: iso(t.expiresAt),
+    last_used_at: iso(t.lastUsedAt),
+    revoked_at: iso(t.revokedAt),
+    revoked_by: t.revokedBy,
+  };
+}

@@ -1,0 +1,140 @@
+// Accounts of people who sign in to the page. Usernames are case-insensitive (stored lower case).
+import { count, eq } from "drizzle-orm";
+import { monotonicFactory } from "ulid";
+import { z } from "zod";
+import { type UserRow, sessions, users } from "@/lib/db/schema";
+import { MdrError } from "@/lib/errors";
+import { ROLES, type Role } from "@/lib/mdr/enums";
+export { hasRole } from "./roles";
+import { recordAudit } from "./audit";
+import { MIN_PASSWORD_LENGTH, generatePassword, hashPassword } from "./passwords";
+import type { Store } from "./store";
+
+const ulid = monotonicFactory();
+
+export const Username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, "must be 1-64 letters, digits or . _ @ -, starting with a letter or digit");
+export const Password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(256, "must be at most 256 characters");
+export const RoleSchema = z.enum(ROLES);
+
+export function findUser(store: Store, username: string): UserRow | undefined {
+  return store.db.select().from(users).where(eq(users.username, username.toLowerCase())).get();
+}
+
+export function listUsers(store: Store): UserRow[] {
+  return store.db.select().from(users).orderBy(users.username).all();
+}
+
+export async function createUser(
+  store: Store,
+  input: { username: string; role: Role; password?: string; source?: "local" | "oidc"; oidcSubject?: string },
+  actor: string,
+): Promise<UserRow> {
+  const username = input.username.toLowerCase();
+  if (findUser(store, username)) {
+    throw new MdrError("conflict", `A user named ${username} already exists.`, {
+      errors: [{ path: "username", message: "is taken" }],
+    });
+  }
+  const now = store.now();
+  const row: UserRow = {
+    id: `usr_${ulid(now)}`,
+    username,
+    role: input.role,
+    passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+    source: input.source ?? "local",
+    oidcSubject: input.oidcSubject ?? null,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+    lastSignInAt: null,
+  };
+  store.db.transaction((tx) => {
+    tx.insert(users).values(row).run();
+    // recordAudit uses store.db; inside better-sqlite3's synchronous transaction that is the same connection.
+    recordAudit(store, { event: "user_created", actor, subject: username, detail: { role: row.role, source: row.source } });
+  });
+  return row;
+}
+
+/** Changes role, password or disabled; a new password or a disable signs the user out everywhere. */
+export async function updateUser(
+  store: Store,
+  username: string,
+  change: { role?: Role; password?: string; disabled?: boolean },
+  actor: string,
+): Promise<UserRow> {
+  const user = findUser(store, username);
+  if (!user) throw new MdrError("not_found", `No user named ${username.toLowerCase()}.`);
+  const demoted = (change.role !== undefined && change.role !== "admin") || change.disabled === true;
+  if (user.role === "admin" && !user.disabled && demoted) {
+    const admins = listUsers(store).filter((u) => u.role === "admin" && !u.disabled && u.id !== user.id);
+    if (admins.length === 0) {
+      throw new MdrError("conflict", `${user.username} is the last enabled admin; make another admin first.`);
+    }
+  }
+  const now = store.now();
+  const patch: Partial<UserRow> = { updatedAt: now };
+  if (change.role !== undefined) patch.role = change.role;
+  if (change.disabled !== undefined) patch.disabled = change.disabled;
+  if (change.password !== undefined) patch.passwordHash = await hashPassword(change.password);
+  const signOut = change.password !== undefined || change.disabled === true || change.role !== undefined;
+  store.db.transaction((tx) => {
+    tx.update(users).set(patch).where(eq(users.id, user.id)).run();
+    if (signOut) tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.userId, user.id)).run();
+    recordAudit(store, {
+      event: "user_updated",
+      actor,
+      subject: user.username,
+      detail: {
+        ...(change.role !== undefined ? { role: change.role } : {}),
+        ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+        ...(change.password !== undefined ? { password_changed: true } : {}),
+      },
+    });
+  });
+  return findUser(store, user.username)!;
+}
+
+/**
+ * On a database without users, creates `admin` with the given password, or a generated one that
+ * is returned once so the server can print it. Returns null when users already exist.
+ */
+export async function ensureFirstAdmin(
+  store: Store,
+  password: string | undefined,
+): Promise<{ username: string; password: string; generated: boolean } | null> {
+  const existing = store.db.select({ n: count() }).from(users).get()!.n;
+  if (existing > 0) return null;
+  const chosen = password ?? generatePassword();
+  try {
+    await createUser(store, { username: "admin", role: "admin", password: chosen }, "system");
+  } catch (err) {
+    // Another process made it between the count and the insert: that one printed the password.
+    if (findUser(store, "admin")) return null;
+    throw err;
+  }
+  return { username: "admin", password: chosen, generated: password === undefined };
+}
+
+export const CreateUserRequest = z.strictObject({ username: Username, role: RoleSchema, password: Password });
+export const UpdateUserRequest = z
+  .strictObject({ role: RoleSchema.optional(), password: Password.optional(), disabled: z.boolean().optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of role, password, disabled" });
+
+export function toApiUser(u: UserRow) {
+  return {
+    username: u.username,
+    role: u.role,
+    source: u.source,
+    disabled: u.disabled,
+    created_at: new Date(u.createdAt).toISOString(),
+    last_sign_in_at: u.lastSignInAt === null ? null : new Date(u.lastSignInAt).toISOString(),
+  };
+}

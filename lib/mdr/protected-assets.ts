@@ -1,0 +1,187 @@
+import "server-only";
+// Guardrails: assets no action may touch (domain controllers, break-glass accounts, our own
+// egress and resolvers). Rules are hostname patterns (`DC-*`, `*.corp.contoso.com`), UPN patterns
+// and address ranges; an action against one is refused with 403 and recorded as rejected.
+import fs from "node:fs";
+import ipaddr from "ipaddr.js";
+import picomatch from "picomatch";
+import { eq } from "drizzle-orm";
+import { monotonicFactory } from "ulid";
+import { z } from "zod";
+import { recordAudit } from "@/lib/auth/audit";
+import type { Store } from "@/lib/auth/store";
+import { type ProtectedAssetRow, protectedAssets } from "@/lib/db/schema";
+import { MdrError } from "@/lib/errors";
+import { PROTECTED_ASSET_KINDS, type ProtectedAssetKind } from "@/lib/mdr/enums";
+
+const ulid = monotonicFactory();
+
+const HOSTNAME_PATTERN = /^[A-Za-z0-9*?][A-Za-z0-9*?._-]{0,252}$/;
+const UPN_PATTERN = /^[A-Za-z0-9*?._%+'-]+@[A-Za-z0-9*?.-]+$/;
+
+/** The network an address or CIDR denotes, normalised (`10.0.0.0/8`); undefined if not one. */
+function parseRange(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+  try {
+    if (value.includes("/")) {
+      const [addr, bits] = ipaddr.parseCIDR(value);
+      return [addr, bits];
+    }
+    const addr = ipaddr.parse(value);
+    return [addr, addr.kind() === "ipv4" ? 32 : 128];
+  } catch {
+    return undefined;
+  }
+}
+
+function canonicalRange(value: string): string | undefined {
+  const r = parseRange(value);
+  if (!r) return undefined;
+  const [addr, bits] = r;
+  const network =
+    addr.kind() === "ipv4"
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
+  return `${network.toString()}/${bits}`;
+}
+
+export const ProtectedAssetInput = z
+  .strictObject({
+    kind: z.enum(PROTECTED_ASSET_KINDS),
+    pattern: z.string().trim().min(1).max(253),
+    note: z.string().trim().max(500).nullish(),
+  })
+  .transform((v, ctx) => {
+    let pattern: string | undefined = v.pattern;
+    if (v.kind === "hostname" && !HOSTNAME_PATTERN.test(v.pattern)) pattern = undefined;
+    if (v.kind === "upn" && !UPN_PATTERN.test(v.pattern)) pattern = undefined;
+    if (v.kind === "ip_range") pattern = canonicalRange(v.pattern);
+    if (pattern === undefined) {
+      const want = {
+        hostname: "a device name pattern like DC-* or *.corp.contoso.com",
+        upn: "a UPN or UPN pattern like breakglass@contoso.com or *-admin@contoso.com",
+        ip_range: "an address or CIDR range like 10.0.0.0/8",
+      }[v.kind];
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: `must be ${want}` });
+      return z.NEVER;
+    }
+    return { kind: v.kind, pattern: v.kind === "ip_range" ? pattern : pattern.toLowerCase(), note: v.note ?? null };
+  });
+export type ProtectedAssetInput = z.output<typeof ProtectedAssetInput>;
+
+export function listProtectedAssets(store: Store): ProtectedAssetRow[] {
+  return store.db.select().from(protectedAssets).orderBy(protectedAssets.kind, protectedAssets.pattern).all();
+}
+
+export function addProtectedAsset(
+  store: Store,
+  input: ProtectedAssetInput,
+  actor: string,
+  source: "api" | "file" = "api",
+): ProtectedAssetRow {
+  const existing = listProtectedAssets(store).find((r) => r.kind === input.kind && r.pattern === input.pattern);
+  if (existing) {
+    throw new MdrError("conflict", `${input.kind} ${input.pattern} is already protected (${existing.id}).`, {
+      extra: { protected_asset_id: existing.id },
+    });
+  }
+  const now = store.now();
+  const row: ProtectedAssetRow = { id: `pa_${ulid(now)}`, ...input, source, createdBy: actor, createdAt: now };
+  store.db.transaction((tx) => {
+    tx.insert(protectedAssets).values(row).run();
+    recordAudit(store, { event: "protected_asset_added", actor, subject: row.id, detail: { ...input, source } });
+  });
+  return row;
+}
+
+export function removeProtectedAsset(store: Store, id: string, actor: string): ProtectedAssetRow {
+  const row = store.db.select().from(protectedAssets).where(eq(protectedAssets.id, id)).get();
+  if (!row) throw new MdrError("not_found", `No protected asset ${id}.`);
+  store.db.transaction((tx) => {
+    tx.delete(protectedAssets).where(eq(protectedAssets.id, id)).run();
+    recordAudit(store, {
+      event: "protected_asset_removed",
+      actor,
+      subject: id,
+      detail: { kind: row.kind, pattern: row.pattern, note: row.note },
+    });
+  });
+  return row;
+}
+
+const ProtectedAssetsFile = z.strictObject({ assets: z.array(z.unknown()) });
+
+/** Adds the file's rules that are not there yet (MDR_PROTECTED_ASSETS_FILE); returns how many were added. */
+export function seedProtectedAssets(store: Store, file: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`MDR_PROTECTED_ASSETS_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const doc = ProtectedAssetsFile.safeParse(parsed);
+  if (!doc.success) throw new Error(`MDR_PROTECTED_ASSETS_FILE: must be {"assets": [{"kind", "pattern", "note"}]}`);
+  const existing = new Set(listProtectedAssets(store).map((r) => `${r.kind} ${r.pattern}`));
+  let added = 0;
+  doc.data.assets.forEach((entry, i) => {
+    const rule = ProtectedAssetInput.safeParse(entry);
+    if (!rule.success) {
+      throw new Error(`MDR_PROTECTED_ASSETS_FILE: assets[${i}]: ${rule.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+    }
+    if (existing.has(`${rule.data.kind} ${rule.data.pattern}`)) return;
+    addProtectedAsset(store, rule.data, "system", "file");
+    existing.add(`${rule.data.kind} ${rule.data.pattern}`);
+    added++;
+  });
+  return added;
+}
+
+function globMatches(pattern: string, value: string): boolean {
+  return picomatch.isMatch(value, pattern, { nocase: true, dot: true, bash: false });
+}
+
+function rangesOverlap(a: string, b: string): boolean {
+  const ra = parseRange(a);
+  const rb = parseRange(b);
+  if (!ra || !rb || ra[0].kind() !== rb[0].kind()) return false;
+  // Two prefixes overlap exactly when the shorter one contains the other's network address.
+  const [wide, narrow] = ra[1] <= rb[1] ? [ra, rb] : [rb, ra];
+  return narrow[0].match(wide[0], wide[1]);
+}
+
+/** The rule protecting the target, if any. A hostname is tried whole and as its first label. */
+export function protectingRule(
+  store: Store,
+  kind: ProtectedAssetKind,
+  value: string,
+): ProtectedAssetRow | undefined {
+  const rules = store.db.select().from(protectedAssets).where(eq(protectedAssets.kind, kind)).all();
+  if (kind === "ip_range") return rules.find((r) => rangesOverlap(r.pattern, value));
+  const candidates = kind === "hostname" ? [value, value.split(".")[0]!] : [value];
+  return rules.find((r) => candidates.some((c) => globMatches(r.pattern, c)));
+}
+
+/** Refuses (403, recorded as rejected by the pipeline) an action against a protected asset. */
+export function assertNotProtected(store: Store, kind: ProtectedAssetKind, value: string, field: string): void {
+  const rule = protectingRule(store, kind, value);
+  if (!rule) return;
+  throw new MdrError(
+    "protected_asset",
+    `${value} is a protected asset (rule ${rule.id}: ${rule.kind} ${rule.pattern}${rule.note ? ` — ${rule.note}` : ""}); nothing was done.`,
+    {
+      errors: [{ path: field, message: `matches protected ${rule.kind} rule ${rule.pattern}` }],
+      extra: { protected_asset: toApiProtectedAsset(rule) },
+    },
+  );
+}
+
+export function toApiProtectedAsset(r: ProtectedAssetRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    pattern: r.pattern,
+    note: r.note,
+    source: r.source,
+    created_by: r.createdBy,
+    created_at: new Date(r.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,144 @@
+// The admin command line: users, API tokens and protected assets, without the web page.
+//   npm run mdr -- users add alice --role responder        (prints a generated password once)
+//   npm run mdr -- users list | passwd NAME | role NAME ROLE | disable NAME | enable NAME
+//   npm run -s mdr -- tokens create soar-playbook --role responder [--expires-in-days 90]
+//   npm run mdr -- tokens list | revoke ID_OR_NAME
+//   npm run mdr -- assets list | add KIND PATTERN [--note TEXT] | remove ID
+// It opens the database named by MDR_DB_PATH (as the server does) and records each change in the
+// audit log as the actor `cli`. Secrets go to stdout alone, so `$(...)` captures just the secret.
+import { parseArgs } from "node:util";
+import { listAudit } from "@/lib/auth/audit";
+import { generatePassword } from "@/lib/auth/passwords";
+import { CreateTokenRequest, createToken, listTokens, revokeToken, toApiToken } from "@/lib/auth/tokens";
+import { CreateUserRequest, UpdateUserRequest, createUser, listUsers, toApiUser, updateUser } from "@/lib/auth/users";
+import { config } from "@/lib/config";
+import { openDb } from "@/lib/db/client";
+import { MdrError } from "@/lib/errors";
+import {
+  ProtectedAssetInput,
+  addProtectedAsset,
+  listProtectedAssets,
+  removeProtectedAsset,
+  toApiProtectedAsset,
+} from "@/lib/mdr/protected-assets";
+import type { z } from "zod";
+
+const ACTOR = "cli";
+const DAY_MS = 86_400_000;
+
+function usage(): never {
+  process.stderr.write(
+    [
+      "usage: npm run mdr -- <command>",
+      "  users list",
+      "  users add NAME --role viewer|responder|admin [--password-stdin]",
+      "  users passwd NAME [--password-stdin]",
+      "  users role NAME viewer|responder|admin",
+      "  users disable NAME | users enable NAME",
+      "  tokens create NAME --role viewer|responder|admin [--expires-in-days N]",
+      "  tokens list",
+      "  tokens revoke ID_OR_NAME",
+      "  assets list",
+      "  assets add hostname|upn|ip_range PATTERN [--note TEXT]",
+      "  assets remove ID",
+      "  audit list [--limit N]",
+      "",
+    ].join("\n"),
+  );
+  process.exit(2);
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new Error(r.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  }
+  return r.data;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+const table = (rows: object[]) => (rows.length ? console.table(rows) : console.log("(none)"));
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      role: { type: "string" },
+      "password-stdin": { type: "boolean" },
+      "expires-in-days": { type: "string" },
+      note: { type: "string" },
+      limit: { type: "string" },
+    },
+  });
+  const [group, verb, ...args] = positionals;
+  if (!group || !verb) usage();
+  const store = { db: openDb(config().dbPath), now: Date.now };
+  const password = async () => (values["password-stdin"] ? await readStdin() : generatePassword());
+
+  switch (`${group} ${verb}`) {
+    case "users list":
+      return table(listUsers(store).map(toApiUser));
+    case "users add": {
+      const pw = await password();
+      const input = parse(CreateUserRequest, { username: args[0], role: values.role, password: pw });
+      const user = await createUser(store, input, ACTOR);
+      process.stderr.write(`created ${user.username} (${user.role})${values["password-stdin"] ? "" : "; password:"}\n`);
+      if (!values["password-stdin"]) console.log(pw);
+      return;
+    }
+    case "users passwd": {
+      const pw = await password();
+      await updateUser(store, args[0] ?? usage(), parse(UpdateUserRequest, { password: pw }), ACTOR);
+      process.stderr.write(`password changed; ${args[0]}'s sessions are signed out\n`);
+      if (!values["password-stdin"]) console.log(pw);
+      return;
+    }
+    case "users role":
+      await updateUser(store, args[0] ?? usage(), parse(UpdateUserRequest, { role: args[1] }), ACTOR);
+      return void process.stderr.write(`${args[0]} is now ${args[1]}\n`);
+    case "users disable":
+    case "users enable":
+      await updateUser(store, args[0] ?? usage(), { disabled: verb === "disable" }, ACTOR);
+      return void process.stderr.write(`${args[0]} ${verb}d\n`);
+    case "tokens create": {
+      const days = values["expires-in-days"];
+      const expiresAt = days === undefined ? null : new Date(Date.now() + Number(days) * DAY_MS).toISOString();
+      if (days !== undefined && !(Number(days) > 0)) throw new Error("--expires-in-days: must be a positive number");
+      const input = parse(CreateTokenRequest, { name: args[0], role: values.role, expires_at: expiresAt });
+      const { token, row } = createToken(store, { name: input.name, role: input.role, expiresAt: input.expires_at ?? null }, ACTOR);
+      process.stderr.write(`created token ${row.name} (${row.id}, ${row.role}); it is shown only now:\n`);
+      console.log(token);
+      return;
+    }
+    case "tokens list":
+      return table(listTokens(store).map(toApiToken));
+    case "tokens revoke":
+      revokeToken(store, args[0] ?? usage(), ACTOR);
+      return void process.stderr.write(`revoked ${args[0]}\n`);
+    case "assets list":
+      return table(listProtectedAssets(store).map(toApiProtectedAsset));
+    case "assets add": {
+      const row = addProtectedAsset(store, parse(ProtectedAssetInput, { kind: args[0], pattern: args[1], note: values.note }), ACTOR);
+      return void console.log(row.id);
+    }
+    case "assets remove":
+      removeProtectedAsset(store, args[0] ?? usage(), ACTOR);
+      return void process.stderr.write(`removed ${args[0]}\n`);
+    case "audit list":
+    case "audit show":
+      return table(listAudit(store, { limit: Number(values.limit ?? 50) }).events);
+    default:
+      usage();
+  }
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof MdrError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+});
