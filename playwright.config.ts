@@ -4,10 +4,12 @@
 // Two servers: the main one, and one with Microsoft Graph marked down (MDR_SIM_FAULTS) for the
 // service-health tests. Playwright owns both (it starts them, waits for /status, stops them).
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { adminState } from "./tests/e2e/state";
 
 // This file is evaluated by the runner and again by each worker; workers inherit the runner's
 // environment, so whatever the runner picks here (ports, database directory) they see too.
@@ -22,6 +24,8 @@ if (!process.env.MDR_E2E_DIR) {
   process.env.MDR_E2E_DIR_TEMP = "1"; // made here: removed by the global teardown
 }
 process.env.MDR_E2E_PORT ??= freePort();
+// The first admin's password on both servers' fresh databases; the setup project signs in with it.
+process.env.MDR_E2E_ADMIN_PASSWORD ??= randomBytes(18).toString("base64url");
 process.env.MDR_E2E_FAULTS_PORT ??= freePort();
 
 const dir = process.env.MDR_E2E_DIR;
@@ -51,6 +55,7 @@ function server(port: string, name: string, env: Record<string, string> = {}) {
       MDR_POLL_INTERVAL_MS: "300",
       MDR_SWEEP_INTERVAL_MS: "500",
       MDR_STATUS_TTL_SECONDS: "1",
+      MDR_ADMIN_PASSWORD: process.env.MDR_E2E_ADMIN_PASSWORD!,
       ...env,
     },
   };
@@ -76,8 +81,21 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "mdr", testIgnore: /service-down\.spec\.ts/, use: { baseURL: mainUrl, viewport: { width: 1440, height: 900 } } },
-    { name: "graph-down", testMatch: /service-down\.spec\.ts/, use: { baseURL: faultsUrl, viewport: { width: 1440, height: 900 } } },
+    // Each server's admin signs in once (auth.setup.ts); the page tests reuse that session.
+    { name: "sign-in", testMatch: /auth\.setup\.ts/, use: { baseURL: mainUrl } },
+    { name: "sign-in-graph-down", testMatch: /auth\.setup\.ts/, use: { baseURL: faultsUrl } },
+    {
+      name: "mdr",
+      testIgnore: /service-down\.spec\.ts/,
+      dependencies: ["sign-in"],
+      use: { baseURL: mainUrl, viewport: { width: 1440, height: 900 }, storageState: adminState(mainUrl) },
+    },
+    {
+      name: "graph-down",
+      testMatch: /service-down\.spec\.ts/,
+      dependencies: ["sign-in-graph-down"],
+      use: { baseURL: faultsUrl, viewport: { width: 1440, height: 900 }, storageState: adminState(faultsUrl) },
+    },
   ],
   webServer: [server(process.env.MDR_E2E_PORT, "mdr"), server(process.env.MDR_E2E_FAULTS_PORT, "graph-down", { MDR_SIM_FAULTS: "graph:down" })],
 });

@@ -31,7 +31,7 @@ test.describe("each card submits and its action appears in the table", () => {
     await expect(row).toContainText("ws-0142");
     await expect(row).toContainText(reason);
     await expect(row).toContainText("Defender");
-    await expect(row).toContainText("token:tests");
+    await expect(row).toContainText("user:admin");
     // The target field is cleared for the next one; the reason stays (same incident).
     await expect(mdr.field("isolate", "Hostname")).toHaveValue("");
     await expect(mdr.field("isolate", "Reason")).toHaveValue(reason);

@@ -33,7 +33,7 @@ test("an isolation's status advances in the table by itself", async ({ mdr, page
   await expect(drawer.getByTestId("provider-ref")).toHaveText(/\S{8,}/);
   await expect(drawer.getByTestId("action-parameters")).toContainText("Selective");
   const timeline = drawer.getByTestId("action-timeline");
-  await expect(timeline).toContainText("Requested by token:tests");
+  await expect(timeline).toContainText("Requested by user:admin");
   await expect(timeline).toContainText(/Defender accepted the isolation/);
   await expect(timeline.getByTestId("status-badge").last()).toHaveText("Succeeded");
 });
