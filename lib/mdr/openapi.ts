@@ -1,5 +1,9 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas the handlers use.
 import { z } from "zod";
+import { SignInRequest } from "@/lib/auth/sign-in";
+import { CreateTokenRequest } from "@/lib/auth/tokens";
+import { CreateUserRequest, UpdateUserRequest } from "@/lib/auth/users";
+import { ProtectedAssetInput } from "@/lib/mdr/protected-assets";
 import {
   ActionDetail,
   ActionList,
@@ -55,6 +59,7 @@ function actionPost(summary: string, body: string) {
           content: { "application/json": { schema: ref("Action") } },
         },
         "400": problem("Malformed JSON"),
+        "403": problem("Needs the responder role; or the target is a protected asset (recorded as rejected)"),
         "404": problem("The target does not exist at the provider (recorded as rejected)"),
         "409": problem("Ambiguous target or conflicting state (recorded as rejected)"),
         "413": problem("Body over 64 KiB"),
@@ -68,6 +73,121 @@ function actionPost(summary: string, body: string) {
   };
 }
 
+type Operation = { summary: string; responses: Record<string, unknown>; security?: unknown[]; [k: string]: unknown };
+
+/** The least role each operation needs (`public`: no credential); every other operation needs viewer. */
+const ROLE_OF: Record<string, "public" | "responder" | "admin"> = {
+  "POST /api/v1/auth/login": "public",
+  "POST /api/v1/mdr/isolate": "responder",
+  "POST /api/v1/mdr/block-ip": "responder",
+  "POST /api/v1/mdr/disable-user": "responder",
+  "POST /api/v1/mdr/quarantine-email": "responder",
+  "POST /api/v1/mdr/actions/{id}/revert": "responder",
+  "PATCH /api/v1/mdr/actions/{id}": "responder",
+  "POST /api/v1/mdr/protected-assets": "admin",
+  "DELETE /api/v1/mdr/protected-assets/{id}": "admin",
+};
+
+/** Adds who may call each operation, and the 401/403/429 answers every protected one can give. */
+function secure(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  for (const [path, ops] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const role = ROLE_OF[`${method.toUpperCase()} ${path}`] ?? (path.startsWith("/api/v1/admin/") ? "admin" : "viewer");
+      if (role === "public") {
+        op.security = [];
+        continue;
+      }
+      op["x-required-role"] = role;
+      op.responses["401"] = problem("No credential, or a bad, expired or revoked token or session");
+      op.responses["403"] ??= problem(`Needs the ${role} role, or a cookie request without our Origin`);
+      if (role === "responder" && method === "post") op.responses["429"] = problem("Over the caller's action rate limit; see Retry-After");
+    }
+  }
+  return paths;
+}
+
+const json200 = (description: string, schema: JsonSchema) => ({ description, content: { "application/json": { schema } } });
+const body = (name: string) => ({ required: true, content: { "application/json": { schema: ref(name) } } });
+const pathId = (name: string, pattern: string) => [{ name, in: "path", required: true, schema: { type: "string", pattern } }];
+
+/** Sign-in, users, tokens, the security audit log and protected assets. */
+const AUTH_PATHS = {
+  "/api/v1/auth/login": {
+    post: {
+      summary: "Sign in with a local account; sets the httpOnly session cookie",
+      requestBody: body("SignInRequest"),
+      responses: {
+        "200": json200("Signed in", { type: "object" }),
+        "401": problem("Wrong username or password"),
+        "403": problem("A browser request from another site"),
+        "422": problem("Missing username or password"),
+        "429": problem("Too many failed sign-ins; see Retry-After"),
+      },
+    },
+  },
+  "/api/v1/auth/logout": {
+    post: { summary: "End this browser's session (server-side)", responses: { "204": { description: "Signed out" } } },
+  },
+  "/api/v1/auth/me": { get: { summary: "Who this request is, with which role", responses: { "200": json200("Identity", { type: "object" }) } } },
+  "/api/v1/admin/users": {
+    get: { summary: "Every account", responses: { "200": json200("Users", { type: "object" }) } },
+    post: {
+      summary: "Create a local account",
+      requestBody: body("CreateUserRequest"),
+      responses: { "201": json200("Created", { type: "object" }), "409": problem("Username taken"), "422": problem("Invalid field") },
+    },
+  },
+  "/api/v1/admin/users/{username}": {
+    patch: {
+      summary: "Change role, password or disabled; ends the user's sessions",
+      parameters: pathId("username", "^[a-z0-9]"),
+      requestBody: body("UpdateUserRequest"),
+      responses: {
+        "200": json200("Updated", { type: "object" }),
+        "404": problem("No such user"),
+        "409": problem("Would leave no enabled admin"),
+        "422": problem("Invalid field"),
+      },
+    },
+  },
+  "/api/v1/admin/tokens": {
+    get: { summary: "Every API token, never its secret", responses: { "200": json200("Tokens", { type: "object" }) } },
+    post: {
+      summary: "Create an API token; the `token` member is shown only in this answer",
+      requestBody: body("CreateTokenRequest"),
+      responses: { "201": json200("Created", { type: "object" }), "409": problem("Name taken"), "422": problem("Invalid field") },
+    },
+  },
+  "/api/v1/admin/tokens/{id}": {
+    delete: {
+      summary: "Revoke a token at once",
+      parameters: pathId("id", "^tok_"),
+      responses: { "200": json200("Revoked", { type: "object" }), "404": problem("No such token"), "409": problem("Already revoked") },
+    },
+  },
+  "/api/v1/admin/audit": {
+    get: {
+      summary: "The security audit log: sign-ins, failures, tokens, users, protected assets; newest first",
+      responses: { "200": json200("A page of events", { type: "object" }), "422": problem("Invalid filter") },
+    },
+  },
+  "/api/v1/mdr/protected-assets": {
+    get: { summary: "The guardrails: protected hostname patterns, UPNs and address ranges", responses: { "200": json200("Rules", { type: "object" }) } },
+    post: {
+      summary: "Protect a hostname pattern, UPN or address range (admin)",
+      requestBody: body("ProtectedAssetInput"),
+      responses: { "201": json200("Added", { type: "object" }), "409": problem("Already protected"), "422": problem("Invalid pattern") },
+    },
+  },
+  "/api/v1/mdr/protected-assets/{id}": {
+    delete: {
+      summary: "Remove a guardrail (admin)",
+      parameters: pathId("id", "^pa_"),
+      responses: { "200": json200("Removed", { type: "object" }), "404": problem("No such rule") },
+    },
+  },
+};
+
 export function openApiDocument(): JsonSchema {
   return {
     openapi: "3.1.0",
@@ -77,7 +197,9 @@ export function openApiDocument(): JsonSchema {
       description:
         "Contain an incident: isolate endpoints, block IPs, disable users, quarantine email. Every action is recorded in the audit log before any provider is called.",
     },
-    paths: {
+    security: [{ bearerToken: [] }, { sessionCookie: [] }],
+    paths: secure({
+      ...AUTH_PATHS,
       "/api/v1/mdr/isolate": actionPost("Isolate an endpoint through Defender for Endpoint", "IsolateRequest"),
       "/api/v1/mdr/block-ip": actionPost("Block an IP address or range on a firewall", "BlockIpRequest"),
       "/api/v1/mdr/disable-user": actionPost("Disable a user and revoke their sessions", "DisableUserRequest"),
@@ -141,9 +263,18 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
-    },
+    }),
     components: {
+      securitySchemes: {
+        bearerToken: { type: "http", scheme: "bearer", description: "An API token: Authorization: Bearer mdr_..." },
+        sessionCookie: { type: "apiKey", in: "cookie", name: "mdr_session", description: "The page's session; mutating requests must carry our Origin" },
+      },
       schemas: {
+        SignInRequest: input(SignInRequest),
+        CreateUserRequest: input(CreateUserRequest),
+        UpdateUserRequest: input(UpdateUserRequest),
+        CreateTokenRequest: input(CreateTokenRequest),
+        ProtectedAssetInput: input(ProtectedAssetInput),
         IsolateRequest: input(IsolateRequest),
         BlockIpRequest: input(BlockIpRequest),
         DisableUserRequest: input(DisableUserRequest),

@@ -380,8 +380,20 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/mdr/actions/{id}/revert": ["post"],
     "/api/v1/mdr/status": ["get"],
     "/api/v1/mdr/metrics": ["get"],
+    "/api/v1/mdr/protected-assets": ["get", "post"],
+    "/api/v1/mdr/protected-assets/{id}": ["delete"],
+    "/api/v1/auth/login": ["post"],
+    "/api/v1/auth/logout": ["post"],
+    "/api/v1/auth/me": ["get"],
+    "/api/v1/admin/users": ["get", "post"],
+    "/api/v1/admin/users/{username}": ["patch"],
+    "/api/v1/admin/tokens": ["get", "post"],
+    "/api/v1/admin/tokens/{id}": ["delete"],
+    "/api/v1/admin/audit": ["get"],
   };
+  const ACTION_POSTS = ["/api/v1/mdr/isolate", "/api/v1/mdr/block-ip", "/api/v1/mdr/disable-user", "/api/v1/mdr/quarantine-email"];
   const REQUESTS = ["IsolateRequest", "BlockIpRequest", "DisableUserRequest", "QuarantineEmailRequest", "RevertRequest"];
+  const AUTH_REQUESTS = ["SignInRequest", "CreateUserRequest", "UpdateUserRequest", "CreateTokenRequest", "ProtectedAssetInput"];
 
   let doc: Json;
   beforeAll(async () => {
@@ -400,7 +412,7 @@ describe("GET /api/v1/openapi.json", () => {
 
   it("has the component schemas, and every $ref resolves", () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual(
-      [...REQUESTS, "Action", "ActionDetail", "ActionList", "StatusResponse", "MetricsResponse", "Problem"].sort(),
+      [...REQUESTS, ...AUTH_REQUESTS, "Action", "ActionDetail", "ActionList", "StatusResponse", "MetricsResponse", "Problem"].sort(),
     );
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(0);
@@ -410,16 +422,56 @@ describe("GET /api/v1/openapi.json", () => {
     }
   });
 
+  it("every operation but sign-in needs a credential: bearer token or session cookie; each names its least role", () => {
+    expect(doc.security).toEqual([{ bearerToken: [] }, { sessionCookie: [] }]);
+    expect(doc.components.securitySchemes).toEqual({
+      bearerToken: { type: "http", scheme: "bearer", description: expect.any(String) },
+      sessionCookie: { type: "apiKey", in: "cookie", name: "mdr_session", description: expect.any(String) },
+    });
+    const roles: Record<string, string> = {};
+    for (const [path, ops] of Object.entries<Json>(doc.paths)) {
+      for (const [method, op] of Object.entries<Json>(ops)) {
+        roles[`${method.toUpperCase()} ${path}`] = op["x-required-role"] ?? (op.security?.length === 0 ? "public" : "?");
+        if (op.security?.length !== 0) expect(op.responses["401"], `${method} ${path}`).toBeDefined();
+      }
+    }
+    expect(roles).toEqual({
+      "POST /api/v1/mdr/isolate": "responder",
+      "POST /api/v1/mdr/block-ip": "responder",
+      "POST /api/v1/mdr/disable-user": "responder",
+      "POST /api/v1/mdr/quarantine-email": "responder",
+      "GET /api/v1/mdr/actions": "viewer",
+      "GET /api/v1/mdr/actions/{id}": "viewer",
+      "POST /api/v1/mdr/actions/{id}/revert": "responder",
+      "GET /api/v1/mdr/status": "viewer",
+      "GET /api/v1/mdr/metrics": "viewer",
+      "GET /api/v1/mdr/protected-assets": "viewer",
+      "POST /api/v1/mdr/protected-assets": "admin",
+      "DELETE /api/v1/mdr/protected-assets/{id}": "admin",
+      "POST /api/v1/auth/login": "public",
+      "POST /api/v1/auth/logout": "viewer",
+      "GET /api/v1/auth/me": "viewer",
+      "GET /api/v1/admin/users": "admin",
+      "POST /api/v1/admin/users": "admin",
+      "PATCH /api/v1/admin/users/{username}": "admin",
+      "GET /api/v1/admin/tokens": "admin",
+      "POST /api/v1/admin/tokens": "admin",
+      "DELETE /api/v1/admin/tokens/{id}": "admin",
+      "GET /api/v1/admin/audit": "admin",
+    });
+  });
+
   it.each(REQUESTS)("%s rejects additional properties", (name) => {
     expect(doc.components.schemas[name]).toMatchObject({ type: "object", additionalProperties: false });
   });
 
   it("documents each action POST's answers, problems as application/problem+json", () => {
-    for (const path of Object.keys(PATHS).filter((p) => PATHS[p as keyof typeof PATHS][0] === "post")) {
+    for (const path of ACTION_POSTS) {
       const op = doc.paths[path].post;
       expect(Object.keys(op.responses).sort(), path).toEqual(
-        ["201", "202", "400", "404", "409", "413", "415", "422", "502", "503", "504"].sort(),
+        ["201", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429", "502", "503", "504"].sort(),
       );
+      expect(op["x-required-role"], path).toBe("responder");
       expect(op.responses["422"].content).toEqual({
         "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } },
       });
