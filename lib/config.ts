@@ -407,6 +407,8 @@ function oidcConfig(e: Env): OidcConfig | undefined {
   if (!e.MDR_OIDC_ISSUER || !e.MDR_OIDC_CLIENT_ID) {
     fail(["MDR_OIDC_ISSUER and MDR_OIDC_CLIENT_ID: give both for single sign-on, or neither"]);
   }
+  // Discovery, keys and the code exchange travel to the issuer: never over plain http.
+  if (!e.MDR_OIDC_ISSUER.startsWith("https://")) fail(["MDR_OIDC_ISSUER: must be an https URL"]);
   const roleMap: OidcConfig["roleMap"] = {};
   const problems: string[] = [];
   for (const pair of e.MDR_OIDC_ROLE_MAP.split(",").map((p) => p.trim()).filter(Boolean)) {

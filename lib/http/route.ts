@@ -49,7 +49,7 @@ export function route<P extends Params = Params>(opts: RouteOptions, handler: Ha
     try {
       const cfg = config();
       rc.ip = clientIp(cfg, req);
-      const identity = identify(authStore(), req);
+      const identity = opts.role === "public" ? identifyIfValid(req) : identify(authStore(), req);
       if (opts.role !== "public") {
         if (!identity) throw unauthorized("Sign in, or send Authorization: Bearer mdr_... with an API token.");
         requireRole(identity, opts.role);
@@ -75,6 +75,19 @@ export function route<P extends Params = Params>(opts: RouteOptions, handler: Ha
       );
     }
   };
+}
+
+/**
+ * On a public route (signing in), a credential that no longer holds — the cookie of a session
+ * that was revoked or has ended — is no reason to refuse: the caller is simply not signed in.
+ */
+function identifyIfValid(req: Request): Identity | null {
+  try {
+    return identify(authStore(), req);
+  } catch (err) {
+    if (err instanceof MdrError && err.code === "unauthorized") return null;
+    throw err;
+  }
 }
 
 /**

@@ -528,6 +528,11 @@ describe("unknown paths and methods", () => {
     expectProblem(await call(server, path, { method }), problem("not-found", `No API route ${path}.`));
   });
 
+  it.each(["/api/v1/auth/oidc/login", "/api/v1/auth/oidc/callback"])("GET %s without single sign-on configured: 404 problem+json", async (path) => {
+    const r = await call(server, `${path}?next=/mdr`, { headers: { authorization: "" } });
+    expectProblem(r, problem("not-found", "Single sign-on is not configured (MDR_OIDC_ISSUER, MDR_OIDC_CLIENT_ID)."));
+  });
+
   it.each([
     ["/api/v1/mdr/actions", "POST"],
     ["/api/v1/mdr/actions/act_01ARZ3NDEKTSV4RRFFQ69G5FAV", "DELETE"],

@@ -23,7 +23,8 @@ export interface TestServer {
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now (to know a server's URL before it starts). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, "127.0.0.1", () => {
@@ -60,8 +61,9 @@ function withToken(token: string, init: RequestInit = {}): RequestInit {
   return { ...init, headers };
 }
 
-export async function startServer(env: Record<string, string> = {}, name = "api"): Promise<TestServer> {
-  const port = await freePort();
+/** `port`: listen there (e.g. from freePort(), when the URL must be known before start, as for MDR_PUBLIC_URL). */
+export async function startServer(env: Record<string, string> = {}, name = "api", opts: { port?: number } = {}): Promise<TestServer> {
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const dbPath = env.MDR_DB_PATH ?? tempDbPath(name);
   const token = mintToken(dbPath, `${TEST_TOKEN_NAME}${env.MDR_DB_PATH ? `-${port}` : ""}`, "admin");

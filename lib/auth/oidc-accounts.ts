@@ -1,0 +1,146 @@
+// From validated ID token claims to a signed-in user: the role from the configured claim (app
+// roles or group ids), the account found by issuer + subject or made on first sign-in, the role
+// brought up to date on every sign-in, and each outcome audited. A single sign-on identity never
+// takes over a local account of the same name.
+import { eq } from "drizzle-orm";
+import type { OidcConfig } from "@/lib/config";
+import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema";
+import { MdrError } from "@/lib/errors";
+import { ROLES, type Role } from "@/lib/mdr/enums";
+import { recordAudit } from "./audit";
+import { createSession } from "./sessions";
+import type { Store } from "./store";
+import { Username, createUser, findUser } from "./users";
+
+export type OidcRefusal = "sso_failed" | "sso_no_role";
+
+export type OidcSignIn =
+  | { ok: true; user: UserRow; session: SessionRow; secret: string }
+  | { ok: false; error: OidcRefusal; reason: string };
+
+type Claims = Record<string, unknown>;
+
+/** The highest role any value of the role claim (a string or an array of them) maps to. */
+export function roleFromClaims(cfg: Pick<OidcConfig, "roleClaim" | "roleMap">, claims: Claims): Role | undefined {
+  const raw = claims[cfg.roleClaim];
+  const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === "string");
+  let best: Role | undefined;
+  for (const value of values) {
+    const role = Object.hasOwn(cfg.roleMap, value) ? cfg.roleMap[value] : undefined;
+    if (role && (best === undefined || ROLES.indexOf(role) > ROLES.indexOf(best))) best = role;
+  }
+  return best;
+}
+
+/** The account key: the same subject at another issuer is another person. */
+export function oidcSubjectOf(issuer: string, sub: string): string {
+  return `${issuer}|${sub}`;
+}
+
+function findBySubject(store: Store, subject: string): UserRow | undefined {
+  return store.db.select().from(users).where(eq(users.oidcSubject, subject)).get();
+}
+
+function noRoleReason(cfg: OidcConfig, claims: Claims): string {
+  // Entra leaves the groups out of the token for members of too many groups ("overage").
+  const names = claims._claim_names;
+  if (cfg.roleClaim === "groups" && names && typeof names === "object" && "groups" in names) {
+    return "no role: the token lists no groups (too many groups for a token); use app roles instead";
+  }
+  return "no role";
+}
+
+/**
+ * Signs in the person the ID token names, or says why not (and audits either way). `ip` is
+ * recorded; `previousSessionId`, a session this browser still had, is ended.
+ */
+export async function signInWithOidc(
+  store: Store,
+  cfg: OidcConfig,
+  claims: Claims,
+  opts: { ip: string | null; sessionTtlMs: number; previousSessionId?: string },
+): Promise<OidcSignIn> {
+  const refuse = (error: OidcRefusal, reason: string, subject: string | null, extra: Claims = {}): OidcSignIn => {
+    recordAudit(store, {
+      event: "sign_in_failed",
+      actor: "anonymous",
+      subject,
+      ip: opts.ip,
+      detail: { method: "oidc", reason, ...extra },
+    });
+    return { ok: false, error, reason };
+  };
+
+  const sub = typeof claims.sub === "string" ? claims.sub : "";
+  if (!sub) return refuse("sso_failed", "the ID token has no subject", null);
+  const oidcSubject = oidcSubjectOf(cfg.issuer, sub);
+  const rawName = claims[cfg.usernameClaim];
+  const parsedName = Username.safeParse(typeof rawName === "string" ? rawName : "");
+  const claimedName = typeof rawName === "string" ? rawName.slice(0, 100) : undefined;
+  const existing = findBySubject(store, oidcSubject);
+  // Failures are recorded against the account only when it is a single sign-on account: a
+  // local account's name must not collect failures (and sign-in throttling) it did not cause.
+  const auditSubject = existing?.username ?? null;
+  const who = { oidc_subject: oidcSubject, ...(claimedName !== undefined ? { username: claimedName.toLowerCase() } : {}) };
+
+  const role = roleFromClaims(cfg, claims);
+  if (!role) return refuse("sso_no_role", noRoleReason(cfg, claims), auditSubject, who);
+
+  let user = existing;
+  if (!user) {
+    if (claimedName === undefined) {
+      return refuse("sso_failed", `the ID token has no ${cfg.usernameClaim} claim`, null, who);
+    }
+    if (!parsedName.success) {
+      return refuse("sso_failed", `the ${cfg.usernameClaim} claim is not a valid username`, null, who);
+    }
+    const username = parsedName.data;
+    const clash = findUser(store, username);
+    if (clash) {
+      const whose = clash.source === "local" ? "a local account" : "another single sign-on account";
+      return refuse("sso_failed", `username ${username} belongs to ${whose}`, null, who);
+    }
+    try {
+      user = await createUser(store, { username, role, source: "oidc", oidcSubject }, "system");
+    } catch (err) {
+      // Another sign-in made it (or took the name) in between.
+      if (!(err instanceof MdrError) || err.code !== "conflict") throw err;
+      return refuse("sso_failed", `username ${username} was taken during sign-in`, null, who);
+    }
+  }
+
+  if (user.disabled) return refuse("sso_failed", "account disabled", user.username, who);
+
+  if (user.role !== role) {
+    // The identity provider decides: its role applies from this sign-in on, and the sessions
+    // made under the old role end.
+    const now = store.now();
+    const previous = user.role;
+    const id = user.id;
+    store.db.transaction((tx) => {
+      tx.update(users).set({ role, updatedAt: now }).where(eq(users.id, id)).run();
+      tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.userId, id)).run();
+      recordAudit(store, {
+        event: "user_updated",
+        actor: "system",
+        subject: user!.username,
+        detail: { role, previous_role: previous, source: "oidc" },
+      });
+    });
+    user = { ...user, role, updatedAt: now };
+  }
+  // Whoever this browser was signed in as before, that session ends here.
+  if (opts.previousSessionId) {
+    store.db.update(sessions).set({ revokedAt: store.now() }).where(eq(sessions.id, opts.previousSessionId)).run();
+  }
+
+  const { session, secret } = createSession(store, user, opts.sessionTtlMs);
+  recordAudit(store, {
+    event: "sign_in",
+    actor: `user:${user.username}`,
+    subject: user.username,
+    ip: opts.ip,
+    detail: { method: "oidc", session_id: session.id, role: user.role },
+  });
+  return { ok: true, user, session, secret };
+}
