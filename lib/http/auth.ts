@@ -77,8 +77,9 @@ export function expectedOrigin(cfg: Config, req: Request): string {
 
 export function isHttps(cfg: Config, req: Request): boolean {
   if (cfg.auth.publicUrl) return cfg.auth.publicUrl.startsWith("https:");
-  if (cfg.auth.trustProxy && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https") return true;
-  return new URL(req.url).protocol === "https:";
+  // Not req.url's protocol: Next.js builds it from X-Forwarded-Proto whoever sent it (and `next start`
+  // serves plain http), so only a trusted proxy's word counts.
+  return cfg.auth.trustProxy && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
 }
 
 /** A cookie-authenticated request that changes something must carry our own Origin. */
