@@ -120,18 +120,22 @@ export function seedProtectedAssets(store: Store, file: string): number {
   }
   const doc = ProtectedAssetsFile.safeParse(parsed);
   if (!doc.success) throw new Error(`MDR_PROTECTED_ASSETS_FILE: must be {"assets": [{"kind", "pattern", "note"}]}`);
-  const existing = new Set(listProtectedAssets(store).map((r) => `${r.kind} ${r.pattern}`));
-  let added = 0;
-  doc.data.assets.forEach((entry, i) => {
+  // The whole file is checked before anything is added: a bad entry leaves no partial seed.
+  const rules = doc.data.assets.map((entry, i) => {
     const rule = ProtectedAssetInput.safeParse(entry);
     if (!rule.success) {
       throw new Error(`MDR_PROTECTED_ASSETS_FILE: assets[${i}]: ${rule.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
     }
-    if (existing.has(`${rule.data.kind} ${rule.data.pattern}`)) return;
-    addProtectedAsset(store, rule.data, "system", "file");
-    existing.add(`${rule.data.kind} ${rule.data.pattern}`);
-    added++;
+    return rule.data;
   });
+  const existing = new Set(listProtectedAssets(store).map((r) => `${r.kind} ${r.pattern}`));
+  let added = 0;
+  for (const rule of rules) {
+    if (existing.has(`${rule.kind} ${rule.pattern}`)) continue;
+    addProtectedAsset(store, rule, "system", "file");
+    existing.add(`${rule.kind} ${rule.pattern}`);
+    added++;
+  }
   return added;
 }
 

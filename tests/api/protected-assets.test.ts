@@ -9,7 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_DEVICES } from "@/lib/mdr/providers/simulation";
-import { type TestServer, eventually, mintToken, startServer } from "../support/server";
+import { eq } from "drizzle-orm";
+import { openDb } from "@/lib/db/client";
+import { auditEvents, protectedAssets } from "@/lib/db/schema";
+import { type TestServer, eventually, mintToken, startServer, tempDbPath } from "../support/server";
 import { ACTION_ID, type Json, type Reply, anyIso, call, detail, invalidBody, post, steps } from "./helpers";
 import { DbProbe, bearer, expectProblemReply, problemOf } from "./auth-helpers";
 
@@ -330,5 +333,20 @@ describe("a bad MDR_PROTECTED_ASSETS_FILE stops the server with a clear message"
     expect(err?.message).toMatch(/^server exited \(1\):/);
     expect(err!.message).toContain(message(p));
     expect(err!.message).not.toMatch(/\n\s+at /);
+  });
+
+  it("the whole file is checked first: a bad entry leaves none of the good ones behind", async () => {
+    const p = file("partial.json", JSON.stringify({ assets: [{ kind: "hostname", pattern: "DC-*" }, { kind: "upn", pattern: "not a upn" }] }));
+    const dbPath = tempDbPath("pa-partial");
+    await expect(startServer({ MDR_PROTECTED_ASSETS_FILE: p, MDR_DB_PATH: dbPath }, "pa-partial")).rejects.toThrow(
+      "[mdr] MDR_PROTECTED_ASSETS_FILE: assets[1]: pattern: must be a UPN",
+    );
+    const db = openDb(dbPath);
+    try {
+      expect(db.select().from(protectedAssets).all()).toEqual([]);
+      expect(db.select().from(auditEvents).where(eq(auditEvents.event, "protected_asset_added")).all()).toEqual([]);
+    } finally {
+      db.$client.close();
+    }
   });
 });
