@@ -8,7 +8,7 @@ import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema"
 import { MdrError } from "@/lib/errors";
 import { ROLES, type Role } from "@/lib/mdr/enums";
 import { recordAudit } from "./audit";
-import { createSession } from "./sessions";
+import { startSession } from "./sessions";
 import type { Store } from "./store";
 import { Username, createUser, findUser } from "./users";
 
@@ -134,13 +134,11 @@ export async function signInWithOidc(
     store.db.update(sessions).set({ revokedAt: store.now() }).where(eq(sessions.id, opts.previousSessionId)).run();
   }
 
-  const { session, secret } = createSession(store, user, opts.sessionTtlMs);
-  recordAudit(store, {
-    event: "sign_in",
-    actor: `user:${user.username}`,
-    subject: user.username,
+  const { session, secret } = startSession(store, user, {
+    ttlMs: opts.sessionTtlMs,
     ip: opts.ip,
-    detail: { method: "oidc", session_id: session.id, role: user.role },
+    method: "oidc",
+    detail: { role: user.role },
   });
   return { ok: true, user, session, secret };
 }

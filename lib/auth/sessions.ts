@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema";
+import { recordAudit } from "./audit";
 import { newSecret, sha256 } from "./secrets";
 import type { Store } from "./store";
 
@@ -30,6 +31,23 @@ export function createSession(store: Store, user: UserRow, ttlMs: number): { sec
     tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)).run();
   });
   return { secret, session };
+}
+
+/** Signs a user in: a new session, and `sign_in` in the audit log with how (password, oidc). */
+export function startSession(
+  store: Store,
+  user: UserRow,
+  opts: { ttlMs: number; ip: string | null; method: "password" | "oidc"; detail?: Record<string, unknown> },
+): { secret: string; session: SessionRow } {
+  const started = createSession(store, user, opts.ttlMs);
+  recordAudit(store, {
+    event: "sign_in",
+    actor: `user:${user.username}`,
+    subject: user.username,
+    ip: opts.ip,
+    detail: { method: opts.method, session_id: started.session.id, ...opts.detail },
+  });
+  return started;
 }
 
 /** The live session a cookie secret belongs to, with its user; undefined if expired, revoked or disabled. */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { recordAudit } from "./audit";
 import { checkSignInThrottle } from "./limits";
 import { verifyPassword } from "./passwords";
-import { createSession } from "./sessions";
+import { startSession } from "./sessions";
 import type { Store } from "./store";
 import { findUser } from "./users";
 import type { SessionRow, UserRow } from "@/lib/db/schema";
@@ -31,13 +31,6 @@ export async function signIn(
     recordAudit(store, { event: "sign_in_failed", actor: "anonymous", subject: input.username, ip: opts.ip, detail: { reason: why } });
     throw new MdrError("unauthorized", "Wrong username or password.");
   }
-  const { session, secret } = createSession(store, user, opts.sessionTtlMs);
-  recordAudit(store, {
-    event: "sign_in",
-    actor: `user:${user.username}`,
-    subject: user.username,
-    ip: opts.ip,
-    detail: { method: "password", session_id: session.id },
-  });
+  const { session, secret } = startSession(store, user, { ttlMs: opts.sessionTtlMs, ip: opts.ip, method: "password" });
   return { user, session, secret };
 }

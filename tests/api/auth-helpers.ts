@@ -3,38 +3,13 @@
 import { expect } from "vitest";
 import { type Db, openDb } from "@/lib/db/client";
 import type { TestServer } from "../support/server";
-import { GUID, type Json, type Reply } from "./helpers";
+import type { Json, Reply } from "./helpers";
 
 export const NO_CREDENTIALS = "Sign in, or send Authorization: Bearer mdr_... with an API token.";
 
-const STATUS_TITLES: Record<string, [number, string]> = {
-  unauthorized: [401, "Unauthorized"],
-  forbidden: [403, "Forbidden"],
-  "protected-asset": [403, "Protected asset"],
-  "not-found": [404, "Not found"],
-  "method-not-allowed": [405, "Method not allowed"],
-  conflict: [409, "Conflict"],
-  "validation-failed": [422, "Validation failed"],
-  "rate-limited": [429, "Too many requests"],
-};
-
-/** A whole problem+json body, for the codes the helpers module does not list. */
-export function problemOf(
-  type: keyof typeof STATUS_TITLES,
-  detail: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const [status, title] = STATUS_TITLES[type]!;
-  return {
-    type: `urn:mdr:problem:${type}`,
-    title,
-    status,
-    detail,
-    errors: [],
-    request_id: expect.stringMatching(GUID),
-    ...extra,
-  };
-}
+/** A whole problem+json body (the helpers module's, under the name these files use). */
+import { problem as problemOf } from "./helpers";
+export { problemOf };
 
 /** A problem answer: status, content type, the request id in header and body, the whole body. */
 export function expectProblemReply(reply: Reply, expected: Record<string, unknown>): void {

@@ -107,6 +107,9 @@ export function action(over: Record<string, unknown>): Record<string, unknown> {
 
 const TITLES = {
   "malformed-json": [400, "Malformed JSON"],
+  unauthorized: [401, "Unauthorized"],
+  forbidden: [403, "Forbidden"],
+  "protected-asset": [403, "Protected asset"],
   "not-found": [404, "Not found"],
   "method-not-allowed": [405, "Method not allowed"],
   "ambiguous-target": [409, "Ambiguous target"],
@@ -114,6 +117,7 @@ const TITLES = {
   "payload-too-large": [413, "Payload too large"],
   "unsupported-media-type": [415, "Unsupported media type"],
   "validation-failed": [422, "Validation failed"],
+  "rate-limited": [429, "Too many requests"],
   internal: [500, "Internal server error"],
   "provider-error": [502, "Provider error"],
   "provider-unavailable": [503, "Provider unavailable"],
