@@ -75,6 +75,14 @@ export default async function MdrPage() {
             {tenants.length === 1 ? tenants[0]!.name : `${tenants.length} tenants`}
           </span>
           <nav aria-label="Links" className="ml-auto flex items-center gap-1">
+            {hasRole(me.role, "admin") && (
+              <a
+                href="/admin"
+                className="rounded-md px-2 py-1 text-xs text-muted-foreground hover:bg-accent hover:text-accent-foreground"
+              >
+                Admin
+              </a>
+            )}
             <a
               href="/api/v1/openapi.json"
               className="rounded-md px-2 py-1 text-xs text-muted-foreground hover:bg-accent hover:text-accent-foreground"

@@ -51,6 +51,19 @@ export function listAudit(store: Store, opts: { event?: AuditEvent; limit: numbe
   return { events, nextCursor: more ? events[events.length - 1]!.id : null };
 }
 
+/** An event as GET /api/v1/admin/audit answers it (and the admin page renders it first). */
+export function toApiAuditEvent(e: AuditEventRow) {
+  return {
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    event: e.event,
+    actor: e.actor,
+    subject: e.subject,
+    detail: e.detail,
+    ip: e.ip,
+  };
+}
+
 /** Failed sign-ins for an account, or from an address, since a time. */
 export function countFailures(store: Store, by: { subject: string } | { ip: string }, since: number) {
   const rows = store.db

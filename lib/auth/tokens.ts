@@ -2,7 +2,6 @@
 // stored as SHA-256 only, each with a role, a name, an optional expiry and a last-used time.
 import { eq } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
-import { z } from "zod";
 import { type ApiTokenRow, apiTokens } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import type { Role } from "@/lib/mdr/enums";
@@ -13,20 +12,8 @@ import type { Store } from "./store";
 const ulid = monotonicFactory();
 
 export const TOKEN_PREFIX = "mdr_";
-export const TokenName = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits or . _ -, starting with a letter or digit");
-
-export const CreateTokenRequest = z.strictObject({
-  name: TokenName,
-  role: z.enum(["viewer", "responder", "admin"]),
-  expires_at: z.iso
-    .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
-    .transform((v) => Date.parse(v))
-    .refine((ms) => ms > Date.now(), "must be in the future")
-    .nullish(),
-});
+// The request schemas live in a client-safe module (the admin page's form uses them too).
+export { CreateTokenRequest, TokenName } from "./schemas";
 
 /** last_used_at is written at most this often per token, not on every request. */
 const TOUCH_EVERY_MS = 60_000;

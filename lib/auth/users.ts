@@ -1,27 +1,17 @@
 // Accounts of people who sign in to the page. Usernames are case-insensitive (stored lower case).
 import { count, eq } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
-import { z } from "zod";
 import { type UserRow, sessions, users } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
-import { ROLES, type Role } from "@/lib/mdr/enums";
+import type { Role } from "@/lib/mdr/enums";
 export { hasRole } from "./roles";
+// The request schemas live in a client-safe module (the admin page's forms use them too).
+export { CreateUserRequest, Password, RoleSchema, UpdateUserRequest, Username } from "./schemas";
 import { recordAudit } from "./audit";
-import { MIN_PASSWORD_LENGTH, generatePassword, hashPassword } from "./passwords";
+import { generatePassword, hashPassword } from "./passwords";
 import type { Store } from "./store";
 
 const ulid = monotonicFactory();
-
-export const Username = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, "must be 1-64 letters, digits or . _ @ -, starting with a letter or digit");
-export const Password = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(256, "must be at most 256 characters");
-export const RoleSchema = z.enum(ROLES);
 
 export function findUser(store: Store, username: string): UserRow | undefined {
   return store.db.select().from(users).where(eq(users.username, username.toLowerCase())).get();
@@ -122,11 +112,6 @@ export async function ensureFirstAdmin(
   }
   return { username: "admin", password: chosen, generated: password === undefined };
 }
-
-export const CreateUserRequest = z.strictObject({ username: Username, role: RoleSchema, password: Password });
-export const UpdateUserRequest = z
-  .strictObject({ role: RoleSchema.optional(), password: Password.optional(), disabled: z.boolean().optional() })
-  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of role, password, disabled" });
 
 export function toApiUser(u: UserRow) {
   return {

@@ -3,7 +3,6 @@ import "server-only";
 // egress and resolvers). Rules are hostname patterns (`DC-*`, `*.corp.contoso.com`), UPN patterns
 // and address ranges; an action against one is refused with 403 and recorded as rejected.
 import fs from "node:fs";
-import ipaddr from "ipaddr.js";
 import picomatch from "picomatch";
 import { eq } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
@@ -12,61 +11,13 @@ import { recordAudit } from "@/lib/auth/audit";
 import type { Store } from "@/lib/auth/store";
 import { type ProtectedAssetRow, protectedAssets } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
-import { PROTECTED_ASSET_KINDS, type ProtectedAssetKind } from "@/lib/mdr/enums";
+import type { ProtectedAssetKind } from "@/lib/mdr/enums";
+import { ProtectedAssetInput, parseRange } from "./protected-asset-schema";
 
 const ulid = monotonicFactory();
 
-const HOSTNAME_PATTERN = /^[A-Za-z0-9*?][A-Za-z0-9*?._-]{0,252}$/;
-const UPN_PATTERN = /^[A-Za-z0-9*?._%+'-]+@[A-Za-z0-9*?.-]+$/;
-
-/** The network an address or CIDR denotes, normalised (`10.0.0.0/8`); undefined if not one. */
-function parseRange(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
-  try {
-    if (value.includes("/")) {
-      const [addr, bits] = ipaddr.parseCIDR(value);
-      return [addr, bits];
-    }
-    const addr = ipaddr.parse(value);
-    return [addr, addr.kind() === "ipv4" ? 32 : 128];
-  } catch {
-    return undefined;
-  }
-}
-
-function canonicalRange(value: string): string | undefined {
-  const r = parseRange(value);
-  if (!r) return undefined;
-  const [addr, bits] = r;
-  const network =
-    addr.kind() === "ipv4"
-      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`)
-      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
-  return `${network.toString()}/${bits}`;
-}
-
-export const ProtectedAssetInput = z
-  .strictObject({
-    kind: z.enum(PROTECTED_ASSET_KINDS),
-    pattern: z.string().trim().min(1).max(253),
-    note: z.string().trim().max(500).nullish(),
-  })
-  .transform((v, ctx) => {
-    let pattern: string | undefined = v.pattern;
-    if (v.kind === "hostname" && !HOSTNAME_PATTERN.test(v.pattern)) pattern = undefined;
-    if (v.kind === "upn" && !UPN_PATTERN.test(v.pattern)) pattern = undefined;
-    if (v.kind === "ip_range") pattern = canonicalRange(v.pattern);
-    if (pattern === undefined) {
-      const want = {
-        hostname: "a device name pattern like DC-* or *.corp.contoso.com",
-        upn: "a UPN or UPN pattern like breakglass@contoso.com or *-admin@contoso.com",
-        ip_range: "an address or CIDR range like 10.0.0.0/8",
-      }[v.kind];
-      ctx.addIssue({ code: "custom", path: ["pattern"], message: `must be ${want}` });
-      return z.NEVER;
-    }
-    return { kind: v.kind, pattern: v.kind === "ip_range" ? pattern : pattern.toLowerCase(), note: v.note ?? null };
-  });
-export type ProtectedAssetInput = z.output<typeof ProtectedAssetInput>;
+// The request schema is client-safe (the admin page's form checks with it too).
+export { ProtectedAssetInput } from "./protected-asset-schema";
 
 export function listProtectedAssets(store: Store): ProtectedAssetRow[] {
   return store.db.select().from(protectedAssets).orderBy(protectedAssets.kind, protectedAssets.pattern).all();

@@ -1,5 +1,6 @@
 // No serious or critical axe violation, in either theme; and containment by keyboard alone.
 import AxeBuilder from "@axe-core/playwright";
+import { AdminPage } from "./admin-page";
 import { expect, test } from "./fixtures";
 
 const SERIOUS = new Set(["serious", "critical"]);
@@ -44,6 +45,27 @@ for (const scheme of ["light", "dark"] as const) {
       await mdr.rows.first().click();
       await expect(mdr.drawer).toBeVisible();
       expect(await seriousViolations(new AxeBuilder({ page }).include('[data-testid="action-drawer"]'))).toEqual([]);
+    });
+
+    test("none on /admin, its field errors, a new token and a confirmation", async ({ page }) => {
+      const admin = new AdminPage(page);
+      await admin.goto();
+      expect(await seriousViolations(new AxeBuilder({ page }))).toEqual([]);
+
+      await admin.form("protect").getByLabel("Pattern").fill("not a pattern!");
+      await admin.form("protect").getByRole("button", { name: "Protect" }).click();
+      await expect(admin.form("protect").getByLabel("Pattern")).toHaveAttribute("aria-invalid", "true");
+      const name = `e2e-axe-${scheme}-${Date.now().toString(36)}`;
+      await admin.form("token").getByLabel("Name").fill(name);
+      await admin.form("token").getByRole("button", { name: "Create token" }).click();
+      await expect(page.getByTestId("new-token")).toHaveValue(/^mdr_/);
+      expect(await seriousViolations(new AxeBuilder({ page }).include("main"))).toEqual([]);
+
+      await admin.token(name).getByRole("button", { name: `Revoke token ${name}` }).click();
+      await expect(admin.confirmDialog).toBeVisible();
+      expect(await seriousViolations(new AxeBuilder({ page }).include('[role="alertdialog"]'))).toEqual([]);
+      await page.keyboard.press("Escape");
+      await expect(admin.confirmDialog).toHaveCount(0);
     });
   });
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listAudit } from "@/lib/auth/audit";
+import { listAudit, toApiAuditEvent } from "@/lib/auth/audit";
 import { AUDIT_EVENTS } from "@/lib/mdr/enums";
 import { authStore, json, methodsNotAllowed, readQuery, route } from "@/lib/http/route";
 
@@ -14,15 +14,7 @@ export const GET = route({ role: "admin" }, async (req) => {
   const q = readQuery(req, AuditQuery);
   const page = listAudit(authStore(), q);
   return json({
-    events: page.events.map((e) => ({
-      id: e.id,
-      at: new Date(e.at).toISOString(),
-      event: e.event,
-      actor: e.actor,
-      subject: e.subject,
-      detail: e.detail,
-      ip: e.ip,
-    })),
+    events: page.events.map(toApiAuditEvent),
     next_cursor: page.nextCursor === null ? null : String(page.nextCursor),
   });
 });

@@ -1,0 +1,82 @@
+"use client";
+
+// The security audit log, newest first: sign-ins (and failures), tokens, users, protected assets.
+import { Badge } from "@/components/ui/badge";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import type { AuditEvent } from "@/lib/mdr/enums";
+import { AUDIT_LIMIT } from "./api";
+import { ADMIN_REFRESH_MS, useAudit } from "./hooks";
+import { AdminSection, EmptyRow, When } from "./parts";
+
+const EVENT_LABELS: Record<AuditEvent, { label: string; tone: "success" | "warning" | "danger" | "info" | "neutral" }> = {
+  sign_in: { label: "Signed in", tone: "success" },
+  sign_in_failed: { label: "Sign-in failed", tone: "danger" },
+  sign_out: { label: "Signed out", tone: "neutral" },
+  user_created: { label: "User created", tone: "info" },
+  user_updated: { label: "User changed", tone: "info" },
+  token_created: { label: "Token created", tone: "info" },
+  token_revoked: { label: "Token revoked", tone: "warning" },
+  protected_asset_added: { label: "Asset protected", tone: "info" },
+  protected_asset_removed: { label: "Protection removed", tone: "warning" },
+};
+
+function detailText(detail: Record<string, unknown> | null): string {
+  if (!detail || Object.keys(detail).length === 0) return "—";
+  return Object.entries(detail)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+}
+
+export function AuditEvents() {
+  const { data } = useAudit();
+  const events = data?.events ?? [];
+  return (
+    <AdminSection
+      id="audit-events"
+      testId="audit-events"
+      title="Security audit log"
+      description={`The last ${AUDIT_LIMIT} events, newest first, every ${ADMIN_REFRESH_MS / 1000} s. Actions have their own log on the response actions page.`}
+    >
+      <Table data-testid="audit-table" aria-labelledby="audit-events-title">
+        <TableHeader className="bg-muted/50">
+          <TableRow className="hover:bg-transparent">
+            <TableHead className="w-20 pl-4">Time</TableHead>
+            <TableHead>Event</TableHead>
+            <TableHead>Actor</TableHead>
+            <TableHead>Subject</TableHead>
+            <TableHead>IP</TableHead>
+            <TableHead className="pr-4">Detail</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {events.length === 0 ? (
+            <EmptyRow columns={6}>No security events yet.</EmptyRow>
+          ) : (
+            events.map((e) => {
+              const label = EVENT_LABELS[e.event] ?? { label: e.event, tone: "neutral" as const };
+              const detail = detailText(e.detail);
+              return (
+                <TableRow key={e.id} data-testid="audit-row" data-event={e.event}>
+                  <TableCell className="pl-4">
+                    <When iso={e.at} />
+                  </TableCell>
+                  <TableCell>
+                    <Badge variant={label.tone}>{label.label}</Badge>
+                  </TableCell>
+                  <TableCell className="text-xs whitespace-nowrap">{e.actor}</TableCell>
+                  <TableCell className="font-mono text-xs whitespace-nowrap">{e.subject ?? "—"}</TableCell>
+                  <TableCell className="font-mono text-xs whitespace-nowrap">{e.ip ?? "—"}</TableCell>
+                  <TableCell className="max-w-96 pr-4">
+                    <span className="block truncate font-mono text-xs text-muted-foreground" title={detail}>
+                      {detail}
+                    </span>
+                  </TableCell>
+                </TableRow>
+              );
+            })
+          )}
+        </TableBody>
+      </Table>
+    </AdminSection>
+  );
+}

@@ -1,0 +1,29 @@
+"use client";
+
+// The admin page's live data: SWR over the admin reads, first rendered by the server (fallback).
+import useSWR, { useSWRConfig } from "swr";
+import { fetchJson } from "@/components/mdr/api";
+import {
+  AUDIT_KEY,
+  type AuditList,
+  PROTECTED_ASSETS_KEY,
+  type ProtectedAssetList,
+  TOKENS_KEY,
+  type TokenList,
+  USERS_KEY,
+  type UserList,
+} from "./api";
+
+export const ADMIN_REFRESH_MS = 10_000;
+const opts = { refreshInterval: ADMIN_REFRESH_MS, keepPreviousData: true };
+
+export const useProtectedAssets = () => useSWR<ProtectedAssetList>(PROTECTED_ASSETS_KEY, fetchJson, opts);
+export const useTokens = () => useSWR<TokenList>(TOKENS_KEY, fetchJson, opts);
+export const useUsers = () => useSWR<UserList>(USERS_KEY, fetchJson, opts);
+export const useAudit = () => useSWR<AuditList>(AUDIT_KEY, fetchJson, opts);
+
+/** After a change: reload its list, and the audit log that recorded it. */
+export function useRefresh() {
+  const { mutate } = useSWRConfig();
+  return (key: string) => Promise.all([mutate(key), mutate(AUDIT_KEY)]);
+}

@@ -1,0 +1,200 @@
+"use client";
+
+// People who sign in: their role (changed in place), Disable (asked first: it signs them out
+// everywhere) and Enable, and a form to add a local account.
+import { type FormEvent, useState } from "react";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { NativeSelect } from "@/components/ui/native-select";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Field } from "@/components/mdr/field";
+import { ROLES, type Role } from "@/lib/mdr/enums";
+import { type ApiUser, USERS_KEY, sendJson } from "./api";
+import { useRefresh, useUsers } from "./hooks";
+import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";
+import { useAdminForm } from "./use-admin-form";
+
+const FIELDS = ["username", "role", "password"] as const;
+const idOf = (field: string) => `user-${field}`;
+type Values = { username: string; role: Role; password: string };
+
+export function Users({ me }: { me: string }) {
+  const { data } = useUsers();
+  const refresh = useRefresh();
+  const { ask, dialog } = useRowConfirm("users-title");
+  /** Usernames with a change on its way: their controls wait for it. */
+  const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
+  const users = data?.users ?? [];
+
+  const update = async (u: ApiUser, change: { role?: Role; disabled?: boolean }, done: string) => {
+    setBusy((b) => new Set(b).add(u.username));
+    try {
+      await sendJson("PATCH", `${USERS_KEY}/${encodeURIComponent(u.username)}`, change);
+      notifyDone(done, "Their sessions were ended: they sign in again with the new rights.");
+    } catch (err) {
+      notifyFailure(`Could not change ${u.username}`, err);
+    }
+    await refresh(USERS_KEY);
+    setBusy((b) => {
+      const next = new Set(b);
+      next.delete(u.username);
+      return next;
+    });
+  };
+
+  return (
+    <AdminSection
+      id="users"
+      testId="users"
+      title="Users"
+      description="Local accounts and single sign-on users. viewer: reads; responder: also acts and undoes; admin: also manages this page."
+    >
+      <AddUser onAdded={() => refresh(USERS_KEY)} />
+      <Table data-testid="users-table" aria-labelledby="users-title">
+        <TableHeader className="bg-muted/50">
+          <TableRow className="hover:bg-transparent">
+            <TableHead className="pl-4">Username</TableHead>
+            <TableHead>Role</TableHead>
+            <TableHead>Source</TableHead>
+            <TableHead>State</TableHead>
+            <TableHead>Last sign-in</TableHead>
+            <TableHead className="pr-4 text-right">
+              <span className="sr-only">Disable or enable</span>
+            </TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {users.length === 0 ? (
+            <EmptyRow columns={6}>No users.</EmptyRow>
+          ) : (
+            users.map((u) => {
+              const self = u.username === me;
+              const waiting = busy.has(u.username);
+              return (
+                <TableRow
+                  key={u.username}
+                  data-testid="user-row"
+                  data-username={u.username}
+                  data-role={u.role}
+                  data-disabled={u.disabled}
+                >
+                  <TableCell className="pl-4 font-medium">
+                    {u.username}
+                    {self && <span className="ml-1.5 text-xs font-normal text-muted-foreground">(you)</span>}
+                  </TableCell>
+                  <TableCell>
+                    <NativeSelect
+                      aria-label={`Role of ${u.username}`}
+                      value={u.role}
+                      // Your own role and account are changed by another admin (or the CLI): no locking yourself out.
+                      disabled={self || waiting}
+                      title={self ? "Another admin changes your own role" : undefined}
+                      className="h-8 w-32 text-xs"
+                      onChange={(e) => void update(u, { role: e.target.value as Role }, `${u.username} is now ${e.target.value}`)}
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </NativeSelect>
+                  </TableCell>
+                  <TableCell className="text-xs">{u.source === "oidc" ? "Entra ID" : "Local"}</TableCell>
+                  <TableCell>{u.disabled ? <Badge variant="danger">Disabled</Badge> : <Badge variant="success">Enabled</Badge>}</TableCell>
+                  <TableCell>
+                    <When iso={u.last_sign_in_at} none="never" />
+                  </TableCell>
+                  <TableCell className="pr-4 text-right">
+                    {u.disabled ? (
+                      <Button
+                        size="xs"
+                        variant="outline"
+                        disabled={waiting}
+                        aria-label={`Enable ${u.username}`}
+                        onClick={() => void update(u, { disabled: false }, `${u.username} enabled`)}
+                      >
+                        Enable
+                      </Button>
+                    ) : (
+                      <Button
+                        size="xs"
+                        variant="outline"
+                        disabled={self || waiting}
+                        aria-label={`Disable ${u.username}`}
+                        onClick={(e) =>
+                          ask(
+                            e.currentTarget,
+                            {
+                              title: "Disable this user?",
+                              target: u.username,
+                              consequence: "They are signed out everywhere at once and cannot sign in until enabled again.",
+                              confirmLabel: "Disable user",
+                            },
+                            () => void update(u, { disabled: true }, `${u.username} disabled`),
+                          )
+                        }
+                      >
+                        Disable
+                      </Button>
+                    )}
+                  </TableCell>
+                </TableRow>
+              );
+            })
+          )}
+        </TableBody>
+      </Table>
+      {dialog}
+    </AdminSection>
+  );
+}
+
+function AddUser({ onAdded }: { onAdded: () => void }) {
+  const form = useAdminForm<Values>({
+    schema: (s) => s.CreateUserRequest,
+    initial: { username: "", role: "viewer", password: "" },
+    fields: FIELDS,
+    toBody: (v) => ({ username: v.username, role: v.role, password: v.password }),
+    idOf,
+  });
+  const { values, errors } = form;
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    const formEl = e.currentTarget as HTMLFormElement;
+    const user = await form.submit((body) => sendJson<ApiUser>("POST", USERS_KEY, body));
+    keepFocusIn(formEl);
+    if (!user) return;
+    notifyDone(`User ${user.username} added`, `Role ${user.role}. Give them the password through a safe channel.`);
+    onAdded();
+  };
+
+  return (
+    <form aria-label="Add a user" noValidate onSubmit={onSubmit} className="flex flex-col gap-3 border-b p-4">
+      <div className="grid items-start gap-3 md:grid-cols-[minmax(0,1fr)_10rem_minmax(0,1fr)_auto]">
+        <Field id={idOf("username")} label="Username" error={errors.username}>
+          {(control) => <Input {...control} {...form.input("username")} placeholder="alice" autoComplete="off" spellCheck={false} />}
+        </Field>
+        <Field id={idOf("role")} label="Role" error={errors.role}>
+          {(control) => (
+            <NativeSelect {...control} value={values.role} onChange={(e) => form.setValue("role", e.target.value)}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </NativeSelect>
+          )}
+        </Field>
+        <Field id={idOf("password")} label="Password" error={errors.password} hint="At least 12 characters">
+          {(control) => <Input {...control} {...form.input("password")} type="password" autoComplete="new-password" />}
+        </Field>
+        <div className="md:pt-5">
+          <SubmitButton sending={form.sending} label="Add user" sendingLabel="Adding…" />
+        </div>
+      </div>
+      <FormError testId="user-error" message={form.formError} />
+    </form>
+  );
+}

@@ -1,0 +1,37 @@
+// Request schemas of the admin API (accounts and API tokens), free of server imports: the routes
+// and the CLI validate with them, and the admin page's forms check the same rules before sending.
+import { z } from "zod";
+import { ROLES } from "@/lib/mdr/enums";
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+export const Username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, "must be 1-64 letters, digits or . _ @ -, starting with a letter or digit");
+export const Password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(256, "must be at most 256 characters");
+export const RoleSchema = z.enum(ROLES);
+
+export const CreateUserRequest = z.strictObject({ username: Username, role: RoleSchema, password: Password });
+export const UpdateUserRequest = z
+  .strictObject({ role: RoleSchema.optional(), password: Password.optional(), disabled: z.boolean().optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of role, password, disabled" });
+
+export const TokenName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits or . _ -, starting with a letter or digit");
+
+export const CreateTokenRequest = z.strictObject({
+  name: TokenName,
+  role: z.enum(ROLES),
+  expires_at: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
+    .transform((v) => Date.parse(v))
+    .refine((ms) => ms > Date.now(), "must be in the future")
+    .nullish(),
+});
