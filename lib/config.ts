@@ -25,6 +25,37 @@ const range = (min: number, max: number, fallback: string) =>
       return r;
     });
 
+type RateWindow = { limit: number; windowMs: number };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "90/60s,1350/1h": at most 90 calls in any 60 s and 1,350 in any hour; "none": no limit. */
+export function parseRateLimits(value: string): RateWindow[] | undefined {
+  if (value.trim().toLowerCase() === "none") return [];
+  const windows: RateWindow[] = [];
+  for (const part of value.split(",")) {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)\s*$/.exec(part);
+    if (!m) return undefined;
+    const limit = Number(m[1]);
+    const windowMs = Number(m[2]) * UNIT_MS[m[3]!]!;
+    if (limit < 1 || windowMs < 1 || windowMs > 24 * 3_600_000) return undefined;
+    windows.push({ limit, windowMs });
+  }
+  return windows;
+}
+
+const rateLimits = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const windows = parseRateLimits(value);
+      if (!windows) {
+        ctx.addIssue({ code: "custom", message: 'must be "CALLS/WINDOW" items like "90/60s,1350/1h" (ms, s, m, h; at most 24 h), or "none"' });
+        return z.NEVER;
+      }
+      return windows;
+    });
+
 const number = (min: number, max: number, fallback: number) => z.coerce.number().min(min).max(max).default(fallback);
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).transform((u) => u.replace(/\/+$/, ""));
@@ -164,6 +195,17 @@ const EnvSchema = z.object({
   MDR_SWEEP_INTERVAL_MS: number(100, 3_600_000, 5000),
   MDR_POLL_INTERVAL_MS: number(100, 3_600_000, 2000),
   MDR_PROVIDER_TIMEOUT_MS: number(100, 600_000, 30_000),
+  // Below the published limits: Defender 100/min and 1,500/h per API (common-errors.md); Graph
+  // identity writes 3,000 per 150 s per app and tenant, Outlook 10,000 per 10 min per mailbox
+  // (throttling-limits.md); ARM writes refill at 10/s per subscription (request-limits-and-
+  // throttling.md); EC2 mutating actions refill at 5/s (ec2-api-throttling.md).
+  MDR_RATE_LIMIT_DEFENDER: rateLimits("90/60s,1350/1h"),
+  MDR_RATE_LIMIT_GRAPH: rateLimits("600/60s"),
+  MDR_RATE_LIMIT_AZURE_NSG: rateLimits("300/60s"),
+  MDR_RATE_LIMIT_AWS: rateLimits("240/60s"),
+  MDR_RATE_QUEUE_MAX_WAIT_MS: number(0, 600_000, 30_000),
+  MDR_BREAKER_THRESHOLD: number(0, 1000, 5),
+  MDR_BREAKER_COOLDOWN_MS: number(100, 3_600_000, 30_000),
   MDR_CLOUD: z.enum(CLOUDS).default("public"),
   AZURE_AUTHORITY_HOST: url.optional(),
   MDE_API_URL: url.optional(),
@@ -207,6 +249,11 @@ export type Config = {
   sweepIntervalMs: number;
   pollIntervalMs: number;
   providerTimeoutMs: number;
+  /** Outgoing calls per service and tenant: every window applies. */
+  rateLimits: Record<"defender" | "graph" | "azure_nsg" | "aws", RateWindow[]>;
+  rateQueueMaxWaitMs: number;
+  /** Consecutive failures that open a service's circuit (0: never), and how long it stays open. */
+  breaker: { threshold: number; cooldownMs: number };
   nsgPriorityRange: Range;
   naclRuleRange: Range;
   /** Present in live mode only. */
@@ -379,6 +426,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sweepIntervalMs: e.MDR_SWEEP_INTERVAL_MS,
     pollIntervalMs: e.MDR_POLL_INTERVAL_MS,
     providerTimeoutMs: e.MDR_PROVIDER_TIMEOUT_MS,
+    rateLimits: {
+      defender: e.MDR_RATE_LIMIT_DEFENDER,
+      graph: e.MDR_RATE_LIMIT_GRAPH,
+      azure_nsg: e.MDR_RATE_LIMIT_AZURE_NSG,
+      aws: e.MDR_RATE_LIMIT_AWS,
+    },
+    rateQueueMaxWaitMs: e.MDR_RATE_QUEUE_MAX_WAIT_MS,
+    breaker: { threshold: e.MDR_BREAKER_THRESHOLD, cooldownMs: e.MDR_BREAKER_COOLDOWN_MS },
     nsgPriorityRange: e.AZURE_NSG_PRIORITY_RANGE,
     naclRuleRange: e.AWS_NACL_RULE_RANGE,
     live: mode === "live" ? liveConfig(e, env) : undefined,

@@ -127,6 +127,19 @@ export async function readJson<S extends z.ZodType>(
   return parsed.data;
 }
 
+/**
+ * A JSON body read as an object, parsed afterwards with whichever schema its members call for
+ * (`parseBody`): a route that takes one target or a list of them.
+ */
+export const JsonObject = z.record(z.string(), z.unknown());
+
+/** Parses an already read body with the schema (422 naming each bad field). */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error, "body");
+  return parsed.data;
+}
+
 /** Parses the query string; a repeated parameter or an unknown one is an error. */
 export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
   const params = new URL(req.url).searchParams;

@@ -15,7 +15,9 @@ import {
   actions,
 } from "@/lib/db/schema";
 import type { MdrContext } from "@/lib/mdr/context";
-import { ProviderError, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
+import { type Holder, holderOf } from "@/lib/mdr/duplicates";
+import { runInScope } from "@/lib/mdr/providers/call-scope";
+import { ProviderError, SERVICE_LABELS, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
 import type { Action, ActionDetail } from "@/lib/mdr/schemas";
 
 // Shared through globalThis: the route handlers and the background loops are bundled apart,
@@ -60,6 +62,8 @@ export interface Progress {
    * has been closed (it timed out), the step is still recorded, then ClosedAction is thrown.
    */
   note(message: string, facts?: Facts): void;
+  /** Records facts at once without a timeline step (what is about to be written, for recovery). */
+  remember(facts: Facts): void;
 }
 
 export type Outcome =
@@ -111,7 +115,8 @@ const PROVIDER_FAILURES: Record<ProviderErrorKind, { status: "failed" | "rejecte
 };
 
 export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perform): Promise<ActionRow> {
-  const action = insertPending(ctx, spec);
+  const { action, holder } = insertPending(ctx, spec);
+  if (holder) throw refuseDuplicate(ctx, action, holder);
   let settled = false;
   const progress: Progress = {
     note(message, facts = {}) {
@@ -123,11 +128,32 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
       // (an isolation sent after the 504, say). The verb stops at this note.
       if (settled) throw new ClosedAction(action.id);
     },
+    remember(facts) {
+      if (!settled) applyFacts(ctx, action.id, facts);
+    },
+  };
+
+  const deadline = new Deadline(ctx.config.providerTimeoutMs, SERVICE_OF[spec.provider]);
+  let queuedNoted = false;
+  const scope = {
+    // Waiting for a turn under a provider's rate limit is not the provider being slow: the wait
+    // moves the deadline, and the timeline says the action is queued (once, not per call).
+    queued(service: Service, waitMs: number, why: string) {
+      deadline.extend(waitMs);
+      if (settled || queuedNoted) return;
+      queuedNoted = true;
+      addEvent(
+        ctx,
+        action.id,
+        currentStatus(ctx, action.id),
+        `Queued: ${why}; the ${SERVICE_LABELS[service]} call waits ${(waitMs / 1000).toFixed(1)} s for its turn`,
+      );
+    },
   };
 
   let outcome: Outcome;
   try {
-    outcome = await withTimeout(perform(action, progress), ctx.config.providerTimeoutMs, SERVICE_OF[spec.provider]);
+    outcome = await deadline.race(runInScope(scope, () => perform(action, progress)));
   } catch (err) {
     settled = true;
     throw recordFailure(ctx, action, err);
@@ -136,7 +162,12 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
   return recordOutcome(ctx, action, outcome);
 }
 
-function insertPending(ctx: MdrContext, spec: ActionSpec): ActionRow {
+/**
+ * Writes the row as pending, or finds the action already holding what this one asks for (then the
+ * row is written and refused at once: nothing is sent to the provider). One transaction, so of two
+ * identical requests at the same moment exactly one goes ahead.
+ */
+function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; holder: Holder | undefined } {
   const now = ctx.now();
   const row: ActionRow = {
     id: newActionId(now),
@@ -160,13 +191,23 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): ActionRow {
     reverts: spec.reverts ?? null,
     revertedBy: null,
   };
+  let holder: Holder | undefined;
   ctx.db.transaction((tx) => {
+    holder = holderOf(tx, spec);
     tx.insert(actions).values(row).run();
     tx.insert(actionEvents)
       .values({ actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` })
       .run();
   });
-  return row;
+  return { action: row, holder };
+}
+
+/** A duplicate: recorded as rejected, answered 409 naming the action that holds the effect. */
+export function refuseDuplicate(ctx: MdrContext, action: ActionRow, holder: Holder): MdrError {
+  const row = transition(ctx, action, "rejected", holder.detail, { error: holder.detail });
+  return new MdrError("conflict", holder.detail, {
+    extra: { holder_action_id: holder.id, action_id: row.id, action_status: row.status },
+  });
 }
 
 function currentStatus(ctx: MdrContext, id: string): ActionStatus {
@@ -235,6 +276,14 @@ function recordOutcome(ctx: MdrContext, action: ActionRow, outcome: Outcome): Ac
   return transition(ctx, action, status, message, facts);
 }
 
+/** A provider's refusal or failure as the error the API answers with (status, Retry-After). */
+export function providerFailure(err: ProviderError): { status: "failed" | "rejected"; error: MdrError } {
+  const how = PROVIDER_FAILURES[err.kind];
+  const headers: Record<string, string> =
+    err.retryAfterSeconds !== undefined ? { "retry-after": String(err.retryAfterSeconds) } : {};
+  return { status: how.status, error: new MdrError(how.code, err.message, { headers }) };
+}
+
 function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrError {
   let status: "failed" | "rejected";
   let error: MdrError;
@@ -244,11 +293,7 @@ function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrErr
     const code = inner === "not_found" || inner === "conflict" ? "provider_error" : inner;
     error = new MdrError(code, err.message);
   } else if (err instanceof ProviderError) {
-    const how = PROVIDER_FAILURES[err.kind];
-    status = how.status;
-    const headers: Record<string, string> =
-      err.retryAfterSeconds !== undefined ? { "retry-after": String(err.retryAfterSeconds) } : {};
-    error = new MdrError(how.code, err.message, { headers });
+    ({ status, error } = providerFailure(err));
   } else if (err instanceof MdrError) {
     status = "rejected";
     error = err;
@@ -265,31 +310,51 @@ function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrErr
   });
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, service: Service): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ProviderError(service, "timeout", `no answer within ${ms} ms; the outcome is unknown`)),
-      ms,
+/**
+ * The longest an action's provider work may take, as a timer that a rate-limit wait pushes back:
+ * the provider cannot be late for a call it has not been sent yet.
+ */
+class Deadline {
+  private timer: NodeJS.Timeout | undefined;
+  private reject: ((err: unknown) => void) | undefined;
+  private at: number;
+
+  constructor(
+    private readonly ms: number,
+    private readonly service: Service,
+  ) {
+    this.at = Date.now() + ms;
+  }
+
+  extend(ms: number): void {
+    this.at += ms;
+    if (this.reject) this.arm();
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    const timeout = new Promise<never>((_, reject) => {
+      this.reject = reject;
+      this.arm();
+    });
+    return Promise.race([work, timeout]).finally(() => {
+      clearTimeout(this.timer);
+      this.reject = undefined;
+    });
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () =>
+        this.reject?.(new ProviderError(this.service, "timeout", `no answer within ${this.ms} ms; the outcome is unknown`)),
+      Math.max(0, this.at - Date.now()),
     );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
 }
 
-/** Slack on top of the provider timeout before a pending row is taken for one nobody runs any more. */
-export const PENDING_GRACE_MS = 2_000;
-
-/**
- * Whether an action may still be running: in progress at the provider (the poller follows it), or
- * pending for less than the provider timeout, by which runAction has closed every row it runs. A row
- * pending for longer was left by a process that died in the middle of the call: nothing runs it.
- */
-export function mayStillRun(
-  ctx: Pick<MdrContext, "config" | "now">,
-  row: Pick<ActionRow, "status" | "createdAt">,
-): boolean {
-  if (row.status === "in_progress") return true;
-  return row.status === "pending" && ctx.now() - row.createdAt <= ctx.config.providerTimeoutMs + PENDING_GRACE_MS;
+/** Whether an action is still running: pending, or in progress at the provider. */
+export function isOpen(row: Pick<ActionRow, "status">): boolean {
+  return row.status === "pending" || row.status === "in_progress";
 }
 
 export function getActionRow(ctx: Pick<MdrContext, "db">, id: string): ActionRow | undefined {

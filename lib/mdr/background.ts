@@ -1,12 +1,14 @@
-// Work that runs on its own once per server process: mirror Defender machine actions onto
-// their rows, and end IP blocks whose time is up. Both read their work from the database,
-// so they resume after a restart.
+// Work that runs on its own once per server process: settle rows an earlier process left pending,
+// mirror Defender machine actions onto their rows, and end IP blocks whose time is up. All read
+// their work from the database, so they resume after a restart.
 import "server-only";
 import { and, desc, eq, inArray, isNull, lt, lte } from "drizzle-orm";
 import { type ActionRow, actions, idempotencyKeys } from "@/lib/db/schema";
-import { addEvent, mayStillRun, transition } from "@/lib/mdr/actions";
+import { addEvent, isOpen, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { type CallScope, runInScope } from "@/lib/mdr/providers/call-scope";
+import { recoverOrphans } from "@/lib/mdr/recover";
 import { unblockIp } from "@/lib/mdr/unblock-ip";
 
 /** Polls every in-progress machine action once; returns how many rows changed. */
@@ -18,10 +20,13 @@ export async function pollMachineActions(ctx: MdrContext): Promise<number> {
     .all();
   let changed = 0;
   for (const row of open) {
-    if (await pollOne(ctx, row)) changed++;
+    // Polls yield to actions under the rate limit: a poll without a free turn waits for the next round.
+    if (await runInScope(POLLING, () => pollOne(ctx, row))) changed++;
   }
   return changed;
 }
+
+const POLLING: CallScope = { background: true, queued: () => {} };
 
 async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
   if (row.providerRef === null) return false;
@@ -81,7 +86,7 @@ function unblockDue(ctx: MdrContext, block: ActionRow): boolean {
     .where(and(eq(actions.reverts, block.id), eq(actions.type, "unblock_ip")))
     .orderBy(desc(actions.createdAt))
     .all();
-  if (attempts.some((a) => mayStillRun(ctx, a))) return false;
+  if (attempts.some(isOpen)) return false;
   const last = attempts[0];
   if (!last) return true;
   const wait = Math.min(ctx.config.sweepIntervalMs * 2 ** (attempts.length - 1), MAX_UNBLOCK_RETRY_MS);
@@ -128,6 +133,14 @@ const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Time
 export function startBackground(makeContext: () => MdrContext): void {
   if (state.__mdrBackground) return;
   const ctx = makeContext();
+  // Every row pending from before this moment was left by an earlier process: nothing runs it.
+  const startedAt = ctx.now();
+  // One settling pass at a time: the first one at start and the loop's must not settle a row twice.
+  let settling: Promise<number> | undefined;
+  const recover = (c: MdrContext) =>
+    (settling ??= recoverOrphans(c, startedAt).finally(() => {
+      settling = undefined;
+    }));
   const loop = (name: string, every: number, work: (c: MdrContext) => Promise<unknown>) => {
     let running = false;
     const timer = setInterval(() => {
@@ -144,11 +157,16 @@ export function startBackground(makeContext: () => MdrContext): void {
   };
   state.__mdrBackground = {
     timers: [
+      loop("recovery", ctx.config.sweepIntervalMs, recover),
       loop("machine action poll", ctx.config.pollIntervalMs, pollMachineActions),
       loop("expiry sweep", ctx.config.sweepIntervalMs, sweepExpiredBlocks),
       loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
     ],
   };
-  // Blocks that expired while the server was down end now, not one interval later.
-  void sweepExpiredBlocks(ctx).catch((err) => console.error("[mdr] expiry sweep failed:", err));
+  // Rows cut off by a crash are settled first (an unblock left pending would hold its block back),
+  // then blocks that expired while the server was down end now, not one interval later.
+  void recover(ctx)
+    .catch((err) => console.error("[mdr] recovery failed:", err))
+    .then(() => sweepExpiredBlocks(ctx))
+    .catch((err) => console.error("[mdr] expiry sweep failed:", err));
 }

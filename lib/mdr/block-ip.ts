@@ -3,15 +3,11 @@ import type { ActionRow } from "@/lib/db/schema";
 import { SERVICE_OF, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
-import type { FirewallType } from "@/lib/mdr/providers/types";
+import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
 import type { BlockIpRequest } from "@/lib/mdr/schemas";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
 
-export const FIREWALL_LABELS: Record<FirewallType, string> = {
-  defender: "Defender for Endpoint (IP indicator)",
-  azure_nsg: "Azure network security group",
-  aws_sg: "AWS network ACL",
-};
+export { FIREWALL_LABELS };
 
 const HOUR_MS = 3_600_000;
 
@@ -37,7 +33,7 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
       // From the row's own creation time, so expires_at - created_at is exactly duration_hours.
       expiresAfterMs: Math.round(input.duration_hours * HOUR_MS),
     },
-    async (action) => {
+    async (action, progress) => {
       assertNotProtected(ctx, "ip_range", input.ip, "ip");
       const expiresAt = action.expiresAt!;
       const result = await ctx.providers.firewalls[firewall].block(tenantId, {
@@ -46,6 +42,7 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
         priority: input.priority,
         expiresAt: new Date(expiresAt),
         description: `MDR ${action.id} by ${ctx.actor}: ${input.reason ?? "no reason given"}`,
+        planned: (details) => progress.remember({ result: details }),
       });
       return {
         status: "succeeded",

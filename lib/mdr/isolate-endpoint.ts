@@ -3,6 +3,7 @@ import { MdrError } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
 import { runAction } from "@/lib/mdr/actions";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
+import { isolationHolder } from "@/lib/mdr/duplicates";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FINAL_MACHINE_ACTION_STATUSES, type Machine, ProviderError } from "@/lib/mdr/providers/types";
 import type { IsolateRequest } from "@/lib/mdr/schemas";
@@ -79,6 +80,9 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
       progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
         result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
       });
+      // Asked by another name (a machine id, the FQDN) than the isolation already holding the device.
+      const holder = isolationHolder(ctx.db, tenantId, [action.target, machine.id, machine.computerDnsName], action.id);
+      if (holder) throw new MdrError("conflict", holder.detail, { extra: { holder_action_id: holder.id } });
       const machineAction = await ctx.providers.endpoint.isolate(tenantId, machine.id, {
         comment: actionComment(action.id, ctx.actor, input.reason),
         isolationType: input.isolation_type,

@@ -9,6 +9,10 @@ import {
   ActionList,
   Action,
   BlockIpRequest,
+  BulkBlockIpRequest,
+  BulkIsolateRequest,
+  BulkResponse,
+  ChangeExpiryRequest,
   DisableUserRequest,
   IsolateRequest,
   ListActionsQuery,
@@ -47,12 +51,26 @@ const queryParameters = (schema: z.ZodType) => {
   }));
 };
 
-function actionPost(summary: string, body: string) {
+function actionPost(summary: string, body: string, bulk?: { schema: string; field: string }) {
+  const schema = bulk ? { oneOf: [ref(body), ref(bulk.schema)] } : ref(body);
   return {
     post: {
       summary,
-      requestBody: { required: true, content: { "application/json": { schema: ref(body) } } },
+      ...(bulk
+        ? {
+            description: `With \`${bulk.field}\` (1-500, each once) instead of the single target: one action per target, validated all or nothing before any runs, executed under the rate limiter; 207 with each target's outcome. Idempotency-Key replays the whole 207.`,
+          }
+        : {}),
+      requestBody: { required: true, content: { "application/json": { schema } } },
       responses: {
+        ...(bulk
+          ? {
+              "207": {
+                description: "Bulk: per target, the action and what a single request would have answered",
+                content: { "application/json": { schema: ref("BulkResponse") } },
+              },
+            }
+          : {}),
         "201": { description: "Done: the action as recorded", content: { "application/json": { schema: ref("Action") } } },
         "202": {
           description: "Accepted: still running at the provider; follow Location",
@@ -61,12 +79,16 @@ function actionPost(summary: string, body: string) {
         "400": problem("Malformed JSON"),
         "403": problem("Needs the responder role; or the target is a protected asset (recorded as rejected)"),
         "404": problem("The target does not exist at the provider (recorded as rejected)"),
-        "409": problem("Ambiguous target or conflicting state (recorded as rejected)"),
+        "409": problem(
+          "Ambiguous target, conflicting state, or a duplicate: the effect is already in place or on its way (holder_action_id names that action); recorded as rejected, nothing sent",
+        ),
         "413": problem("Body over 64 KiB"),
         "415": problem("Not application/json"),
         "422": problem("Invalid field; errors[] names each"),
         "502": problem("The provider refused or failed (recorded as failed; action_id given)"),
-        "503": problem("The provider is unavailable or throttling"),
+        "503": problem(
+          "The provider is unavailable or throttling, its circuit is open (fails fast without a call), or the wait for a turn under its rate limit is beyond the bound; Retry-After says when to try again",
+        ),
         "504": problem("The provider did not answer in time"),
       },
     },
@@ -200,8 +222,14 @@ export function openApiDocument(): JsonSchema {
     security: [{ bearerToken: [] }, { sessionCookie: [] }],
     paths: secure({
       ...AUTH_PATHS,
-      "/api/v1/mdr/isolate": actionPost("Isolate an endpoint through Defender for Endpoint", "IsolateRequest"),
-      "/api/v1/mdr/block-ip": actionPost("Block an IP address or range on a firewall", "BlockIpRequest"),
+      "/api/v1/mdr/isolate": actionPost("Isolate an endpoint through Defender for Endpoint", "IsolateRequest", {
+        schema: "BulkIsolateRequest",
+        field: "hostnames",
+      }),
+      "/api/v1/mdr/block-ip": actionPost("Block an IP address or range on a firewall", "BlockIpRequest", {
+        schema: "BulkBlockIpRequest",
+        field: "ips",
+      }),
       "/api/v1/mdr/disable-user": actionPost("Disable a user and revoke their sessions", "DisableUserRequest"),
       "/api/v1/mdr/quarantine-email": actionPost("Quarantine or delete an email", "QuarantineEmailRequest"),
       "/api/v1/mdr/actions": {
@@ -222,6 +250,24 @@ export function openApiDocument(): JsonSchema {
             "200": { description: "The action", content: { "application/json": { schema: ref("ActionDetail") } } },
             "404": problem("No such action"),
             "422": problem("Not an action id"),
+          },
+        },
+        patch: {
+          summary: "Change the expiry of an active IP block (earlier or later), recorded in its timeline",
+          description:
+            "A Defender indicator's expirationTime is updated at Defender (Submit or Update Indicator); NSG rules and ACL entries are ended by the expiry sweep at the new time.",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^act_" } }],
+          requestBody: { required: true, content: { "application/json": { schema: ref("ChangeExpiryRequest") } } },
+          responses: {
+            "200": { description: "The block with its new expires_at", content: { "application/json": { schema: ref("Action") } } },
+            "400": problem("Malformed JSON"),
+            "404": problem("No such action"),
+            "409": problem("Not an IP block, or not in effect (ended, failed, being ended); the detail says why"),
+            "415": problem("Not application/json"),
+            "422": problem("Malformed id, or expires_at not in the future or more than 8760 hours away"),
+            "502": problem("Defender refused the update"),
+            "503": problem("Defender is unavailable"),
+            "504": problem("Defender did not answer in time"),
           },
         },
       },
@@ -280,6 +326,10 @@ export function openApiDocument(): JsonSchema {
         DisableUserRequest: input(DisableUserRequest),
         QuarantineEmailRequest: input(QuarantineEmailRequest),
         RevertRequest: input(RevertRequest),
+        BulkIsolateRequest: input(BulkIsolateRequest),
+        BulkBlockIpRequest: input(BulkBlockIpRequest),
+        BulkResponse: output(BulkResponse),
+        ChangeExpiryRequest: input(ChangeExpiryRequest),
         Action: output(Action),
         ActionDetail: output(ActionDetail),
         ActionList: output(ActionList),

@@ -6,7 +6,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
 import { type ActionRow, actions } from "@/lib/db/schema";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
-import { PartialFailure, getActionRow, mayStillRun, runAction } from "@/lib/mdr/actions";
+import { PartialFailure, getActionRow, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { actionComment } from "@/lib/mdr/isolate-endpoint";
 import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
@@ -36,13 +36,13 @@ export async function revertAction({
       extra: original.revertedBy ? { reverted_by: original.revertedBy } : {},
     });
   }
-  // A reverse action left pending by a process that died mid-call runs no more: it does not block.
+  // A reverse action left pending by a process that died mid-call is settled at the next start
+  // (recover.ts), so an open one is really running.
   const running = ctx.db
-    .select({ id: actions.id, status: actions.status, createdAt: actions.createdAt })
+    .select({ id: actions.id })
     .from(actions)
     .where(and(eq(actions.reverts, id), inArray(actions.status, ["pending", "in_progress"])))
-    .all()
-    .find((row) => mayStillRun(ctx, row));
+    .get();
   if (running) {
     throw new MdrError("conflict", `Action ${id} is already being reverted by ${running.id}.`, {
       extra: { reverted_by: running.id },

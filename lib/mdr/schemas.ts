@@ -70,6 +70,25 @@ export const Upn = z
   .regex(UPN_RE, "must be a user principal name like user@contoso.com")
   .transform((u) => u.toLowerCase());
 
+/** The most targets one bulk request may name. */
+export const MAX_BULK = 500;
+
+/** Refuses a value that repeats an earlier one of the list, naming both positions. */
+function refuseRepeats(ctx: z.RefinementCtx, field: string, values: string[]): void {
+  const first = new Map<string, number>();
+  values.forEach((value, i) => {
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, i);
+    else ctx.addIssue({ code: "custom", path: [field, i], message: `repeats ${field}.${earlier} (${value}); each target once` });
+  });
+}
+
+const bulkList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .min(1, { error: "must name at least one target", abort: true })
+    .max(MAX_BULK, { error: `must name at most ${MAX_BULK} targets; split the list`, abort: true });
+
 export const IsolateRequest = z
   .strictObject({
     hostname: Hostname.optional(),
@@ -84,6 +103,20 @@ export const IsolateRequest = z
     }
   });
 export type IsolateRequest = z.infer<typeof IsolateRequest>;
+
+/** POST /isolate with `hostnames`: one isolation per host, all of the same type. */
+export const BulkIsolateRequest = z
+  .strictObject({
+    hostnames: bulkList(Hostname),
+    isolation_type: z.enum(ISOLATION_TYPES).default("Full"),
+    reason: Reason,
+    tenant_id: TenantId,
+  })
+  .superRefine((v, ctx) => refuseRepeats(ctx, "hostnames", v.hostnames));
+export type BulkIsolateRequest = z.infer<typeof BulkIsolateRequest>;
+
+/** The longest a block may last, from now: what duration_hours allows a new block. */
+export const MAX_BLOCK_HOURS = 8760;
 
 const V4_MIN_PREFIX = 8;
 const V6_MIN_PREFIX = 32;
@@ -174,6 +207,16 @@ const BlockableAddress = z
     return address;
   });
 
+/** Why this firewall cannot block the address, or null when it can. */
+function refusedBy(firewall: (typeof FIREWALL_TYPES)[number], address: ParsedAddress): string | null {
+  if (firewall !== "defender") return null;
+  if (address.isRange) return "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range";
+  if (address.range !== "unicast") {
+    return `is ${aRange(address.range)} address; Defender indicators block public addresses only`;
+  }
+  return null;
+}
+
 // The address is checked on its own (so its error is reported with the other fields'); what depends on
 // firewall_type is checked once every field is valid.
 export const BlockIpRequest = z
@@ -190,29 +233,16 @@ export const BlockIpRequest = z
     duration_hours: z
       .number()
       .gt(0, "must be greater than 0")
-      .max(8760, "must be at most 8760 (one year)")
+      .max(MAX_BLOCK_HOURS, "must be at most 8760 (one year)")
       .default(24),
     tenant_id: TenantId,
   })
   .transform((v, ctx) => {
     const address = v.ip;
-    if (v.firewall_type === "defender") {
-      if (address.isRange) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["ip"],
-          message: "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range",
-        });
-        return z.NEVER;
-      }
-      if (address.range !== "unicast") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["ip"],
-          message: `is ${aRange(address.range)} address; Defender indicators block public addresses only`,
-        });
-        return z.NEVER;
-      }
+    const refused = refusedBy(v.firewall_type, address);
+    if (refused) {
+      ctx.addIssue({ code: "custom", path: ["ip"], message: refused });
+      return z.NEVER;
     }
     if (v.priority !== undefined && v.firewall_type !== "azure_nsg") {
       ctx.addIssue({ code: "custom", path: ["priority"], message: "applies to firewall_type azure_nsg only" });
@@ -221,6 +251,28 @@ export const BlockIpRequest = z
     return { ...v, ip: address.value, address };
   });
 export type BlockIpRequest = z.infer<typeof BlockIpRequest>;
+
+/** POST /block-ip with `ips`: one block per address, all with the same settings. */
+export const BulkBlockIpRequest = z
+  .strictObject({
+    ips: bulkList(BlockableAddress),
+    firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
+    reason: Reason,
+    duration_hours: z
+      .number()
+      .gt(0, "must be greater than 0")
+      .max(MAX_BLOCK_HOURS, "must be at most 8760 (one year)")
+      .default(24),
+    tenant_id: TenantId,
+  })
+  .superRefine((v, ctx) => {
+    v.ips.forEach((address, i) => {
+      const refused = refusedBy(v.firewall_type, address);
+      if (refused) ctx.addIssue({ code: "custom", path: ["ips", i], message: refused });
+    });
+    refuseRepeats(ctx, "ips", v.ips.map((a) => a.value));
+  });
+export type BulkBlockIpRequest = z.infer<typeof BulkBlockIpRequest>;
 
 export const DisableUserRequest = z.strictObject({
   upn: Upn,
@@ -264,6 +316,17 @@ const ACTION_ID_RE = /^act_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 export const ActionId = z.string().regex(ACTION_ID_RE, "must be an action id like act_01J...");
 
 const IsoTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z" });
+
+/** PATCH /actions/{id}: a new expiry for an active block (whether it is in the future is checked at run time). */
+export const ChangeExpiryRequest = z.strictObject({
+  expires_at: z.iso.datetime({
+    offset: true,
+    error: (issue) =>
+      issue.input === undefined ? "is required" : "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z",
+  }),
+  reason: Reason,
+});
+export type ChangeExpiryRequest = z.infer<typeof ChangeExpiryRequest>;
 
 export const ListActionsQuery = z
   .strictObject({
@@ -356,6 +419,24 @@ export const MetricsResponse = z.object({
 });
 export type MetricsResponse = z.infer<typeof MetricsResponse>;
 
+/** The 207 answer to a bulk request: what a single request for each target would have answered. */
+export const BulkResponse = z.object({
+  results: z.array(
+    z.object({
+      target: z.string(),
+      id: z.string().nullable().describe("the action recorded for this target"),
+      status: z.enum(ACTION_STATUSES).nullable(),
+      http_status: z.number().int().describe("what a single request would have answered: 201, 202, 409, 503..."),
+      error: z
+        .object({ type: z.string(), title: z.string(), detail: z.string() })
+        .catchall(z.unknown())
+        .optional()
+        .describe("the problem a single request would have answered, without request_id"),
+    }),
+  ),
+});
+export type BulkResponse = z.infer<typeof BulkResponse>;
+
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),
@@ -366,6 +447,8 @@ export const Problem = z.object({
   // Members a refused or failed action adds: which audit row recorded it, and how.
   action_id: z.string().optional(),
   action_status: z.enum(ACTION_STATUSES).optional(),
+  // A duplicate (409): the action whose effect is already in place or on its way.
+  holder_action_id: z.string().optional(),
   // An ambiguous target (409): the devices it could mean.
   candidates: z
     .array(z.object({ id: z.string(), name: z.string(), last_seen: z.string() }))

@@ -8,6 +8,10 @@ const cache = globalThis as unknown as {
 };
 
 async function check(ctx: Pick<MdrContext, "providers">, service: Service): Promise<ServiceHealth> {
+  // While the circuit refuses calls the service is down for every action: say so, and why,
+  // rather than probe it (once the cool-down is over, a live probe is the half-open test).
+  const circuit = ctx.providers.gate.state(service, ctx.providers.tenants[0]!);
+  if (circuit.open) return { status: "down", latency_ms: null, error: circuit.reason };
   try {
     return await ctx.providers.health(service);
   } catch (err) {

@@ -149,7 +149,15 @@ const ROUTES: RouteSpec[] = [
   {
     file: "app/api/v1/mdr/actions/[id]/route.ts",
     path: `/api/v1/mdr/actions/${ACTION}`,
-    served: { GET: { role: "viewer", status: 200, path: () => `/api/v1/mdr/actions/${someActionId}` } },
+    served: {
+      GET: { role: "viewer", status: 200, path: () => `/api/v1/mdr/actions/${someActionId}` },
+      PATCH: {
+        role: "responder",
+        status: 200,
+        path: () => `/api/v1/mdr/actions/${someActionId}`,
+        body: () => ({ expires_at: new Date(Date.now() + 48 * 3_600_000 + next() * 1000).toISOString() }),
+      },
+    },
   },
   {
     file: "app/api/v1/mdr/actions/[id]/revert/route.ts",

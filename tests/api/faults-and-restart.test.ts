@@ -170,14 +170,14 @@ describe("operation faults: graph.revokeSessions=503 and more", () => {
       ],
     );
 
-    // It is disabled at Graph: a request that does not revoke finds it already disabled.
+    // The account is disabled, and the audit log knows it: a second disable is refused, naming it.
     const again = await post(server(), "/api/v1/mdr/disable-user", { upn: "alice@contoso.com", revoke_sessions: false });
-    expect(again.status, JSON.stringify(again.body)).toBe(201);
-    expect(again.body.result).toEqual({ user_id: alice.id, was_enabled: false });
+    expect(again.status, JSON.stringify(again.body)).toBe(409);
+    expect(again.body.holder_action_id).toBe(r.body.action_id);
 
     // The metrics count the partial failure as a failure, and the account as contained.
     const m = (await get(server(), "/api/v1/mdr/metrics")).body;
-    expect(m.by_type_and_status.disable_user).toEqual({ pending: 0, in_progress: 0, succeeded: 1, failed: 1, rejected: 0 });
+    expect(m.by_type_and_status.disable_user).toEqual({ pending: 0, in_progress: 0, succeeded: 0, failed: 1, rejected: 1 });
     expect(m.contained_now.disabled_users).toBe(1);
   });
 

@@ -202,6 +202,8 @@ describe("live errors", () => {
         target: "198.51.100.50",
         provider: "aws_sg",
         parameters: { ip: "198.51.100.50", firewall_type: "aws_sg", priority: null, duration_hours: 24 },
+        // The entry it was about to write, recorded before the call (for recovery after a crash).
+        result: { network_acl_id: ACL_A, rule_number: 1, cidr: "198.51.100.50/32" },
         expires_at: anyIso(),
       },
       [

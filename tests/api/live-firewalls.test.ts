@@ -140,14 +140,35 @@ describe("live block-ip: Defender indicator", () => {
     ]);
   });
 
-  it("an address that already has an indicator: 409, the indicator left as it was (Defender would overwrite it)", async () => {
+  it("an address that already has an indicator from elsewhere: 409, the indicator left as it was (Defender would overwrite it)", async () => {
     const { emu, server } = live();
-    const first = await post(server, BLOCK, { ip: "185.220.101.40", duration_hours: 48 });
-    expect(first.status).toBe(201);
-    const before = structuredClone(emu.tenant(TENANT_A).indicators.get(first.body.provider_ref));
+    // An analyst's own indicator, made in the portal: not in the audit log.
+    const now = new Date().toISOString();
+    emu.tenant(TENANT_A).indicators.set("9001", {
+      id: "9001",
+      indicatorValue: "185.220.101.40",
+      indicatorType: "IpAddress",
+      action: "Block",
+      application: null,
+      source: "analyst@contoso.com",
+      sourceType: "User",
+      createdBy: "analyst@contoso.com",
+      createdBySource: "Portal",
+      severity: "High",
+      title: "Known C2",
+      description: "Blocked by hand",
+      recommendedActions: null,
+      creationTimeDateTimeUtc: now,
+      expirationTime: null,
+      lastUpdateTime: now,
+      lastUpdatedBy: null,
+      rbacGroupNames: [],
+      generateAlert: true,
+    });
+    const before = structuredClone(emu.tenant(TENANT_A).indicators.get("9001"));
     const from = mark(emu);
     const second = await post(server, BLOCK, { ip: "185.220.101.40", duration_hours: 1 });
-    const message = `[Defender] 185.220.101.40 already has indicator ${first.body.provider_ref} (Block, "MDR block ${first.body.id}"); Defender keeps one indicator per address, so a second block would overwrite it`;
+    const message = `[Defender] 185.220.101.40 already has indicator 9001 (Block, "Known C2"); Defender keeps one indicator per address, so a second block would overwrite it`;
     await expectRejectedBlock(second, "conflict", message, {
       target: "185.220.101.40",
       provider: "defender",
@@ -162,7 +183,7 @@ describe("live block-ip: Defender indicator", () => {
         status: 200,
       },
     ]);
-    expect(emu.tenant(TENANT_A).indicators.get(first.body.provider_ref)).toEqual(before);
+    expect(emu.tenant(TENANT_A).indicators.get("9001")).toEqual(before);
   });
 });
 
@@ -375,6 +396,9 @@ describe("live block-ip: AWS network ACL", () => {
         target: "198.51.100.8",
         provider: "aws_sg",
         parameters: { ip: "198.51.100.8", firewall_type: "aws_sg", priority: null, duration_hours: 24 },
+        // The entry it was about to write, recorded before the call: after a crash it is how the
+        // entry would be told from another's.
+        result: { network_acl_id: ACL_A, rule_number: 3, cidr: "198.51.100.8/32" },
       },
     );
     expect(since(emu, from, { service: "ec2" }).map((c) => [c.action, c.status])).toEqual([

@@ -8,6 +8,7 @@ import {
   type Json,
   type Reply,
   anyActionId,
+  forgetEffects,
   anyIso,
   detail,
   expectAction,
@@ -35,7 +36,10 @@ seed.tenants[0]!.users![0]!.messages!.push(
 );
 
 const live = liveSetup({ name: "live-graph", emulator: seed });
-beforeEach(() => live().emu.reset());
+beforeEach(() => {
+  live().emu.reset();
+  forgetEffects(live().server);
+});
 
 const UPN = "alex.wilber@contoso.com";
 const USER_PATH = "/v1.0/users/alex.wilber%40contoso.com";

@@ -371,11 +371,25 @@ describe("live isolate: the machine action's end", () => {
     ]);
   });
 
-  it("a second isolation while one is pending: Defender's 400 ActiveRequestAlreadyExists is a 409, recorded rejected", async () => {
+  it("an isolation pending at Defender that is not in the audit log: Defender's 400 ActiveRequestAlreadyExists is a 409, recorded rejected", async () => {
     const { emu, server } = live();
     const laptop = emu.device(TENANT_A, "laptop-offline.contoso.com");
-    const first = await post(server, ISOLATE, { hostname: "laptop-offline" });
-    expect(first.status).toBe(202);
+    // Sent from the portal, so the audit log holds nothing for the device.
+    const now = new Date().toISOString();
+    emu.tenant(TENANT_A).machineActions.set("0a1b2c3d-0000-4000-8000-000000000001", {
+      id: "0a1b2c3d-0000-4000-8000-000000000001",
+      tenantId: TENANT_A,
+      type: "Isolate",
+      scope: "Full",
+      status: "Pending",
+      machineId: laptop.id,
+      computerDnsName: laptop.computerDnsName,
+      requestor: "analyst@contoso.com",
+      requestorComment: "from the portal",
+      creationDateTimeUtc: now,
+      lastUpdateDateTimeUtc: now,
+      polls: 0,
+    });
     const from = mark(emu);
     const second = await post(server, ISOLATE, { hostname: "laptop-offline" });
     const message = `[Defender] 400 ActiveRequestAlreadyExists on POST /api/machines/${laptop.id}/isolate: Action is already in progress`;
@@ -396,5 +410,19 @@ describe("live isolate: the machine action's end", () => {
     );
     // One POST: a 400 is an answer, not a failure to retry.
     expect(since(emu, from, { method: "POST", path: "/isolate" }).map((c) => c.status)).toEqual([400]);
+  });
+
+  it("a second isolation of a device the audit log holds: 409 naming the holder, nothing sent", async () => {
+    const { emu, server } = live();
+    const first = await post(server, ISOLATE, { hostname: "srv-db01" });
+    expect(first.status).toBe(202);
+    const from = mark(emu);
+    const second = await post(server, ISOLATE, { hostname: "srv-db01" });
+    const held = `srv-db01 is already being isolated by ${first.body.id} (in progress); nothing was sent to Defender`;
+    expectProblem(
+      second,
+      problem("conflict", held, { holder_action_id: first.body.id, action_id: anyActionId(), action_status: "rejected" }),
+    );
+    expect(since(emu, from).filter((r) => r.service !== "entra")).toEqual([]);
   });
 });

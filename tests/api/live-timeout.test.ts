@@ -2,7 +2,7 @@
 // failed in about that time, nothing is retried after the pipeline gave up, and a status check
 // does not hang on a slow probe.
 import { describe, expect, it } from "vitest";
-import { TENANT_A } from "../emulator/fixtures";
+import { ACL_A, TENANT_A } from "../emulator/fixtures";
 import { anyActionId, anyIso, detail, expectProblem, get, post, problem, steps, withoutTimeline } from "./helpers";
 import { eventually } from "../support/server";
 import { liveAction, liveSetup, mark, since } from "./live";
@@ -131,9 +131,17 @@ describe("live timeouts", () => {
   });
 
   it.each([
-    { firewall: "azure_nsg", label: "Azure NSG", ip: "203.0.113.70", match: "PUT /securityRules/" },
-    { firewall: "aws_sg", label: "AWS", ip: "198.51.100.70", match: "ec2:CreateNetworkAclEntry" },
-  ])("a $firewall write that does not answer in time: 504, recorded failed", async ({ firewall, label, ip, match }) => {
+    { firewall: "azure_nsg", label: "Azure NSG", ip: "203.0.113.70", match: "PUT /securityRules/", planned: null },
+    {
+      firewall: "aws_sg",
+      label: "AWS",
+      ip: "198.51.100.70",
+      match: "ec2:CreateNetworkAclEntry",
+      // The entry it was writing, recorded before the call: the outcome is unknown, and a restart
+      // would look for exactly this entry.
+      planned: { network_acl_id: ACL_A, rule_number: 1, cidr: "198.51.100.70/32" },
+    },
+  ])("a $firewall write that does not answer in time: 504, recorded failed", async ({ firewall, label, ip, match, planned }) => {
     const { emu, server } = live();
     emu.setFault({ match, delayMs: 2500 });
     const r = await post(server, "/api/v1/mdr/block-ip", { ip, firewall_type: firewall });
@@ -148,6 +156,7 @@ describe("live timeouts", () => {
         target: ip,
         provider: firewall,
         parameters: { ip, firewall_type: firewall, priority: null, duration_hours: 24 },
+        result: planned,
         error: message,
         completed_at: d.updated_at,
         expires_at: anyIso(),

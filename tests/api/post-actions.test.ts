@@ -8,6 +8,7 @@ import {
   HOUR_MS,
   ISO,
   action,
+  anyActionId,
   anyIso,
   countActions,
   detail,
@@ -116,23 +117,22 @@ describe("POST /api/v1/mdr/isolate", () => {
     expect(done.timeline[0].at).toBe(createdAt);
     expect(done.timeline.at(-1).at).toBe(done.completed_at);
 
-    // Isolated now: Defender refuses to isolate it again, and that is recorded as rejected.
+    // Isolated now: the audit log knows it, so Defender is not asked again: 409 naming the holder.
     const again = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0142" });
+    const held = `ws-0142 is already isolated by ${id}; nothing was sent to Defender`;
     await expectRecordedRefusal(
       again,
-      problem("conflict", "[Defender] Machine is already isolated"),
+      problem("conflict", held, { holder_action_id: id }),
       {
         type: "isolate_endpoint",
         status: "rejected",
         target: "ws-0142",
         provider: "defender",
         parameters: { hostname: "ws-0142", machine_id: null, isolation_type: "Full" },
-        result: { machine_id: ws.id, computer_dns_name: ws.computerDnsName },
       },
       [
         ["pending", "Requested by token:tests"],
-        ["pending", `Resolved to device ${ws.id} (${ws.computerDnsName})`],
-        ["rejected", "[Defender] Machine is already isolated"],
+        ["rejected", held],
       ],
     );
   });
@@ -277,26 +277,24 @@ describe("POST /api/v1/mdr/isolate", () => {
     );
   });
 
-  it("a host already being isolated: 409 conflict from Defender, recorded rejected, the first goes on", async () => {
-    const ws = device("ws-0144.corp.contoso.com");
+  it("a host already being isolated: 409 naming the isolation in progress, recorded rejected, the first goes on", async () => {
     const first = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0144" });
     expect(first.status).toBe(202);
     const second = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0144", isolation_type: "Selective" });
+    const held = `ws-0144 is already being isolated by ${first.body.id} (in progress); nothing was sent to Defender`;
     await expectRecordedRefusal(
       second,
-      problem("conflict", "[Defender] Action is already in progress"),
+      problem("conflict", held, { holder_action_id: first.body.id }),
       {
         type: "isolate_endpoint",
         status: "rejected",
         target: "ws-0144",
         provider: "defender",
         parameters: { hostname: "ws-0144", machine_id: null, isolation_type: "Selective" },
-        result: { machine_id: ws.id, computer_dns_name: ws.computerDnsName },
       },
       [
         ["pending", "Requested by token:tests"],
-        ["pending", `Resolved to device ${ws.id} (${ws.computerDnsName})`],
-        ["rejected", "[Defender] Action is already in progress"],
+        ["rejected", held],
       ],
     );
     await eventually(async () => ((await detail(server, first.body.id)).status === "succeeded" ? true : undefined), 15_000);
@@ -366,12 +364,12 @@ describe("POST /api/v1/mdr/block-ip", () => {
       ],
     ]);
 
-    // The same address again while the indicator is active: Defender refuses, recorded rejected.
+    // The same address again while the block is in effect: refused from the audit log, nothing sent.
     const again = await post(server, "/api/v1/mdr/block-ip", { ip: "185.220.101.34", duration_hours: 1 });
-    const message = `[Defender] An active IpAddress indicator for '185.220.101.34' already exists (id ${r.body.provider_ref})`;
+    const message = `185.220.101.34 is already blocked on Defender for Endpoint (IP indicator) by ${r.body.id} until ${r.body.expires_at}; nothing was sent to the firewall (change its expiry with PATCH /api/v1/mdr/actions/${r.body.id})`;
     await expectRecordedRefusal(
       again,
-      problem("conflict", message),
+      problem("conflict", message, { holder_action_id: r.body.id }),
       {
         type: "block_ip",
         status: "rejected",
@@ -605,14 +603,13 @@ describe("POST /api/v1/mdr/disable-user", () => {
       ["succeeded", "Account disabled and sign-in sessions revoked"],
     ]);
 
-    // Disabled now: a second request keeps it disabled and says so.
+    // Disabled now, by this action: a second request is refused naming it, and Graph is not asked.
     const again = await post(server, "/api/v1/mdr/disable-user", { upn: "alice@contoso.com" });
-    expect(again.status).toBe(201);
-    expect(again.body.result).toEqual({ user_id: alice.id, was_enabled: false, sessions_revoked: true });
-    expect(steps(await detail(server, again.body.id))[1]).toEqual([
-      "pending",
-      "Account was already disabled; kept disabled",
-    ]);
+    const held = `alice@contoso.com is already disabled by ${r.body.id}; nothing was sent to Graph`;
+    expectProblem(
+      again,
+      problem("conflict", held, { holder_action_id: r.body.id, action_id: anyActionId(), action_status: "rejected" }),
+    );
   });
 
   it("normalises an upper-case UPN", async () => {
@@ -785,12 +782,13 @@ describe("POST /api/v1/mdr/quarantine-email", () => {
       ["succeeded", "Permanently deleted 1 message(s)"],
     ]);
 
-    // Gone: asking again finds nothing, recorded rejected.
+    // Gone, by this action: asking again is refused naming it, recorded rejected.
     const again = await post(server, "/api/v1/mdr/quarantine-email", {
       message_id: MSG,
       user_principal_name: "carol@contoso.com",
     });
-    expect(again.status).toBe(404);
+    expect(again.status).toBe(409);
+    expect(again.body.holder_action_id).toBe(r.body.id);
     expect((await detail(server, again.body.action_id)).status).toBe("rejected");
   });
 

@@ -376,7 +376,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/mdr/disable-user": ["post"],
     "/api/v1/mdr/quarantine-email": ["post"],
     "/api/v1/mdr/actions": ["get"],
-    "/api/v1/mdr/actions/{id}": ["get"],
+    "/api/v1/mdr/actions/{id}": ["get", "patch"],
     "/api/v1/mdr/actions/{id}/revert": ["post"],
     "/api/v1/mdr/status": ["get"],
     "/api/v1/mdr/metrics": ["get"],
@@ -392,7 +392,16 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/admin/audit": ["get"],
   };
   const ACTION_POSTS = ["/api/v1/mdr/isolate", "/api/v1/mdr/block-ip", "/api/v1/mdr/disable-user", "/api/v1/mdr/quarantine-email"];
-  const REQUESTS = ["IsolateRequest", "BlockIpRequest", "DisableUserRequest", "QuarantineEmailRequest", "RevertRequest"];
+  const REQUESTS = [
+    "IsolateRequest",
+    "BlockIpRequest",
+    "DisableUserRequest",
+    "QuarantineEmailRequest",
+    "RevertRequest",
+    "BulkIsolateRequest",
+    "BulkBlockIpRequest",
+    "ChangeExpiryRequest",
+  ];
   const AUTH_REQUESTS = ["SignInRequest", "CreateUserRequest", "UpdateUserRequest", "CreateTokenRequest", "ProtectedAssetInput"];
 
   let doc: Json;
@@ -412,7 +421,7 @@ describe("GET /api/v1/openapi.json", () => {
 
   it("has the component schemas, and every $ref resolves", () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual(
-      [...REQUESTS, ...AUTH_REQUESTS, "Action", "ActionDetail", "ActionList", "StatusResponse", "MetricsResponse", "Problem"].sort(),
+      [...REQUESTS, ...AUTH_REQUESTS, "Action", "ActionDetail", "ActionList", "BulkResponse", "StatusResponse", "MetricsResponse", "Problem"].sort(),
     );
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(0);
@@ -468,8 +477,10 @@ describe("GET /api/v1/openapi.json", () => {
   it("documents each action POST's answers, problems as application/problem+json", () => {
     for (const path of ACTION_POSTS) {
       const op = doc.paths[path].post;
+      // The routes that also take a list answer it with 207.
+      const bulk = path === "/api/v1/mdr/isolate" || path === "/api/v1/mdr/block-ip" ? ["207"] : [];
       expect(Object.keys(op.responses).sort(), path).toEqual(
-        ["201", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429", "502", "503", "504"].sort(),
+        ["201", "202", ...bulk, "400", "401", "403", "404", "409", "413", "415", "422", "429", "502", "503", "504"].sort(),
       );
       expect(op["x-required-role"], path).toBe("responder");
       expect(op.responses["422"].content).toEqual({
@@ -485,6 +496,13 @@ describe("GET /api/v1/openapi.json", () => {
     expect(props("DisableUserRequest")).toEqual(["reason", "revoke_sessions", "tenant_id", "upn"]);
     expect(props("QuarantineEmailRequest")).toEqual(["action", "message_id", "reason", "tenant_id", "user_principal_name"]);
     expect(doc.components.schemas.BlockIpRequest.required).toEqual(["ip"]);
+    expect(props("BulkIsolateRequest")).toEqual(["hostnames", "isolation_type", "reason", "tenant_id"]);
+    expect(props("BulkBlockIpRequest")).toEqual(["duration_hours", "firewall_type", "ips", "reason", "tenant_id"]);
+    expect(doc.components.schemas.BulkBlockIpRequest.properties.ips).toMatchObject({ type: "array", minItems: 1, maxItems: 500 });
+    expect(props("ChangeExpiryRequest")).toEqual(["expires_at", "reason"]);
+    expect(doc.paths["/api/v1/mdr/block-ip"].post.requestBody.content["application/json"].schema).toEqual({
+      oneOf: [{ $ref: "#/components/schemas/BlockIpRequest" }, { $ref: "#/components/schemas/BulkBlockIpRequest" }],
+    });
   });
 
   it("the Action schema describes exactly the members an action answer has", () => {
@@ -535,7 +553,6 @@ describe("unknown paths and methods", () => {
 
   it.each([
     ["/api/v1/mdr/actions", "POST"],
-    ["/api/v1/mdr/actions/act_01ARZ3NDEKTSV4RRFFQ69G5FAV", "DELETE"],
     ["/api/v1/mdr/status", "PUT"],
     ["/api/v1/mdr/metrics", "PATCH"],
     ["/api/v1/openapi.json", "POST"],
@@ -543,6 +560,12 @@ describe("unknown paths and methods", () => {
     const r = await call(server, path, { method });
     expectProblem(r, problem("method-not-allowed", `${method} is not allowed here; use GET.`));
     expect(r.headers.get("allow")).toBe("GET");
+  });
+
+  it.each(["DELETE", "POST", "PUT"])("an action with %s: 405 with Allow: GET, PATCH", async (method) => {
+    const r = await call(server, "/api/v1/mdr/actions/act_01ARZ3NDEKTSV4RRFFQ69G5FAV", { method });
+    expectProblem(r, problem("method-not-allowed", `${method} is not allowed here; use GET or PATCH.`));
+    expect(r.headers.get("allow")).toBe("GET, PATCH");
   });
 
   it("none of the above added an action", async () => {

@@ -131,11 +131,15 @@ describe("revert an isolation: release_endpoint", () => {
     const ws = device("ws-0142.corp.contoso.com");
     const iso = await isolated("ws-0142");
 
-    // Isolated: Defender refuses to isolate it a second time.
+    // Isolated: a second isolation is refused, naming the one that holds the device.
     const refused = await post(server, ISOLATE, { hostname: "ws-0142" });
     expectProblem(
       refused,
-      problem("conflict", "[Defender] Machine is already isolated", { action_id: anyActionId(), action_status: "rejected" }),
+      problem("conflict", `ws-0142 is already isolated by ${iso.id}; nothing was sent to Defender`, {
+        holder_action_id: iso.id,
+        action_id: anyActionId(),
+        action_status: "rejected",
+      }),
     );
 
     const r = await revert(iso.id, { reason: "False positive, INC-4711" });
@@ -201,30 +205,31 @@ describe("revert an isolation: release_endpoint", () => {
 });
 
 describe("revert a block: unblock_ip", () => {
+  // While a block is in effect the same address on the same firewall is refused from the audit
+  // log (the NSG's own priority check still refuses a priority its rule holds).
+  const held = (label: string) => (block: Json) =>
+    `${block.target} is already blocked on ${label} by ${block.id} until ${block.expires_at}; nothing was sent to the firewall (change its expiry with PATCH /api/v1/mdr/actions/${block.id})`;
   const cases = [
     {
       firewall: "defender",
       ip: "185.220.101.34",
       label: "Defender for Endpoint (IP indicator)",
       again: (_block: Json) => ({ ip: "185.220.101.34" }),
-      refusal: (block: Json) =>
-        `[Defender] An active IpAddress indicator for '185.220.101.34' already exists (id ${block.provider_ref})`,
+      refusal: held("Defender for Endpoint (IP indicator)"),
     },
     {
       firewall: "azure_nsg",
       ip: "45.155.205.0/24",
       label: "Azure network security group",
-      // The NSG takes several rules for one address: its rule's priority is what shows it is there.
       again: (block: Json) => ({ ip: "45.155.205.0/24", firewall_type: "azure_nsg", priority: block.result.priority }),
-      refusal: (block: Json) =>
-        `[Azure NSG] SecurityRuleConflict: priority ${block.result.priority} is already used by rule mdr-block-${block.id}`,
+      refusal: held("Azure network security group"),
     },
     {
       firewall: "aws_sg",
       ip: "194.26.192.0/24",
       label: "AWS network ACL",
       again: (_block: Json) => ({ ip: "194.26.192.0/24", firewall_type: "aws_sg" }),
-      refusal: (block: Json) => `[AWS] 194.26.192.0/24 is already denied by rule ${block.provider_ref} of ${ACL}`,
+      refusal: held("AWS network ACL"),
     },
   ] as const;
 
@@ -238,9 +243,12 @@ describe("revert a block: unblock_ip", () => {
     const block = await make(BLOCK, { ip, firewall_type: firewall, reason: "scanner" }, 201);
     const blockDetail = await detail(server, block.id);
 
-    // While the rule is there, the provider refuses the same block.
+    // While the rule is there, the same block is refused.
     const before = await post(server, BLOCK, again(block));
-    expectProblem(before, problem("conflict", refusal(block), { action_id: anyActionId(), action_status: "rejected" }));
+    expectProblem(
+      before,
+      problem("conflict", refusal(block), { holder_action_id: block.id, action_id: anyActionId(), action_status: "rejected" }),
+    );
 
     const r = await revert(block.id, { reason: "Blocked in error, INC-4712" });
     expectAction(

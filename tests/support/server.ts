@@ -83,6 +83,13 @@ export async function startServer(env: Record<string, string> = {}, name = "api"
         MDR_POLL_INTERVAL_MS: "200",
         MDR_SWEEP_INTERVAL_MS: "250",
         MDR_STATUS_TTL_SECONDS: "0",
+        // The suites make calls far faster than an analyst; the rate limiter and the circuit
+        // breaker have their own suite (lifecycle tests), which sets them.
+        MDR_RATE_LIMIT_DEFENDER: "none",
+        MDR_RATE_LIMIT_GRAPH: "none",
+        MDR_RATE_LIMIT_AZURE_NSG: "none",
+        MDR_RATE_LIMIT_AWS: "none",
+        MDR_BREAKER_THRESHOLD: "0",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -17,6 +17,17 @@ const DEFAULTS: Config = {
   sweepIntervalMs: 5000,
   pollIntervalMs: 2000,
   providerTimeoutMs: 30_000,
+  rateLimits: {
+    defender: [
+      { limit: 90, windowMs: 60_000 },
+      { limit: 1350, windowMs: 3_600_000 },
+    ],
+    graph: [{ limit: 600, windowMs: 60_000 }],
+    azure_nsg: [{ limit: 300, windowMs: 60_000 }],
+    aws: [{ limit: 240, windowMs: 60_000 }],
+  },
+  rateQueueMaxWaitMs: 30_000,
+  breaker: { threshold: 5, cooldownMs: 30_000 },
   nsgPriorityRange: { min: 100, max: 199 },
   naclRuleRange: { min: 1, max: 99 },
   live: undefined,
@@ -43,6 +54,38 @@ function refusal(env: Record<string, string | undefined>): string {
 }
 
 const invalid = (...lines: string[]) => `Invalid configuration:\n  ${lines.join("\n  ")}`;
+
+describe("parseConfig: rate limits and the circuit breaker", () => {
+  it("reads CALLS/WINDOW lists per service, and none", () => {
+    const cfg = parseConfig({
+      MDR_RATE_LIMIT_DEFENDER: "100/1s, 1000/2m",
+      MDR_RATE_LIMIT_GRAPH: "none",
+      MDR_RATE_LIMIT_AWS: "5/500ms",
+      MDR_RATE_QUEUE_MAX_WAIT_MS: "1000",
+      MDR_BREAKER_THRESHOLD: "3",
+      MDR_BREAKER_COOLDOWN_MS: "1500",
+    });
+    expect(cfg.rateLimits).toEqual({
+      defender: [
+        { limit: 100, windowMs: 1000 },
+        { limit: 1000, windowMs: 120_000 },
+      ],
+      graph: [],
+      azure_nsg: [{ limit: 300, windowMs: 60_000 }],
+      aws: [{ limit: 5, windowMs: 500 }],
+    });
+    expect(cfg.rateQueueMaxWaitMs).toBe(1000);
+    expect(cfg.breaker).toEqual({ threshold: 3, cooldownMs: 1500 });
+  });
+
+  it.each(["90", "90/60", "0/60s", "90/0s", "90/2d", "90/25h", "x/1s"])("refuses MDR_RATE_LIMIT_DEFENDER=%s", (value) => {
+    expect(refusal({ MDR_RATE_LIMIT_DEFENDER: value })).toBe(
+      invalid(
+        'MDR_RATE_LIMIT_DEFENDER: must be "CALLS/WINDOW" items like "90/60s,1350/1h" (ms, s, m, h; at most 24 h), or "none"',
+      ),
+    );
+  });
+});
 
 describe("parseConfig: simulation", () => {
   it("an empty environment gives the defaults, in simulation", () => {

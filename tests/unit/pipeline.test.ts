@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MdrError } from "@/lib/errors";
+import { type ActionRow, actions } from "@/lib/db/schema";
+import { changeExpiry } from "@/lib/mdr/change-expiry";
+import { recoverOrphans } from "@/lib/mdr/recover";
 import { ClosedAction, PartialFailure, getActionDetail, getActionRow, runAction } from "@/lib/mdr/actions";
 import { pollMachineActions, sweepExpiredBlocks } from "@/lib/mdr/background";
 import { blockIp } from "@/lib/mdr/block-ip";
@@ -9,7 +12,7 @@ import { listActions } from "@/lib/mdr/list-actions";
 import { getMetrics } from "@/lib/mdr/metrics";
 import type { FaultController } from "@/lib/mdr/providers/simulation";
 import { ProviderError } from "@/lib/mdr/providers/types";
-import { BlockIpRequest, DisableUserRequest, IsolateRequest } from "@/lib/mdr/schemas";
+import { BlockIpRequest, ChangeExpiryRequest, DisableUserRequest, IsolateRequest } from "@/lib/mdr/schemas";
 import { type TestContext, testContext } from "../support/context";
 
 const spec = {
@@ -314,5 +317,173 @@ describe("metrics", () => {
     const later = getMetrics({ ctx, hours: 24 });
     expect(later.total).toBe(0);
     expect(later.contained_now).toEqual({ isolated_endpoints: 1, active_ip_blocks: 0, disabled_users: 0 });
+  });
+});
+
+describe("duplicates: the audit log first, no provider call", () => {
+  /** Counts the simulated provider calls made while `work` runs. */
+  async function calls(ctx: TestContext, work: () => Promise<unknown>): Promise<number> {
+    const gate = ctx.providers.gate;
+    const enter = gate.enter.bind(gate);
+    let n = 0;
+    gate.enter = (service, tenant) => {
+      n++;
+      return enter(service, tenant);
+    };
+    try {
+      await work();
+    } finally {
+      gate.enter = enter;
+    }
+    return n;
+  }
+
+  it.each([
+    ["an isolation in progress", "isolate"],
+    ["a block in effect", "block"],
+    ["a disabled account", "disable"],
+  ])("%s: 409 naming the holder, recorded rejected, nothing sent", async (_name, kind) => {
+    const ctx = ctxFor();
+    const run = {
+      isolate: () => isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: "ws-0142" }) }),
+      block: () => blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.7", firewall_type: "aws_sg" }) }),
+      disable: () => disableUser({ ctx, input: DisableUserRequest.parse({ upn: "bob@contoso.com" }) }),
+    }[kind]!;
+    const holder = await run();
+    let err: MdrError | undefined;
+    expect(await calls(ctx, async () => (err = await caught(run())))).toBe(0);
+    expect(err!.code).toBe("conflict");
+    expect(err!.extra).toEqual({ holder_action_id: holder.id, action_id: expect.any(String), action_status: "rejected" });
+    expect(getActionRow(ctx, err!.extra.action_id as string)).toMatchObject({ status: "rejected", error: err!.message });
+    expect(err!.message).toContain(holder.id);
+  });
+
+  it("the same device by its machine id: found after resolving it, before the isolation is sent", async () => {
+    const ctx = ctxFor();
+    const first = await isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: "ws-0142" }) });
+    const err = await caught(
+      isolateEndpoint({ ctx, input: IsolateRequest.parse({ machine_id: "792546cf2e567740bf14f0c192a6163af1c517a6" }) }),
+    );
+    expect(err.extra.holder_action_id).toBe(first.id);
+    expect(err.message).toBe(
+      `792546cf2e567740bf14f0c192a6163af1c517a6 is already being isolated by ${first.id} (in progress); nothing was sent to Defender`,
+    );
+  });
+
+  it("a block on another firewall, or once the first has ended, goes ahead", async () => {
+    const ctx = ctxFor();
+    const first = await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.8", duration_hours: 1 }) });
+    await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.8", firewall_type: "aws_sg" }) });
+    ctx.clock.advance(3_600_000);
+    await sweepExpiredBlocks({ ...ctx, actor: "system" });
+    expect(getActionRow(ctx, first.id)?.active).toBe(false);
+    const again = await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.8" }) });
+    expect(again.status).toBe("succeeded");
+  });
+});
+
+describe("crash recovery", () => {
+  /** A row as a killed process leaves it: pending, the provider maybe called. */
+  function orphan(ctx: TestContext, over: Partial<ActionRow>): ActionRow {
+    const row: ActionRow = {
+      id: `act_01JZ${String(Math.floor(Math.random() * 1e10)).padStart(22, "0")}`.slice(0, 30),
+      type: "block_ip",
+      status: "pending",
+      target: "185.220.101.9",
+      tenantId: "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d",
+      provider: "defender",
+      mode: "simulation",
+      parameters: {},
+      reason: null,
+      requestedBy: "tester",
+      providerRef: null,
+      result: null,
+      error: null,
+      active: false,
+      createdAt: ctx.clock.now - 1000,
+      updatedAt: ctx.clock.now - 1000,
+      completedAt: null,
+      expiresAt: ctx.clock.now + 3_600_000,
+      reverts: null,
+      revertedBy: null,
+      ...over,
+    };
+    ctx.db.insert(actions).values(row).run();
+    return row;
+  }
+
+  it("a block the provider has is completed as succeeded and active; one it lacks is failed, verified absent", async () => {
+    const ctx = ctxFor();
+    const made = orphan(ctx, { target: "185.220.101.9" });
+    // The provider got the call before the crash.
+    await ctx.providers.firewalls.defender.block(made.tenantId, {
+      actionId: made.id,
+      address: made.target,
+      expiresAt: new Date(made.expiresAt!),
+      description: "x",
+    });
+    const lost = orphan(ctx, { target: "198.51.100.0/24", provider: "aws_sg" });
+    expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(2);
+    expect(getActionRow(ctx, made.id)).toMatchObject({ status: "succeeded", active: true, providerRef: "4201" });
+    expect(timeline(ctx, made.id)).toEqual([
+      ["succeeded", `Verified after a restart: 185.220.101.9 is blocked on Defender for Endpoint (IP indicator) (4201) until ${new Date(made.expiresAt!).toISOString()}`],
+    ]);
+    const message = `Verified after a restart: AWS network ACL has no rule for 198.51.100.0/24 from ${lost.id}; nothing was blocked`;
+    expect(getActionRow(ctx, lost.id)).toMatchObject({ status: "failed", active: false, error: message });
+  });
+
+  it("an isolation Defender accepted is followed from its machine action; rows made after the start are left alone", async () => {
+    const ctx = ctxFor();
+    const machine = "792546cf2e567740bf14f0c192a6163af1c517a6";
+    const sent = orphan(ctx, { type: "isolate_endpoint", target: "ws-0142", parameters: { hostname: "ws-0142", machine_id: null } });
+    const ma = await ctx.providers.endpoint.isolate(sent.tenantId, machine, { comment: `MDR ${sent.id} by tester: x`, isolationType: "Full" });
+    const fresh = orphan(ctx, { type: "disable_user", target: "bob@contoso.com", createdAt: ctx.clock.now + 1 });
+    expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(1);
+    expect(getActionRow(ctx, sent.id)).toMatchObject({ status: "in_progress", providerRef: ma.id, result: { machine_id: machine } });
+    expect(getActionRow(ctx, fresh.id)?.status).toBe("pending");
+    ctx.clock.advance(2000);
+    await pollMachineActions(ctx);
+    expect(getActionRow(ctx, sent.id)).toMatchObject({ status: "succeeded", active: true });
+  });
+
+  it("a provider it cannot reach leaves the row pending for the next round", async () => {
+    const ctx = ctxFor({ env: { MDR_SIM_FAULTS: "graph:down" } });
+    const row = orphan(ctx, { type: "disable_user", target: "bob@contoso.com", provider: "graph", parameters: { upn: "bob@contoso.com", revoke_sessions: true } });
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(0);
+    } finally {
+      console.error = errors;
+    }
+    expect(getActionRow(ctx, row.id)?.status).toBe("pending");
+  });
+});
+
+describe("changing a block's expiry", () => {
+  it("moves expires_at and the indicator's expiry, as a timeline step", async () => {
+    const ctx = ctxFor();
+    const block = await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.10", duration_hours: 1 }) });
+    const to = new Date(ctx.clock.now + 5 * 3_600_000).toISOString();
+    const changed = await changeExpiry({ ctx, id: block.id, input: ChangeExpiryRequest.parse({ expires_at: to, reason: "still active" }) });
+    expect(changed).toMatchObject({ expiresAt: Date.parse(to), result: { indicator_id: "4201", expiration_time: to } });
+    expect(timeline(ctx, block.id).at(-1)).toEqual([
+      "succeeded",
+      `Expiry changed from ${new Date(block.expiresAt!).toISOString()} to ${to} (indicator 4201 updated at Defender) by tester: still active`,
+    ]);
+    const found = await ctx.providers.firewalls.defender.findBlock(block.tenantId, block.id, block.target, block.result);
+    expect(found?.details.expiration_time).toBe(to);
+  });
+
+  it.each([
+    ["in the past", -1000, "must be in the future (it is now 2026-11-28T12:00:00.000Z)"],
+    ["more than a year away", 8760 * 3_600_000 + 1000, "must be at most 8760 hours (one year) from now"],
+  ])("refuses an expiry %s: 422 on expires_at", async (_n, offset, message) => {
+    const ctx = ctxFor();
+    const block = await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "185.220.101.11", duration_hours: 1 }) });
+    const err = await caught(
+      changeExpiry({ ctx, id: block.id, input: ChangeExpiryRequest.parse({ expires_at: new Date(ctx.clock.now + offset).toISOString() }) }),
+    );
+    expect(err.errors).toEqual([{ path: "expires_at", message }]);
   });
 });

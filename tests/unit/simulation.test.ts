@@ -206,7 +206,10 @@ describe("endpoint: isolation", () => {
       computerDnsName: laptop.computerDnsName,
       creationDateTimeUtc: iso(T0),
       lastUpdateDateTimeUtc: iso(T0),
+      requestorComment: "INC-1234 ransomware beacon",
     });
+    // The device's history shows it too, with the comment that names the audit row.
+    expect(await p.endpoint.listMachineActions(T, laptop.id)).toEqual([action]);
     clock.advance(STEP - 1);
     expect((await p.endpoint.getMachineAction(T, action.id)).status).toBe("Pending");
     clock.advance(1);

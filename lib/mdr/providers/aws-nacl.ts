@@ -8,6 +8,7 @@ import {
   type NetworkAclEntry,
 } from "@aws-sdk/client-ec2";
 import type { TenantConfig } from "@/lib/config";
+import type { CallGate } from "@/lib/mdr/providers/gate";
 import { asProviderError, kindOfStatus } from "@/lib/mdr/providers/live/retry";
 import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
 
@@ -17,6 +18,7 @@ export interface AwsNaclOptions {
   tenants: readonly TenantConfig[];
   endpoint: string | undefined;
   timeoutMs: number;
+  gate: CallGate;
 }
 
 const PERMISSION = "ec2:DescribeNetworkAcls, ec2:CreateNetworkAclEntry and ec2:DeleteNetworkAclEntry";
@@ -38,6 +40,24 @@ export class AwsNaclFirewall implements FirewallProvider {
         // The SDK's standard retry mode backs off on throttling and 5xx: 3 tries in all.
         maxAttempts: 3,
       });
+      // Inside the SDK's retry loop (finalizeRequest, after the retry step): each attempt is one
+      // request, takes a turn at the gate and reports whether EC2 answered.
+      const gate = this.opts.gate;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const ticket = await gate.enter("aws", tenantId);
+          try {
+            const out = await next(args);
+            ticket.done("ok");
+            return out;
+          } catch (err) {
+            const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+            ticket.done(status === undefined || status >= 500 ? "failure" : "ok", (err as Error).message);
+            throw err;
+          }
+        },
+        { step: "finalizeRequest", priority: "low", name: "mdrGate" },
+      );
       this.clients.set(tenantId, client);
     }
     return { client, acl };
@@ -90,6 +110,7 @@ export class AwsNaclFirewall implements FirewallProvider {
           { httpStatus: 409 },
         );
       }
+      request.planned?.({ network_acl_id: acl.networkAclId, rule_number: ruleNumber, cidr });
       try {
         await this.run("CreateNetworkAclEntry", (abortSignal) =>
           client.send(
@@ -140,9 +161,42 @@ export class AwsNaclFirewall implements FirewallProvider {
     return { alreadyAbsent: false };
   }
 
+  /**
+   * An ACL entry carries no name: a block's own entry is the one at the rule number it recorded
+   * before writing it (`planned`), if that still denies its CIDR. No number recorded: the entry
+   * was never written (a deny for the same CIDR is someone else's, and must not be taken).
+   */
+  async findBlock(
+    tenantId: string,
+    _actionId: string,
+    address: string,
+    known: Record<string, unknown> | null,
+  ): Promise<BlockResult | null> {
+    const { acl } = this.target(tenantId);
+    const cidr = cidrOf(address);
+    const ruleNumber = Number(known?.rule_number);
+    if (!Number.isInteger(ruleNumber)) return null;
+    const entry = (await this.inboundEntries(tenantId)).find(
+      (e) => e.RuleNumber === ruleNumber && e.RuleAction === "deny" && (e.CidrBlock === cidr || e.Ipv6CidrBlock === cidr),
+    );
+    if (!entry || entry.RuleNumber === undefined) return null;
+    return {
+      ref: String(entry.RuleNumber),
+      details: { network_acl_id: acl.networkAclId, rule_number: entry.RuleNumber, cidr },
+    };
+  }
+
+  /** ACL entries have no expiry (and cannot be edited): the sweep removes them at the row's expires_at. */
+  async setExpiry(): Promise<void> {}
+
   async probe(tenantId: string): Promise<void> {
     await this.inboundEntries(tenantId);
   }
+}
+
+/** The CIDR an address is written as in an ACL entry. */
+function cidrOf(address: string): string {
+  return address.includes("/") ? address : `${address}/${address.includes(":") ? 128 : 32}`;
 }
 
 function ec2Error(err: unknown, what: string, signal: AbortSignal): ProviderError {

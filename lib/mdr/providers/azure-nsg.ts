@@ -2,6 +2,8 @@
 // named after the action, at the requested priority or the lowest free one in the range.
 import type { TokenCredential } from "@azure/core-auth";
 import { NetworkManagementClient, type SecurityRule } from "@azure/arm-network";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { CallGate } from "@/lib/mdr/providers/gate";
 import type { TenantConfig } from "@/lib/config";
 import { asProviderError, kindOfStatus, retryAfterSeconds } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
@@ -18,6 +20,28 @@ export interface AzureNsgOptions {
   timeoutMs: number;
   /** How often a long-running operation is polled when the service gives no Retry-After. */
   pollIntervalMs: number;
+  gate: CallGate;
+}
+
+/**
+ * Each request the ARM client sends (retries and long-running-operation polls included) takes a
+ * turn at the gate and reports whether ARM answered.
+ */
+function gatePolicy(gate: CallGate, tenantId: string): PipelinePolicy {
+  return {
+    name: "mdrGate",
+    async sendRequest(request, next) {
+      const ticket = await gate.enter("azure_nsg", tenantId);
+      try {
+        const response = await next(request);
+        ticket.done(response.status >= 500 ? "failure" : "ok", `${response.status} from ARM`);
+        return response;
+      } catch (err) {
+        ticket.done("failure", (err as Error).message);
+        throw err;
+      }
+    },
+  };
 }
 
 const PERMISSION =
@@ -52,6 +76,7 @@ export class AzureNsgFirewall implements FirewallProvider {
         credentialScopes: [`${this.opts.armResource}/.default`],
         // The pipeline's own retries honour Retry-After: 3 tries in all.
         retryOptions: { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
+        additionalPolicies: [{ policy: gatePolicy(this.opts.gate, tenantId), position: "perRetry" }],
       });
       this.clients.set(tenantId, client);
     }
@@ -163,6 +188,25 @@ export class AzureNsgFirewall implements FirewallProvider {
     );
     return { alreadyAbsent: false };
   }
+
+  async findBlock(tenantId: string, actionId: string, address: string): Promise<BlockResult | null> {
+    const { client, nsg } = this.target(tenantId);
+    const name = nsgRuleName(actionId);
+    let rule: SecurityRule;
+    try {
+      rule = await this.run(`GET securityRules/${name}`, (abortSignal) =>
+        client.securityRules.get(nsg.resourceGroup, nsg.nsgName, name, { abortSignal }),
+      );
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not_found") return null;
+      throw err;
+    }
+    if (rule.access !== "Deny" || rule.sourceAddressPrefix !== address || rule.priority === undefined) return null;
+    return { ref: name, details: { rule_name: name, priority: rule.priority, nsg: nsg.nsgName } };
+  }
+
+  /** An NSG rule has no expiry of its own: the sweep removes it at the row's expires_at. */
+  async setExpiry(): Promise<void> {}
 
   async probe(tenantId: string): Promise<void> {
     await this.usedPriorities(tenantId);

@@ -1,6 +1,7 @@
 // The Defender XDR client: Microsoft Defender for Endpoint's API over plain fetch (it has no
 // JavaScript SDK). Machines, machine actions (isolate / unisolate) and IP indicators.
 import { z } from "zod";
+import type { CallGate } from "@/lib/mdr/providers/gate";
 import { type RetryPolicy, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
@@ -31,6 +32,22 @@ const MachineActionSchema = z.object({
   computerDnsName: z.string().nullable().transform((n) => n ?? ""),
   creationDateTimeUtc: z.string(),
   lastUpdateDateTimeUtc: z.string(),
+  requestorComment: z.string().nullish().transform((c) => c ?? null),
+});
+// A device's action list holds every kind (scans, investigations...): only isolations are read.
+const MachineActionList = z.object({
+  value: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      status: z.enum(MACHINE_ACTION_STATUSES),
+      machineId: z.string(),
+      computerDnsName: z.string().nullish().transform((n) => n ?? ""),
+      creationDateTimeUtc: z.string(),
+      lastUpdateDateTimeUtc: z.string(),
+      requestorComment: z.string().nullish().transform((c) => c ?? null),
+    }),
+  ),
 });
 const IndicatorSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
 const IndicatorList = z.object({
@@ -38,9 +55,14 @@ const IndicatorList = z.object({
     IndicatorSchema.extend({
       action: z.string().nullish().transform((a) => a ?? "?"),
       title: z.string().nullish().transform((t) => t ?? ""),
+      expirationTime: z.string().nullish().transform((e) => e ?? null),
     }),
   ),
 });
+type Indicator = z.infer<typeof IndicatorList>["value"][number];
+
+/** The title a block's indicator carries: how it is found again. */
+export const indicatorTitle = (actionId: string): string => `MDR block ${actionId}`;
 const ErrorBody = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
 
 /** The permission each kind of call needs (Defender for Endpoint API, application permissions). */
@@ -61,6 +83,7 @@ export interface DefenderOptions {
   resource: string;
   tokens: TokenSource;
   retry: RetryPolicy;
+  gate: CallGate;
 }
 
 export class DefenderClient implements EndpointProvider, FirewallProvider {
@@ -96,7 +119,7 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
         throw new ProviderError("defender", "bad_request", `unexpected answer to ${method} ${path.split("?")[0]}: ${parsed.error.issues[0]?.message}`);
       }
       return parsed.data;
-    });
+    }, { gate: this.opts.gate, tenantId });
   }
 
   async findMachines(tenantId: string, hostname: string): Promise<Machine[]> {
@@ -152,19 +175,51 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     return (await this.call(tenantId, "GET", `/api/machineactions/${encodeURIComponent(actionId)}`, PERMISSION.read, MachineActionSchema))!;
   }
 
-  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
-    // Defender keeps one indicator per value: a POST for an address that has one updates it (same
-    // id, new action, title and expiry). Its unblock would then delete the other block's indicator
-    // (or an analyst's own), so an address that already has one is refused.
-    const filter = `indicatorValue eq ${odataString(request.address)} and indicatorType eq 'IpAddress'`;
-    const existing = await this.call(
+  async listMachineActions(tenantId: string, machineId: string): Promise<MachineAction[]> {
+    const filter = `machineId eq ${odataString(machineId)}`;
+    const list = await this.call(
+      tenantId,
+      "GET",
+      `/api/machineactions?$filter=${encodeURIComponent(filter)}`,
+      PERMISSION.read,
+      MachineActionList,
+    );
+    return list!.value
+      .filter((a): a is typeof a & { type: MachineAction["type"] } => a.type === "Isolate" || a.type === "Unisolate")
+      .sort((a, b) => b.creationDateTimeUtc.localeCompare(a.creationDateTimeUtc));
+  }
+
+  private async indicatorsFor(tenantId: string, address: string): Promise<Indicator[]> {
+    const filter = `indicatorValue eq ${odataString(address)} and indicatorType eq 'IpAddress'`;
+    const list = await this.call(
       tenantId,
       "GET",
       `/api/indicators?$filter=${encodeURIComponent(filter)}`,
       PERMISSION.indicators,
       IndicatorList,
     );
-    const taken = existing!.value[0];
+    return list!.value;
+  }
+
+  /** The indicator body of a block: also what an update sends again, with another expiry. */
+  private indicatorBody(request: BlockRequest): Record<string, unknown> {
+    return {
+      indicatorValue: request.address,
+      indicatorType: "IpAddress",
+      action: "Block",
+      title: indicatorTitle(request.actionId),
+      description: request.description.slice(0, 1000),
+      expirationTime: request.expiresAt.toISOString(),
+      severity: "High",
+      generateAlert: true,
+    };
+  }
+
+  async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    // Defender keeps one indicator per value: a POST for an address that has one updates it (same
+    // id, new action, title and expiry). Its unblock would then delete the other block's indicator
+    // (or an analyst's own), so an address that already has one is refused.
+    const taken = (await this.indicatorsFor(tenantId, request.address))[0];
     if (taken) {
       throw new ProviderError(
         "defender",
@@ -173,16 +228,14 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
         { httpStatus: 409 },
       );
     }
-    const indicator = await this.call(tenantId, "POST", "/api/indicators", PERMISSION.indicators, IndicatorSchema, {
-      indicatorValue: request.address,
-      indicatorType: "IpAddress",
-      action: "Block",
-      title: `MDR block ${request.actionId}`,
-      description: request.description.slice(0, 1000),
-      expirationTime: request.expiresAt.toISOString(),
-      severity: "High",
-      generateAlert: true,
-    });
+    const indicator = await this.call(
+      tenantId,
+      "POST",
+      "/api/indicators",
+      PERMISSION.indicators,
+      IndicatorSchema,
+      this.indicatorBody(request),
+    );
     return {
       ref: indicator!.id,
       details: { indicator_id: indicator!.id, expiration_time: request.expiresAt.toISOString() },
@@ -197,6 +250,35 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
       if (err instanceof ProviderError && err.kind === "not_found") return { alreadyAbsent: true };
       throw err;
     }
+  }
+
+  async findBlock(tenantId: string, actionId: string, address: string): Promise<BlockResult | null> {
+    const own = (await this.indicatorsFor(tenantId, address)).find((i) => i.title === indicatorTitle(actionId));
+    if (!own) return null;
+    return {
+      ref: own.id,
+      details: { indicator_id: own.id, ...(own.expirationTime ? { expiration_time: own.expirationTime } : {}) },
+    };
+  }
+
+  /**
+   * "Submit or Update Indicator" (post-ti-indicator.md): a POST with the value of an existing
+   * indicator updates it in place, same id. Only when that indicator is still this block's own:
+   * otherwise the POST would create one (it was deleted) or rewrite someone else's.
+   */
+  async setExpiry(tenantId: string, ref: string, request: BlockRequest): Promise<void> {
+    const current = (await this.indicatorsFor(tenantId, request.address)).find((i) => i.id === ref);
+    if (!current || current.title !== indicatorTitle(request.actionId)) {
+      throw new ProviderError(
+        "defender",
+        "conflict",
+        current
+          ? `indicator ${ref} for ${request.address} now belongs to "${current.title}"; its expiry was left alone`
+          : `indicator ${ref} for ${request.address} no longer exists; nothing was changed`,
+        { httpStatus: 409 },
+      );
+    }
+    await this.call(tenantId, "POST", "/api/indicators", PERMISSION.indicators, IndicatorSchema, this.indicatorBody(request));
   }
 
   /** The cheapest authenticated read. */

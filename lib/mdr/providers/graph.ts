@@ -2,6 +2,7 @@
 // (find by Message-ID, move, permanently delete).
 import { Client, GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
+import type { CallGate } from "@/lib/mdr/providers/gate";
 import { type RetryPolicy, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
@@ -49,6 +50,7 @@ export interface GraphOptions {
   resource: string;
   tokens: TokenSource;
   retry: RetryPolicy;
+  gate: CallGate;
 }
 
 const enc = encodeURIComponent;
@@ -99,7 +101,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
       } catch (err) {
         throw graphError(err, what, permission);
       }
-    });
+    }, { gate: this.opts.gate, tenantId });
   }
 
   async getUser(tenantId: string, upn: string): Promise<DirectoryUser> {
@@ -161,6 +163,21 @@ export class GraphProvider implements IdentityProvider, MailProvider {
       if (err instanceof ProviderError && err.kind === "not_found" && /ErrorItemNotFound/.test(err.message)) return [];
       throw err;
     }
+  }
+
+  async findMessagesIn(tenantId: string, mailbox: string, internetMessageId: string, folder: MailFolder): Promise<MailMessage[]> {
+    const filter = enc(`internetMessageId eq '${internetMessageId.replaceAll("'", "''")}'`);
+    const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/mailFolders/${folder}/messages`, PERMISSION.mail, true, (c, o) =>
+      c
+        .api(`/users/${enc(mailbox)}/mailFolders/${folder}/messages`)
+        .filter(filter)
+        .select(MESSAGE_FIELDS)
+        .top(1000)
+        .option("signal", o.signal)
+        .middlewareOptions([o.noRetry])
+        .get(),
+    );
+    return parse(MessageList, raw, "message list").value;
   }
 
   async move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage> {

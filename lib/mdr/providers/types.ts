@@ -1,11 +1,18 @@
 // The small interfaces every outside system sits behind. The simulated tenant and the
 // live adapters implement the same ones, so the pipeline cannot tell them apart.
+import type { CallGate } from "@/lib/mdr/providers/gate";
 
 export const SERVICES = ["defender", "graph", "azure_nsg", "aws"] as const;
 export type Service = (typeof SERVICES)[number];
 
 export const FIREWALL_TYPES = ["azure_nsg", "aws_sg", "defender"] as const;
 export type FirewallType = (typeof FIREWALL_TYPES)[number];
+
+export const FIREWALL_LABELS: Record<FirewallType, string> = {
+  defender: "Defender for Endpoint (IP indicator)",
+  azure_nsg: "Azure network security group",
+  aws_sg: "AWS network ACL",
+};
 
 export const ISOLATION_TYPES = ["Full", "Selective", "UnManagedDevice"] as const;
 export type IsolationType = (typeof ISOLATION_TYPES)[number];
@@ -43,6 +50,8 @@ export interface MachineAction {
   computerDnsName: string;
   creationDateTimeUtc: string;
   lastUpdateDateTimeUtc: string;
+  /** The Comment it was sent with: names the audit row (`MDR act_... by ...`). */
+  requestorComment?: string | null;
 }
 
 export interface EndpointProvider {
@@ -57,6 +66,8 @@ export interface EndpointProvider {
   ): Promise<MachineAction>;
   release(tenantId: string, machineId: string, input: { comment: string }): Promise<MachineAction>;
   getMachineAction(tenantId: string, actionId: string): Promise<MachineAction>;
+  /** The device's isolate and unisolate machine actions, newest first: what was really sent. */
+  listMachineActions(tenantId: string, machineId: string): Promise<MachineAction[]>;
 }
 
 export interface BlockRequest {
@@ -69,6 +80,11 @@ export interface BlockRequest {
   expiresAt: Date;
   /** Human-readable text for the rule's description / the indicator's title. */
   description: string;
+  /**
+   * Told what the block is about to write, before it writes it (an ACL entry's rule number: the
+   * entry itself carries no name), so a restart after a crash can tell its entry from another's.
+   */
+  planned?: (details: Record<string, string | number>) => void;
 }
 
 export interface BlockResult {
@@ -84,6 +100,17 @@ export interface FirewallProvider {
    * when it was gone; refuses (conflict) when the rule now says something else.
    */
   unblock(tenantId: string, ref: string, address: string): Promise<{ alreadyAbsent: boolean }>;
+  /**
+   * The rule the block of `actionId` created for `address`, if it is in place: how a restart
+   * learns what a call cut off by a crash really did. `known`: what the block had recorded
+   * (its result, including what `planned` was told).
+   */
+  findBlock(tenantId: string, actionId: string, address: string, known: Record<string, unknown> | null): Promise<BlockResult | null>;
+  /**
+   * Moves the expiry of the block `ref` where the firewall keeps one (a Defender indicator's
+   * expirationTime). Firewalls without one do nothing: the expiry sweep ends those blocks.
+   */
+  setExpiry(tenantId: string, ref: string, request: BlockRequest): Promise<void>;
 }
 
 export interface DirectoryUser {
@@ -118,6 +145,8 @@ export interface MailProvider {
   /** Moves a message; the provider gives the moved message a new id, which is returned. */
   move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage>;
   permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void>;
+  /** Copies with this RFC 5322 Message-ID in one well-known folder (Recoverable Items included). */
+  findMessagesIn(tenantId: string, mailbox: string, internetMessageId: string, folder: MailFolder): Promise<MailMessage[]>;
 }
 
 export interface ServiceHealth {
@@ -138,6 +167,8 @@ export interface Providers {
   tenants: readonly string[];
   /** Whether the service has settings for the tenant (an NSG, an ACL, a Defender host). */
   configured(service: Service, tenantId: string): boolean;
+  /** The rate limiter and circuit breaker every call to the providers passes. */
+  gate: CallGate;
 }
 
 export const PROVIDER_ERROR_KINDS = [
@@ -171,12 +202,17 @@ export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly httpStatus: number | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * Refused here, before the service was asked (its circuit is open, or the wait for a turn under
+   * its rate limit is too long): never retried, and no sign of the service's health.
+   */
+  readonly local: boolean;
 
   constructor(
     service: Service,
     kind: ProviderErrorKind,
     message: string,
-    opts: { httpStatus?: number; retryAfterSeconds?: number } = {},
+    opts: { httpStatus?: number; retryAfterSeconds?: number; local?: boolean } = {},
   ) {
     super(`[${SERVICE_LABELS[service]}] ${message}`);
     this.name = "ProviderError";
@@ -184,6 +220,7 @@ export class ProviderError extends Error {
     this.kind = kind;
     this.httpStatus = opts.httpStatus;
     this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.local = opts.local ?? false;
     Object.defineProperty(this, PROVIDER_ERROR_BRAND, { value: true });
   }
 }

@@ -4,6 +4,7 @@ import { AwsNaclFirewall } from "@/lib/mdr/providers/aws-nacl";
 import { AzureNsgFirewall } from "@/lib/mdr/providers/azure-nsg";
 import { DefenderClient } from "@/lib/mdr/providers/defender";
 import { GraphProvider } from "@/lib/mdr/providers/graph";
+import { type CallGate, openGate } from "@/lib/mdr/providers/gate";
 import { DEFAULT_RETRY } from "@/lib/mdr/providers/live/retry";
 import { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
@@ -26,12 +27,15 @@ function missingDefender(cloud: string): EndpointProvider & FirewallProvider {
     isolate: refuse,
     release: refuse,
     getMachineAction: refuse,
+    listMachineActions: refuse,
     block: refuse,
     unblock: refuse,
+    findBlock: refuse,
+    setExpiry: refuse,
   };
 }
 
-export function createLiveProviders(cfg: Config): Providers {
+export function createLiveProviders(cfg: Config, gate: CallGate = openGate()): Providers {
   const live = cfg.live;
   if (!live) throw new Error("live providers need the live configuration");
   const { endpoints, tenants } = live;
@@ -48,9 +52,9 @@ export function createLiveProviders(cfg: Config): Providers {
 
   const defender =
     endpoints.mdeApiUrl && endpoints.mdeResource
-      ? new DefenderClient({ baseUrl: endpoints.mdeApiUrl, resource: endpoints.mdeResource, tokens, retry })
+      ? new DefenderClient({ baseUrl: endpoints.mdeApiUrl, resource: endpoints.mdeResource, tokens, retry, gate })
       : undefined;
-  const graph = new GraphProvider({ baseUrl: endpoints.graphApiUrl, resource: endpoints.graphResource, tokens, retry });
+  const graph = new GraphProvider({ baseUrl: endpoints.graphApiUrl, resource: endpoints.graphResource, tokens, retry, gate });
   const nsg = new AzureNsgFirewall({
     armUrl: endpoints.armUrl,
     armResource: endpoints.armResource,
@@ -58,8 +62,9 @@ export function createLiveProviders(cfg: Config): Providers {
     tenants,
     timeoutMs,
     pollIntervalMs: 1000,
+    gate,
   });
-  const aws = new AwsNaclFirewall({ tenants, endpoint: live.ec2Endpoint, timeoutMs });
+  const aws = new AwsNaclFirewall({ tenants, endpoint: live.ec2Endpoint, timeoutMs, gate });
   const tenantOf = (id: string): TenantConfig | undefined => tenants.find((t) => t.tenantId === id);
 
   const configured = (service: Service, tenantId: string): boolean => {
@@ -81,6 +86,7 @@ export function createLiveProviders(cfg: Config): Providers {
   const missing = missingDefender(live.cloud);
   return {
     mode: "live",
+    gate,
     tenants: tenants.map((t) => t.tenantId),
     configured,
     endpoint: defender ?? missing,

@@ -1,6 +1,9 @@
 // Bounded retries for calls to outside services: at most 3 tries and 30 s in all, waiting what
 // Retry-After asks or an exponential backoff with jitter. A call that may have taken effect
 // (a POST that timed out or got a 5xx) is retried only when the caller says it is idempotent.
+// Each try is one request: it passes the rate gate and reports to the circuit breaker; a refusal
+// by the gate itself is never retried (the service was not asked).
+import { type CallGate, outcomeOf } from "@/lib/mdr/providers/gate";
 import { ProviderError, type Service } from "@/lib/mdr/providers/types";
 
 export interface RetryPolicy {
@@ -20,7 +23,14 @@ export const DEFAULT_RETRY: RetryPolicy = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
+/** The gate each try passes, and the tenant it counts against. */
+export interface GateRef {
+  gate: CallGate;
+  tenantId: string;
+}
+
 function retryable(err: ProviderError, idempotent: boolean): boolean {
+  if (err.local) return false; // refused by our own gate: the service was never asked
   if (err.kind === "throttled") return true; // 429: the service did not act on it
   return idempotent && (err.kind === "unavailable" || err.kind === "timeout");
 }
@@ -30,19 +40,29 @@ export async function withRetry<T>(
   idempotent: boolean,
   policy: RetryPolicy,
   attempt: (signal: AbortSignal) => Promise<T>,
+  gated?: GateRef,
 ): Promise<T> {
   const started = Date.now();
+  // Time spent waiting for a turn under the rate limit is not the service being slow.
+  let queued = 0;
+  const spent = () => Date.now() - started - queued;
   for (let tries = 1; ; tries++) {
-    const left = policy.budgetMs - (Date.now() - started);
+    const before = Date.now();
+    const ticket = gated ? await gated.gate.enter(service, gated.tenantId) : undefined;
+    queued += Date.now() - before;
+    const left = policy.budgetMs - spent();
     const signal = AbortSignal.timeout(Math.max(1, Math.min(policy.attemptTimeoutMs, left)));
     try {
-      return await attempt(signal);
+      const result = await attempt(signal);
+      ticket?.done("ok");
+      return result;
     } catch (raw) {
       const err = asProviderError(service, raw, signal);
+      ticket?.done(outcomeOf(err), err.message);
       if (tries >= policy.maxTries || !retryable(err, idempotent)) throw err;
       const backoff = policy.baseDelayMs * 2 ** (tries - 1) * (0.5 + Math.random());
       const wait = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : backoff;
-      if (Date.now() - started + wait >= policy.budgetMs) throw err;
+      if (spent() + wait >= policy.budgetMs) throw err;
       await policy.sleep(wait);
     }
   }

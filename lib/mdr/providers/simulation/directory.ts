@@ -33,18 +33,18 @@ export class SimulatedIdentity implements IdentityProvider {
   ) {}
 
   async getUser(tenantId: string, upn: string): Promise<DirectoryUser> {
-    this.rt.enter("graph", "graph.getUser", tenantId, { mutating: false });
+    await this.rt.enter("graph", "graph.getUser", tenantId, { mutating: false });
     return { ...this.user(upn) };
   }
 
   async setAccountEnabled(tenantId: string, upn: string, enabled: boolean): Promise<void> {
-    this.rt.enter("graph", enabled ? "graph.enableUser" : "graph.disableUser", tenantId, { mutating: true });
+    await this.rt.enter("graph", enabled ? "graph.enableUser" : "graph.disableUser", tenantId, { mutating: true });
     // Graph's PATCH answers 204 whether or not the value changes.
     this.user(upn).accountEnabled = enabled;
   }
 
   async revokeSignInSessions(tenantId: string, upn: string): Promise<void> {
-    this.rt.enter("graph", "graph.revokeSessions", tenantId, { mutating: true });
+    await this.rt.enter("graph", "graph.revokeSessions", tenantId, { mutating: true });
     // Nothing here reads sessions, so revoking only has to find the user, as Graph does.
     this.user(upn);
   }
@@ -93,7 +93,7 @@ export class SimulatedMail implements MailProvider {
   }
 
   async findMessages(tenantId: string, mailbox: string, messageId: string): Promise<MailMessage[]> {
-    this.rt.enter("graph", "graph.findMessages", tenantId, { mutating: false });
+    await this.rt.enter("graph", "graph.findMessages", tenantId, { mutating: false });
     const messages = [...this.mailbox(mailbox).values()];
     const byInternetId = messageId.startsWith("<");
     return messages
@@ -101,8 +101,15 @@ export class SimulatedMail implements MailProvider {
       .map((m) => ({ ...m }));
   }
 
+  async findMessagesIn(tenantId: string, mailbox: string, internetMessageId: string, folder: MailFolder): Promise<MailMessage[]> {
+    await this.rt.enter("graph", "graph.findMessages", tenantId, { mutating: false });
+    return [...this.mailbox(mailbox).values()]
+      .filter((m) => m.internetMessageId === internetMessageId && m.parentFolderId === folder)
+      .map((m) => ({ ...m }));
+  }
+
   async move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage> {
-    this.rt.enter("graph", "graph.move", tenantId, { mutating: true });
+    await this.rt.enter("graph", "graph.move", tenantId, { mutating: true });
     const box = this.mailbox(mailbox);
     if (!(MAIL_FOLDERS as readonly string[]).includes(destination)) {
       throw new ProviderError("graph", "bad_request", `ErrorInvalidIdMalformed: '${destination}' is not a folder`, {
@@ -118,7 +125,7 @@ export class SimulatedMail implements MailProvider {
   }
 
   async permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void> {
-    this.rt.enter("graph", "graph.permanentDelete", tenantId, { mutating: true });
+    await this.rt.enter("graph", "graph.permanentDelete", tenantId, { mutating: true });
     const box = this.mailbox(mailbox);
     box.delete(this.message(box, id).id);
   }

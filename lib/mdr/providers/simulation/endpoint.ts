@@ -21,6 +21,7 @@ interface ActionRecord {
   type: MachineAction["type"];
   machineId: string;
   computerDnsName: string;
+  comment: string;
   createdAt: number;
   /** Leaves Pending at this time... */
   pendingUntil: number;
@@ -57,7 +58,7 @@ export class SimulatedEndpoint implements EndpointProvider {
   }
 
   async findMachines(tenantId: string, hostname: string): Promise<Machine[]> {
-    this.rt.enter("defender", "defender.findMachines", tenantId, { mutating: false });
+    await this.rt.enter("defender", "defender.findMachines", tenantId, { mutating: false });
     const wanted = hostname.trim().toLowerCase().replace(/\.$/, "");
     if (wanted === "") return [];
     const short = !wanted.includes(".");
@@ -70,7 +71,7 @@ export class SimulatedEndpoint implements EndpointProvider {
   }
 
   async getMachine(tenantId: string, machineId: string): Promise<Machine> {
-    this.rt.enter("defender", "defender.getMachine", tenantId, { mutating: false });
+    await this.rt.enter("defender", "defender.getMachine", tenantId, { mutating: false });
     return { ...this.machine(machineId) };
   }
 
@@ -79,7 +80,7 @@ export class SimulatedEndpoint implements EndpointProvider {
     machineId: string,
     input: { comment: string; isolationType: IsolationType },
   ): Promise<MachineAction> {
-    this.rt.enter("defender", "defender.isolate", tenantId, { mutating: true });
+    await this.rt.enter("defender", "defender.isolate", tenantId, { mutating: true });
     requireComment(input.comment);
     if (!(ISOLATION_TYPES as readonly string[]).includes(input.isolationType)) {
       throw badRequest(`IsolationType '${input.isolationType}' is not valid (expected ${ISOLATION_TYPES.join(", ")})`);
@@ -87,23 +88,28 @@ export class SimulatedEndpoint implements EndpointProvider {
     const machine = this.machine(machineId);
     this.refuseWhileInFlight(machine.id);
     if (this.isIsolated(machine.id)) throw conflict("Machine is already isolated");
-    return this.view(this.start("Isolate", machine));
+    return this.view(this.start("Isolate", machine, input.comment));
   }
 
   async release(tenantId: string, machineId: string, input: { comment: string }): Promise<MachineAction> {
-    this.rt.enter("defender", "defender.release", tenantId, { mutating: true });
+    await this.rt.enter("defender", "defender.release", tenantId, { mutating: true });
     requireComment(input.comment);
     const machine = this.machine(machineId);
     this.refuseWhileInFlight(machine.id);
     if (!this.isIsolated(machine.id)) throw conflict("Machine is not isolated");
-    return this.view(this.start("Unisolate", machine));
+    return this.view(this.start("Unisolate", machine, input.comment));
   }
 
   async getMachineAction(tenantId: string, actionId: string): Promise<MachineAction> {
-    this.rt.enter("defender", "defender.getMachineAction", tenantId, { mutating: false });
+    await this.rt.enter("defender", "defender.getMachineAction", tenantId, { mutating: false });
     const action = this.actions.get(actionId.toLowerCase());
     if (!action) throw notFound(`MachineAction '${actionId}'`);
     return this.view(action);
+  }
+
+  async listMachineActions(tenantId: string, machineId: string): Promise<MachineAction[]> {
+    await this.rt.enter("defender", "defender.getMachineAction", tenantId, { mutating: false });
+    return (this.history.get(machineId.toLowerCase()) ?? []).map((a) => this.view(a)).reverse();
   }
 
   private machine(machineId: string): Machine {
@@ -112,7 +118,7 @@ export class SimulatedEndpoint implements EndpointProvider {
     return machine;
   }
 
-  private start(type: ActionRecord["type"], machine: Machine): ActionRecord {
+  private start(type: ActionRecord["type"], machine: Machine, comment: string): ActionRecord {
     const createdAt = this.rt.now();
     // A separate draw from the one that may have refused the call: an accepted action can still
     // fail on the device, as real ones do.
@@ -124,6 +130,7 @@ export class SimulatedEndpoint implements EndpointProvider {
       type,
       machineId: machine.id,
       computerDnsName: machine.computerDnsName,
+      comment,
       createdAt,
       pendingUntil,
       inProgressUntil: offline ? pendingUntil : createdAt + 2 * this.rt.stepMs,
@@ -170,6 +177,7 @@ export class SimulatedEndpoint implements EndpointProvider {
       computerDnsName: action.computerDnsName,
       creationDateTimeUtc: new Date(action.createdAt).toISOString(),
       lastUpdateDateTimeUtc: new Date(lastUpdate).toISOString(),
+      requestorComment: action.comment,
     };
   }
 }

@@ -51,6 +51,7 @@ function expirationIso(date: Date): string {
 
 interface Indicator {
   id: string;
+  actionId: string;
   value: string;
   title: string;
   expiresAt: number;
@@ -64,7 +65,7 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
   constructor(private readonly rt: SimRuntime) {}
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
-    this.rt.enter("defender", "defender.block", tenantId, { mutating: true });
+    await this.rt.enter("defender", "defender.block", tenantId, { mutating: true });
     const bad = (message: string) => new ProviderError("defender", "bad_request", message, { httpStatus: 400 });
     const parsed = parseAddress(request.address);
     if (!parsed) throw bad(`IndicatorValue '${request.address}' is not a valid IP address`);
@@ -95,13 +96,37 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
       );
     }
     const id = String(this.nextId++);
-    this.indicators.set(id, { id, value: parsed.address, title: request.description, expiresAt: request.expiresAt.getTime() });
+    this.indicators.set(id, {
+      id,
+      actionId: request.actionId,
+      value: parsed.address,
+      title: request.description,
+      expiresAt: request.expiresAt.getTime(),
+    });
     return { ref: id, details: { indicator_id: id, expiration_time: expirationTime } };
   }
 
   async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
-    this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true });
+    await this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true });
     return this.indicators.delete(ref) ? { alreadyAbsent: false } : absent();
+  }
+
+  async findBlock(tenantId: string, actionId: string): Promise<BlockResult | null> {
+    await this.rt.enter("defender", "defender.block", tenantId, { mutating: false });
+    const own = [...this.indicators.values()].find((i) => i.actionId === actionId);
+    return own ? { ref: own.id, details: { indicator_id: own.id, expiration_time: new Date(own.expiresAt).toISOString() } } : null;
+  }
+
+  /** Submit-or-update: the indicator keeps its id, with the new expiry. */
+  async setExpiry(tenantId: string, ref: string, request: BlockRequest): Promise<void> {
+    await this.rt.enter("defender", "defender.block", tenantId, { mutating: true });
+    const own = this.indicators.get(ref);
+    if (!own || own.actionId !== request.actionId) {
+      throw new ProviderError("defender", "conflict", `indicator ${ref} for ${request.address} no longer exists; nothing was changed`, {
+        httpStatus: 409,
+      });
+    }
+    own.expiresAt = new Date(expirationIso(request.expiresAt)).getTime();
   }
 }
 
@@ -129,7 +154,7 @@ export class SimulatedAzureNsg implements FirewallProvider {
   }
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
-    this.rt.enter("azure_nsg", "azure_nsg.block", tenantId, { mutating: true });
+    await this.rt.enter("azure_nsg", "azure_nsg.block", tenantId, { mutating: true });
     const bad = (message: string) => new ProviderError("azure_nsg", "bad_request", message, { httpStatus: 400 });
     const conflict = (message: string) => new ProviderError("azure_nsg", "conflict", message, { httpStatus: 409 });
     const name = `mdr-block-${request.actionId}`;
@@ -182,9 +207,18 @@ export class SimulatedAzureNsg implements FirewallProvider {
   }
 
   async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
-    this.rt.enter("azure_nsg", "azure_nsg.unblock", tenantId, { mutating: true });
+    await this.rt.enter("azure_nsg", "azure_nsg.unblock", tenantId, { mutating: true });
     return this.rules.delete(ref.toLowerCase()) ? { alreadyAbsent: false } : absent();
   }
+
+  async findBlock(tenantId: string, actionId: string, address: string): Promise<BlockResult | null> {
+    await this.rt.enter("azure_nsg", "azure_nsg.block", tenantId, { mutating: false });
+    const rule = this.rules.get(`mdr-block-${actionId}`.toLowerCase());
+    if (!rule || rule.access !== "Deny" || rule.sourceAddressPrefix !== address) return null;
+    return { ref: rule.name, details: { rule_name: rule.name, priority: rule.priority } };
+  }
+
+  async setExpiry(): Promise<void> {}
 }
 
 interface NaclEntry {
@@ -212,7 +246,7 @@ export class SimulatedAwsNacl implements FirewallProvider {
   }
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
-    this.rt.enter("aws", "aws.block", tenantId, { mutating: true });
+    await this.rt.enter("aws", "aws.block", tenantId, { mutating: true });
     const aclId = SIM_NACL.networkAclId;
     const conflict = (message: string) => new ProviderError("aws", "conflict", message, { httpStatus: 409 });
     const parsed = parseAddress(request.address);
@@ -246,12 +280,13 @@ export class SimulatedAwsNacl implements FirewallProvider {
         `NetworkAclEntryLimitExceeded: no free inbound rule number in ${this.range.min}-${this.range.max} on ${aclId}`,
       );
     }
+    request.planned?.({ network_acl_id: aclId, rule_number: ruleNumber, cidr });
     this.inbound.set(ruleNumber, { ruleNumber, cidr, family: parsed.family, ruleAction: "deny" });
     return { ref: String(ruleNumber), details: { network_acl_id: aclId, rule_number: ruleNumber, cidr } };
   }
 
   async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
-    this.rt.enter("aws", "aws.unblock", tenantId, { mutating: true });
+    await this.rt.enter("aws", "aws.unblock", tenantId, { mutating: true });
     if (!/^\d{1,5}$/.test(ref)) {
       throw new ProviderError("aws", "bad_request", `InvalidParameterValue: '${ref}' is not a rule number`, {
         httpStatus: 400,
@@ -259,4 +294,25 @@ export class SimulatedAwsNacl implements FirewallProvider {
     }
     return this.inbound.delete(Number(ref)) ? { alreadyAbsent: false } : absent();
   }
+
+  /** Its own entry: at the rule number the block recorded before writing it (see AwsNaclFirewall). */
+  async findBlock(
+    tenantId: string,
+    _actionId: string,
+    address: string,
+    known: Record<string, unknown> | null,
+  ): Promise<BlockResult | null> {
+    await this.rt.enter("aws", "aws.block", tenantId, { mutating: false });
+    const parsed = parseAddress(address);
+    if (!parsed) return null;
+    const cidr = `${parsed.address}/${parsed.prefix}`;
+    const entry = this.inbound.get(Number(known?.rule_number));
+    if (entry?.ruleAction !== "deny" || entry.cidr !== cidr) return null;
+    return {
+      ref: String(entry.ruleNumber),
+      details: { network_acl_id: SIM_NACL.networkAclId, rule_number: entry.ruleNumber, cidr },
+    };
+  }
+
+  async setExpiry(): Promise<void> {}
 }

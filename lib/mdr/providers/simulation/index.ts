@@ -1,6 +1,7 @@
 // The simulated "Contoso" tenant: in-process providers with the behaviour of the real APIs
 // (ids, limits, conflicts, asynchronous isolation), for first run, demos, training and tests.
 // Calls answer without artificial delay: performance benchmarks run against this.
+import { type CallGate, openGate } from "@/lib/mdr/providers/gate";
 import type { Providers, Service, ServiceHealth } from "@/lib/mdr/providers/types";
 import { SimulatedEndpoint } from "./endpoint";
 import { type FaultController, OUTAGE_MESSAGE } from "./faults";
@@ -39,6 +40,8 @@ export interface SimulationOptions {
   naclRuleRange: NumberRange;
   now?: () => number;
   random?: () => number;
+  /** The process's rate limiter and circuit breaker; none given: calls are never held back. */
+  gate?: CallGate;
 }
 
 // Added to the real (near zero) elapsed time so the health panel does not show a suspicious 0 ms.
@@ -52,6 +55,7 @@ export function createSimulatedProviders(opts: SimulationOptions): Providers & {
     stepMs: opts.stepMs,
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
+    gate: opts.gate ?? openGate(),
   });
   const { identity, mail } = createDirectory(rt);
   return {
@@ -68,6 +72,7 @@ export function createSimulatedProviders(opts: SimulationOptions): Providers & {
     identity,
     mail,
     faults: rt.faults,
+    gate: rt.gate,
     async health(service: Service): Promise<ServiceHealth> {
       const started = performance.now();
       if (rt.faults.isDown(service)) return { status: "down", latency_ms: null, error: OUTAGE_MESSAGE };

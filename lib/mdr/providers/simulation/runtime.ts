@@ -1,6 +1,7 @@
 // What every simulated provider shares: the clock, the dice, and the gate each call passes
 // through before touching state.
 import { ProviderError, type Service } from "@/lib/mdr/providers/types";
+import { type CallGate, outcomeOf } from "@/lib/mdr/providers/gate";
 import { Faults, operationFaultError, outageError, type SimOperation } from "./faults";
 import { SIM_TENANT_ID } from "./seed";
 
@@ -10,6 +11,7 @@ export interface RuntimeOptions {
   stepMs: number;
   now: () => number;
   random: () => number;
+  gate: CallGate;
 }
 
 export class SimRuntime {
@@ -18,8 +20,10 @@ export class SimRuntime {
   readonly stepMs: number;
   readonly failureRate: number;
   readonly faults: Faults;
+  readonly gate: CallGate;
 
   constructor(opts: RuntimeOptions) {
+    this.gate = opts.gate;
     this.now = opts.now;
     this.random = opts.random;
     this.stepMs = opts.stepMs;
@@ -32,7 +36,20 @@ export class SimRuntime {
    * connection at all, then a tenant the credentials do not reach, then the injected answer for
    * this operation, then a transient failure of a write.
    */
-  enter(service: Service, operation: SimOperation, tenantId: string, opts: { mutating: boolean }): void {
+  async enter(service: Service, operation: SimOperation, tenantId: string, opts: { mutating: boolean }): Promise<void> {
+    // Each simulated call is one request to the service: it takes a turn under the rate limit,
+    // and its failure counts towards the circuit breaker, as a live call's would.
+    const ticket = await this.gate.enter(service, tenantId);
+    try {
+      this.answer(service, operation, tenantId, opts);
+      ticket.done("ok");
+    } catch (err) {
+      ticket.done(outcomeOf(err), (err as Error).message);
+      throw err;
+    }
+  }
+
+  private answer(service: Service, operation: SimOperation, tenantId: string, opts: { mutating: boolean }): void {
     if (this.faults.isDown(service)) throw outageError(service);
     if (tenantId.toLowerCase() !== SIM_TENANT_ID) {
       throw new ProviderError(service, "not_found", `Tenant '${tenantId}' is not known to the simulated tenant`, {

@@ -1,16 +1,23 @@
+import { MdrError } from "@/lib/errors";
 import { idempotent } from "@/lib/http/idempotency";
-import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
+import { JsonObject, actionResponse, json, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
-import { blockIp } from "@/lib/mdr/block-ip";
+import { blockIps } from "@/lib/mdr/bulk";
 import { getContext } from "@/lib/mdr/context";
-import { BlockIpRequest } from "@/lib/mdr/schemas";
+import { blockIp } from "@/lib/mdr/block-ip";
+import { BulkBlockIpRequest, BlockIpRequest } from "@/lib/mdr/schemas";
 
-// POST /api/v1/mdr/block-ip — block an address or range on a firewall
+// POST /api/v1/mdr/block-ip — block an address or range on a firewall; with `ips`, one action per target (207)
 export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
-    const input = await readJson(req, BlockIpRequest);
-    const action = await blockIp({ ctx: getContext(rc.actor), input });
+    const body = await readJson(req, JsonObject);
+    const ctx = getContext(rc.actor);
+    if ("ips" in body) {
+      if ("ip" in body) throw MdrError.field("ips", "give either ip or ips, not both");
+      return json(await blockIps({ ctx, input: parseBody(BulkBlockIpRequest, body) }), { status: 207 });
+    }
+    const action = await blockIp({ ctx, input: parseBody(BlockIpRequest, body) });
     return actionResponse(action, toApiAction(action));
   }),
 );

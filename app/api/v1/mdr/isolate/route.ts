@@ -1,16 +1,23 @@
+import { MdrError } from "@/lib/errors";
 import { idempotent } from "@/lib/http/idempotency";
-import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
+import { JsonObject, actionResponse, json, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
+import { isolateEndpoints } from "@/lib/mdr/bulk";
 import { getContext } from "@/lib/mdr/context";
 import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
-import { IsolateRequest } from "@/lib/mdr/schemas";
+import { BulkIsolateRequest, IsolateRequest } from "@/lib/mdr/schemas";
 
-// POST /api/v1/mdr/isolate — isolate an endpoint through Defender for Endpoint
+// POST /api/v1/mdr/isolate — isolate an endpoint through Defender for Endpoint; with `hostnames`, one action per target (207)
 export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
-    const input = await readJson(req, IsolateRequest);
-    const action = await isolateEndpoint({ ctx: getContext(rc.actor), input });
+    const body = await readJson(req, JsonObject);
+    const ctx = getContext(rc.actor);
+    if ("hostnames" in body) {
+      if ("hostname" in body) throw MdrError.field("hostnames", "give either hostname or hostnames, not both");
+      return json(await isolateEndpoints({ ctx, input: parseBody(BulkIsolateRequest, body) }), { status: 207 });
+    }
+    const action = await isolateEndpoint({ ctx, input: parseBody(IsolateRequest, body) });
     return actionResponse(action, toApiAction(action));
   }),
 );
