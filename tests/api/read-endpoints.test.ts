@@ -451,6 +451,7 @@ describe("GET /api/v1/openapi.json", () => {
       "POST /api/v1/mdr/quarantine-email": "responder",
       "GET /api/v1/mdr/actions": "viewer",
       "GET /api/v1/mdr/actions/{id}": "viewer",
+      "PATCH /api/v1/mdr/actions/{id}": "responder",
       "POST /api/v1/mdr/actions/{id}/revert": "responder",
       "GET /api/v1/mdr/status": "viewer",
       "GET /api/v1/mdr/metrics": "viewer",
