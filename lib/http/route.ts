@@ -131,7 +131,12 @@ export async function readJson<S extends z.ZodType>(
  * A JSON body read as an object, parsed afterwards with whichever schema its members call for
  * (`parseBody`): a route that takes one target or a list of them.
  */
-export const JsonObject = z.record(z.string(), z.unknown());
+// z.custom, not z.record: a record schema copies the keys into a new object, where a `__proto__`
+// key would vanish instead of being refused by the strict schema it is parsed with next.
+export const JsonObject = z.custom<Record<string, unknown>>(
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  "must be a JSON object",
+);
 
 /** Parses an already read body with the schema (422 naming each bad field). */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {

@@ -48,6 +48,11 @@ export interface ActionSpec {
   expiresAfterMs?: number;
   /** The action this one undoes; on success that action stops being active. */
   reverts?: string | null;
+  /**
+   * Guardrails (protected assets) checked once the row is written and before anything else,
+   * duplicates included: a protected target is always answered the same way, recorded rejected.
+   */
+  guard?: () => void;
 }
 
 export interface Facts {
@@ -116,6 +121,11 @@ const PROVIDER_FAILURES: Record<ProviderErrorKind, { status: "failed" | "rejecte
 
 export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perform): Promise<ActionRow> {
   const { action, holder } = insertPending(ctx, spec);
+  try {
+    spec.guard?.();
+  } catch (err) {
+    throw recordFailure(ctx, action, err);
+  }
   if (holder) throw refuseDuplicate(ctx, action, holder);
   let settled = false;
   const progress: Progress = {

@@ -30,11 +30,11 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
         duration_hours: input.duration_hours,
       },
       reason: input.reason,
+      guard: () => assertNotProtected(ctx, "ip_range", input.ip, "ip"),
       // From the row's own creation time, so expires_at - created_at is exactly duration_hours.
       expiresAfterMs: Math.round(input.duration_hours * HOUR_MS),
     },
     async (action, progress) => {
-      assertNotProtected(ctx, "ip_range", input.ip, "ip");
       const expiresAt = action.expiresAt!;
       const result = await ctx.providers.firewalls[firewall].block(tenantId, {
         actionId: action.id,

@@ -19,9 +19,9 @@ export async function disableUser({ ctx, input }: { ctx: MdrContext; input: Disa
       provider: "graph",
       parameters: { upn: input.upn, revoke_sessions: input.revoke_sessions },
       reason: input.reason,
+      guard: () => assertNotProtected(ctx, "upn", input.upn, "upn"),
     },
     async (_action, progress) => {
-      assertNotProtected(ctx, "upn", input.upn, "upn");
       const user = await identity.getUser(tenantId, input.upn);
       await identity.setAccountEnabled(tenantId, input.upn, false);
       progress.note(

@@ -71,10 +71,12 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
         isolation_type: input.isolation_type,
       },
       reason: input.reason,
+      guard: () => {
+        if (input.hostname !== undefined) assertNotProtected(ctx, "hostname", input.hostname, "hostname");
+      },
     },
     async (action, progress) => {
-      // Guardrails before any call, then again on the name Defender knows the device by.
-      if (input.hostname !== undefined) assertNotProtected(ctx, "hostname", input.hostname, "hostname");
+      // Again on the name Defender knows the device by (a machine_id, an FQDN).
       const machine = await resolveMachine(ctx, tenantId, input);
       assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
       progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
