@@ -191,6 +191,8 @@ const EnvSchema = z.object({
   MDR_SIM_FAILURE_RATE: number(0, 1, 0),
   MDR_SIM_FAULTS: z.string().default(""),
   MDR_SIM_STEP_MS: number(0, 600_000, 1500),
+  MDR_SIM_EXTRA_DEVICES: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  MDR_SIM_MAX_INDICATORS: z.coerce.number().int().min(1).max(10_000_000).default(15_000),
   MDR_STATUS_TTL_SECONDS: number(0, 3600, 30),
   MDR_SWEEP_INTERVAL_MS: number(100, 3_600_000, 5000),
   MDR_POLL_INTERVAL_MS: number(100, 3_600_000, 2000),
@@ -244,7 +246,11 @@ type Env = z.infer<typeof EnvSchema>;
 export type Config = {
   mode: "simulation" | "live";
   dbPath: string;
-  sim: { failureRate: number; faults: string; stepMs: number };
+  /**
+   * extraDevices: generated fleet-NNNNNN devices on top of the seeded ones; maxIndicators: the
+   * Defender indicator quota (load tests need many hosts, and more blocks than a tenant may hold).
+   */
+  sim: { failureRate: number; faults: string; stepMs: number; extraDevices: number; maxIndicators: number };
   statusTtlMs: number;
   sweepIntervalMs: number;
   pollIntervalMs: number;
@@ -421,7 +427,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     mode,
     dbPath: e.MDR_DB_PATH,
-    sim: { failureRate: e.MDR_SIM_FAILURE_RATE, faults: e.MDR_SIM_FAULTS, stepMs: e.MDR_SIM_STEP_MS },
+    sim: {
+      failureRate: e.MDR_SIM_FAILURE_RATE,
+      faults: e.MDR_SIM_FAULTS,
+      stepMs: e.MDR_SIM_STEP_MS,
+      extraDevices: e.MDR_SIM_EXTRA_DEVICES,
+      maxIndicators: e.MDR_SIM_MAX_INDICATORS,
+    },
     statusTtlMs: e.MDR_STATUS_TTL_SECONDS * 1000,
     sweepIntervalMs: e.MDR_SWEEP_INTERVAL_MS,
     pollIntervalMs: e.MDR_POLL_INTERVAL_MS,

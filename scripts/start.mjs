@@ -3,10 +3,12 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { buildIfNeeded } from "./build-if-needed.mjs";
+import { serverNodeFlags } from "./node-flags.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 buildIfNeeded();
-const child = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", ...process.argv.slice(2)], {
+const next = path.join(ROOT, "node_modules/next/dist/bin/next");
+const child = spawn(process.execPath, [...serverNodeFlags(), next, "start", ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: "inherit",
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },

@@ -3,10 +3,14 @@
 // The frame of each action form: title, the fields, one obvious primary button, the form's
 // own error (one the API did not tie to a field), and the confirmation dialog when it applies.
 import { CircleAlertIcon, LoaderCircleIcon } from "lucide-react";
+import dynamic from "next/dynamic";
 import { type FormEvent, type ReactNode, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { ConfirmDialog, type ConfirmSpec } from "./confirm-dialog";
+import type { ConfirmSpec } from "./confirm-dialog";
+
+// Closed until a destructive submit: its dialog code loads after the first paint, not with it.
+const ConfirmDialog = dynamic(() => import("./confirm-dialog").then((m) => m.ConfirmDialog), { ssr: false });
 
 export function ActionCard({
   testId,

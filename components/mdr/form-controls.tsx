@@ -2,7 +2,7 @@
 
 // Controls the four forms share: a labelled select of closed choices, the reason, the tenant.
 import { Input } from "@/components/ui/input";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { NativeSelect } from "@/components/ui/native-select";
 import { Field } from "./field";
 
 export interface Tenant {
@@ -35,21 +35,17 @@ export function ChoiceField<T extends string>({
   error?: string;
   disabled?: boolean;
 }) {
+  // The chosen option's description stays in view under the select, as the field's hint.
   return (
-    <Field id={id} label={label} error={error}>
+    <Field id={id} label={label} error={error} hint={choices[value]?.description}>
       {(control) => (
-        <Select value={value} onValueChange={(v) => onChange(v as T)} disabled={disabled}>
-          <SelectTrigger {...control}>
-            <SelectValue />
-          </SelectTrigger>
-          <SelectContent>
-            {(Object.keys(choices) as T[]).map((key) => (
-              <SelectItem key={key} value={key} description={choices[key].description}>
-                {choices[key].label}
-              </SelectItem>
-            ))}
-          </SelectContent>
-        </Select>
+        <NativeSelect {...control} value={value} onChange={(e) => onChange(e.target.value as T)} disabled={disabled}>
+          {(Object.keys(choices) as T[]).map((key) => (
+            <option key={key} value={key} title={choices[key].description}>
+              {choices[key].label}
+            </option>
+          ))}
+        </NativeSelect>
       )}
     </Field>
   );

@@ -1,7 +1,7 @@
 "use client";
 
-// The toast an action ends with: its id and status, so the analyst can quote it.
-import { toast } from "sonner";
+// The toast an action ends with: its id and status, so the analyst can quote it. The toast library
+// is the toaster's (loaded after the first paint, components/mdr/app-providers.tsx), fetched on use.
 import type { Action } from "@/lib/mdr/schemas";
 import type { ProblemBody } from "./api";
 import { STATUS_LABELS, TYPE_LABELS } from "./labels";
@@ -17,14 +17,18 @@ function Description({ id, status, detail }: { id: string; status: string; detai
   );
 }
 
+const toaster = () => import("sonner").then((m) => m.toast);
+
 export function notifyAction(action: Action) {
   const status = STATUS_LABELS[action.status].label;
   const title = `${TYPE_LABELS[action.type]}: ${action.target}`;
   const description = <Description id={action.id} status={status} />;
   const opts = { description, testId: "action-toast", duration: 8000 };
-  if (action.status === "succeeded") toast.success(title, opts);
-  else if (action.status === "failed") toast.error(title, opts);
-  else toast.info(title, opts);
+  void toaster().then((toast) => {
+    if (action.status === "succeeded") toast.success(title, opts);
+    else if (action.status === "failed") toast.error(title, opts);
+    else toast.info(title, opts);
+  });
 }
 
 export function notifyProblem(problem: ProblemBody) {
@@ -38,6 +42,8 @@ export function notifyProblem(problem: ProblemBody) {
     duration: 10_000,
   };
   // Refused (nothing changed) is a warning; failed (attempted, did not work) is an error.
-  if (problem.action_status === "rejected") toast.warning(problem.title, opts);
-  else toast.error(problem.title, opts);
+  void toaster().then((toast) => {
+    if (problem.action_status === "rejected") toast.warning(problem.title, opts);
+    else toast.error(problem.title, opts);
+  });
 }

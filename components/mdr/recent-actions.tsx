@@ -3,15 +3,15 @@
 // The audit log as it happens: newest first, filtered, a page at a time; polled so a running
 // action moves from pending to in progress to succeeded in place.
 import { ChevronLeftIcon, ChevronRightIcon, WifiOffIcon } from "lucide-react";
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { NativeSelect } from "@/components/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { ACTION_STATUSES, ACTION_TYPES } from "@/lib/mdr/enums";
 import type { Action } from "@/lib/mdr/schemas";
-import { ActionDrawer } from "./action-drawer";
 import { PAGE_SIZE } from "./api";
 import { ACTIONS_REFRESH_MS, useActions } from "./hooks";
 import { PROVIDER_LABELS, STATUS_LABELS, TYPE_LABELS } from "./labels";
@@ -19,6 +19,9 @@ import { StatusBadge } from "./status-badge";
 import { RelativeTime } from "./time";
 
 const ALL = "all";
+
+// Closed until a row is chosen: the drawer (and its undo) loads after the first paint, not with it.
+const ActionDrawer = dynamic(() => import("./action-drawer").then((m) => m.ActionDrawer), { ssr: false });
 
 export function RecentActions() {
   const [type, setType] = useState<string>(ALL);
@@ -56,32 +59,22 @@ export function RecentActions() {
           </span>
         )}
         <div className="ml-auto flex flex-wrap items-center gap-2">
-          <Select value={type} onValueChange={resetTo(setType)}>
-            <SelectTrigger size="sm" className="w-40" aria-label="Filter by type">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>
-              <SelectItem value={ALL}>All types</SelectItem>
-              {ACTION_TYPES.map((t) => (
-                <SelectItem key={t} value={t}>
-                  {TYPE_LABELS[t]}
-                </SelectItem>
-              ))}
-            </SelectContent>
-          </Select>
-          <Select value={status} onValueChange={resetTo(setStatus)}>
-            <SelectTrigger size="sm" className="w-36" aria-label="Filter by status">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>
-              <SelectItem value={ALL}>All statuses</SelectItem>
-              {ACTION_STATUSES.map((s) => (
-                <SelectItem key={s} value={s}>
-                  {STATUS_LABELS[s].label}
-                </SelectItem>
-              ))}
-            </SelectContent>
-          </Select>
+          <NativeSelect size="sm" className="w-40" aria-label="Filter by type" value={type} onChange={(e) => resetTo(setType)(e.target.value)}>
+            <option value={ALL}>All types</option>
+            {ACTION_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {TYPE_LABELS[t]}
+              </option>
+            ))}
+          </NativeSelect>
+          <NativeSelect size="sm" className="w-36" aria-label="Filter by status" value={status} onChange={(e) => resetTo(setStatus)(e.target.value)}>
+            <option value={ALL}>All statuses</option>
+            {ACTION_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABELS[s].label}
+              </option>
+            ))}
+          </NativeSelect>
         </div>
       </div>
       <Card className="overflow-hidden">

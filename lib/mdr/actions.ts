@@ -3,7 +3,7 @@
 // Whatever happens at the provider, the row ends truthful: succeeded, in_progress (still running
 // there), failed (attempted, did not work) or rejected (refused, nothing changed).
 import "server-only";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import { type ErrorCode, MdrError } from "@/lib/errors";
 import {
@@ -14,6 +14,7 @@ import {
   actionEvents,
   actions,
 } from "@/lib/db/schema";
+import type { Db } from "@/lib/db/client";
 import type { MdrContext } from "@/lib/mdr/context";
 import { type Holder, holderOf } from "@/lib/mdr/duplicates";
 import { runInScope } from "@/lib/mdr/providers/call-scope";
@@ -24,6 +25,22 @@ import type { Action, ActionDetail } from "@/lib/mdr/schemas";
 // and ids made by both in one millisecond must still sort in the order they were made.
 const ids = globalThis as unknown as { __mdrUlid?: { next: ReturnType<typeof monotonicFactory>; last: number } };
 
+const randomPool = new Uint8Array(4096);
+let randomPoolAt = randomPool.length;
+
+/**
+ * Uniform in [0, 1) in steps of 1/256, from the system's secure generator drawn 4 KiB at a time:
+ * ulid asks for one number per character, which made sixteen calls into the generator per id.
+ * A byte / 256 scaled to ulid's 32 symbols is exactly uniform.
+ */
+function pooledRandom(): number {
+  if (randomPoolAt >= randomPool.length) {
+    crypto.getRandomValues(randomPool);
+    randomPoolAt = 0;
+  }
+  return randomPool[randomPoolAt++]! / 256;
+}
+
 /**
  * `act_` + a ULID of the creation time: ids sort by time, so time windows are key ranges.
  * Monotonic within a millisecond; if the clock steps back, ids follow it rather than carry
@@ -31,9 +48,78 @@ const ids = globalThis as unknown as { __mdrUlid?: { next: ReturnType<typeof mon
  */
 export function newActionId(at: number): string {
   let gen = ids.__mdrUlid;
-  if (!gen || at < gen.last) gen = ids.__mdrUlid = { next: monotonicFactory(), last: at };
+  if (!gen || at < gen.last) gen = ids.__mdrUlid = { next: monotonicFactory(pooledRandom), last: at };
   gen.last = at;
   return `act_${gen.next(at)}`;
+}
+
+const param = (name: string) => sql.placeholder(name);
+
+/**
+ * The statements every action runs, built once per database. Drizzle otherwise turns each query
+ * into SQL anew on every call, which cost more than SQLite took to run them.
+ */
+function buildStatements(db: Db) {
+  return {
+    insertAction: db
+      .insert(actions)
+      .values({
+        id: param("id"),
+        type: param("type"),
+        status: "pending",
+        target: param("target"),
+        tenantId: param("tenantId"),
+        provider: param("provider"),
+        mode: param("mode"),
+        parameters: param("parameters"),
+        reason: param("reason"),
+        requestedBy: param("requestedBy"),
+        providerRef: null,
+        result: null,
+        error: null,
+        active: false,
+        createdAt: param("createdAt"),
+        updatedAt: param("updatedAt"),
+        completedAt: null,
+        expiresAt: param("expiresAt"),
+        reverts: param("reverts"),
+        revertedBy: null,
+      })
+      .prepare(),
+    insertEvent: db
+      .insert(actionEvents)
+      .values({ actionId: param("actionId"), at: param("at"), status: param("status"), message: param("message") })
+      .prepare(),
+    row: db.select().from(actions).where(eq(actions.id, param("id"))).prepare(),
+    status: db.select({ status: actions.status }).from(actions).where(eq(actions.id, param("id"))).prepare(),
+    result: db.select({ result: actions.result }).from(actions).where(eq(actions.id, param("id"))).prepare(),
+    /**
+     * Writes every column a transition may change; the caller passes the unchanged ones as they were,
+     * already in their stored form (drizzle's JSON encoder would store no result as the text 'null').
+     */
+    transition: db
+      .update(actions)
+      .set({
+        status: sql`${param("status")}`,
+        updatedAt: sql`${param("updatedAt")}`,
+        completedAt: sql`${param("completedAt")}`,
+        providerRef: sql`${param("providerRef")}`,
+        active: sql`${param("active")}`,
+        error: sql`${param("error")}`,
+        result: sql`${param("result")}`,
+      })
+      .where(eq(actions.id, param("id")))
+      .returning()
+      .prepare(),
+  };
+}
+
+const statementCache = new WeakMap<Db, ReturnType<typeof buildStatements>>();
+
+function statements(db: Db): ReturnType<typeof buildStatements> {
+  let s = statementCache.get(db);
+  if (!s) statementCache.set(db, (s = buildStatements(db)));
+  return s;
 }
 
 export interface ActionSpec {
@@ -202,12 +288,26 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; 
     revertedBy: null,
   };
   let holder: Holder | undefined;
+  const q = statements(ctx.db);
   ctx.db.transaction((tx) => {
     holder = holderOf(tx, spec);
-    tx.insert(actions).values(row).run();
-    tx.insert(actionEvents)
-      .values({ actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` })
-      .run();
+    // The prepared insert writes the constant columns as the row above has them.
+    q.insertAction.run({
+      id: row.id,
+      type: row.type,
+      target: row.target,
+      tenantId: row.tenantId,
+      provider: row.provider,
+      mode: row.mode,
+      parameters: row.parameters,
+      reason: row.reason,
+      requestedBy: row.requestedBy,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      expiresAt: row.expiresAt,
+      reverts: row.reverts,
+    });
+    q.insertEvent.run({ actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` });
   });
   return { action: row, holder };
 }
@@ -221,8 +321,7 @@ export function refuseDuplicate(ctx: MdrContext, action: ActionRow, holder: Hold
 }
 
 function currentStatus(ctx: MdrContext, id: string): ActionStatus {
-  const row = ctx.db.select({ status: actions.status }).from(actions).where(eq(actions.id, id)).get();
-  return row?.status ?? "pending";
+  return statements(ctx.db).status.get({ id })?.status ?? "pending";
 }
 
 function applyFacts(ctx: MdrContext, id: string, facts: Facts): void {
@@ -230,14 +329,14 @@ function applyFacts(ctx: MdrContext, id: string, facts: Facts): void {
   if (facts.providerRef !== undefined) patch.providerRef = facts.providerRef;
   if (facts.active !== undefined) patch.active = facts.active;
   if (facts.result !== undefined) {
-    const existing = ctx.db.select({ result: actions.result }).from(actions).where(eq(actions.id, id)).get();
+    const existing = statements(ctx.db).result.get({ id });
     patch.result = { ...(existing?.result ?? {}), ...facts.result };
   }
   ctx.db.update(actions).set(patch).where(eq(actions.id, id)).run();
 }
 
 export function addEvent(ctx: MdrContext, actionId: string, status: ActionStatus, message: string): void {
-  ctx.db.insert(actionEvents).values({ actionId, at: ctx.now(), status, message }).run();
+  statements(ctx.db).insertEvent.run({ actionId, at: ctx.now(), status, message });
 }
 
 /** Moves an action to a new status with a timeline entry; final statuses set completed_at. */
@@ -250,35 +349,39 @@ export function transition(
 ): ActionRow {
   const now = ctx.now();
   const final = status === "succeeded" || status === "failed" || status === "rejected";
-  ctx.db.transaction((tx) => {
-    const existing = tx.select({ result: actions.result }).from(actions).where(eq(actions.id, action.id)).get();
-    const patch: Partial<ActionRow> = { status, updatedAt: now };
-    if (final) patch.completedAt = now;
-    if (facts.providerRef !== undefined) patch.providerRef = facts.providerRef;
-    if (facts.active !== undefined) patch.active = facts.active;
-    if (facts.error !== undefined) patch.error = facts.error;
-    if (facts.result !== undefined) patch.result = { ...(existing?.result ?? {}), ...facts.result };
-    tx.update(actions).set(patch).where(eq(actions.id, action.id)).run();
-    tx.insert(actionEvents).values({ actionId: action.id, at: now, status, message }).run();
+  const q = statements(ctx.db);
+  return ctx.db.transaction((tx) => {
+    const current = q.row.get({ id: action.id });
+    if (!current) throw new Error(`action ${action.id} is not in the audit log`);
+    const result = facts.result === undefined ? current.result : { ...(current.result ?? {}), ...facts.result };
+    const [row] = q.transition.all({
+      id: action.id,
+      status,
+      updatedAt: now,
+      completedAt: final ? now : current.completedAt,
+      providerRef: facts.providerRef === undefined ? current.providerRef : facts.providerRef,
+      active: (facts.active === undefined ? current.active : facts.active) ? 1 : 0,
+      error: facts.error === undefined ? current.error : facts.error,
+      result: result === null ? null : JSON.stringify(result),
+    });
+    q.insertEvent.run({ actionId: action.id, at: now, status, message });
     if (status === "succeeded" && action.reverts) {
       // The original keeps its own status (a disable that failed part way stays failed), and so
       // does the timeline entry saying it was reverted.
-      const original = tx.select({ status: actions.status }).from(actions).where(eq(actions.id, action.reverts)).get();
+      const original = q.status.get({ id: action.reverts });
       tx.update(actions)
         .set({ active: false, revertedBy: action.id, updatedAt: now })
         .where(eq(actions.id, action.reverts))
         .run();
-      tx.insert(actionEvents)
-        .values({
-          actionId: action.reverts,
-          at: now,
-          status: original?.status ?? "succeeded",
-          message: `Reverted by ${action.id}`,
-        })
-        .run();
+      q.insertEvent.run({
+        actionId: action.reverts,
+        at: now,
+        status: original?.status ?? "succeeded",
+        message: `Reverted by ${action.id}`,
+      });
     }
+    return row!;
   });
-  return getActionRow(ctx, action.id)!;
 }
 
 function recordOutcome(ctx: MdrContext, action: ActionRow, outcome: Outcome): ActionRow {
@@ -368,7 +471,7 @@ export function isOpen(row: Pick<ActionRow, "status">): boolean {
 }
 
 export function getActionRow(ctx: Pick<MdrContext, "db">, id: string): ActionRow | undefined {
-  return ctx.db.select().from(actions).where(eq(actions.id, id)).get();
+  return statements(ctx.db).row.get({ id });
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { and, count, eq, gte, isNotNull, lte, sql } from "drizzle-orm";
 import { ACTION_STATUSES, ACTION_TYPES, type ActionStatus, type ActionType, actions } from "@/lib/db/schema";
 import type { MdrContext } from "@/lib/mdr/context";
 import type { MetricsResponse } from "@/lib/mdr/schemas";
@@ -24,17 +24,24 @@ export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">
   // A range of the actions_created index, which covers every column read here.
   const inWindow = and(gte(actions.createdAt, since), lte(actions.createdAt, until));
 
-  // One read of the window from the covering actions_created index; everything else is counted here.
-  const rows = ctx.db
-    .select({
-      type: actions.type,
-      status: actions.status,
-      createdAt: actions.createdAt,
-      completedAt: actions.completedAt,
-    })
+  // Both reads are ranges of the covering actions_created index, and SQLite does the counting: a
+  // day holds thousands of actions, and turning each into a JavaScript object cost more than the
+  // reading. One pass counts by type, status and hour...
+  // CAST: the driver binds every JavaScript number as a REAL, which would make the division exact.
+  const hourOf = sql<number>`cast((${actions.createdAt} - ${since}) / ${HOUR_MS} as integer)`;
+  const groups = ctx.db
+    .select({ type: actions.type, status: actions.status, hour: hourOf, n: count() })
     .from(actions)
     .where(inWindow)
+    .groupBy(actions.type, actions.status, hourOf)
     .all();
+  // ...the other gives the time each success took, shortest first, as bare numbers.
+  const durations = ctx.db
+    .values<[number]>(
+      sql`select ${actions.completedAt} - ${actions.createdAt} from ${actions}
+          where ${and(inWindow, eq(actions.status, "succeeded"), isNotNull(actions.completedAt))} order by 1`,
+    )
+    .map((r) => r[0]);
 
   const byType = zeros(ACTION_TYPES);
   const byStatus = zeros(ACTION_STATUSES);
@@ -46,16 +53,15 @@ export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">
     hour: new Date(since + i * HOUR_MS).toISOString(),
     count: 0,
   }));
-  const durations: number[] = [];
-  for (const r of rows) {
-    byType[r.type]++;
-    byStatus[r.status]++;
-    byTypeAndStatus[r.type][r.status]++;
-    perHour[Math.min(hours - 1, Math.floor((r.createdAt - since) / HOUR_MS))]!.count++;
-    if (r.status === "succeeded" && r.completedAt !== null) durations.push(r.completedAt - r.createdAt);
+  let total = 0;
+  for (const g of groups) {
+    byType[g.type] += g.n;
+    byStatus[g.status] += g.n;
+    byTypeAndStatus[g.type][g.status] += g.n;
+    // An action made at `until` exactly belongs to the last hour.
+    perHour[Math.min(hours - 1, g.hour)]!.count += g.n;
+    total += g.n;
   }
-  durations.sort((a, b) => a - b);
-  const total = rows.length;
   const decided = byStatus.succeeded + byStatus.failed;
 
   const activeTargets = (type: ActionType, extra = sql`1 = 1`) =>

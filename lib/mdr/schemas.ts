@@ -138,11 +138,15 @@ export interface ParsedAddress {
   range: string;
 }
 
+// Built once, not on every address parsed.
+const IPV4 = z.ipv4();
+const IPV6 = z.ipv6();
+
 /** Parses a strictly written address or CIDR; returns a message when it is not one. */
 export function parseAddress(raw: string): ParsedAddress | string {
   const [addr = "", prefixText, ...rest] = raw.split("/");
-  const v4 = z.ipv4().safeParse(addr).success;
-  const v6 = !v4 && z.ipv6().safeParse(addr).success;
+  const v4 = IPV4.safeParse(addr).success;
+  const v6 = !v4 && IPV6.safeParse(addr).success;
   if (rest.length > 0 || (!v4 && !v6)) return "must be an IPv4 or IPv6 address, or a CIDR range like 198.51.100.0/24";
   const family = v4 ? "ipv4" : "ipv6";
   const bits = v4 ? 32 : 128;
@@ -161,18 +165,16 @@ export function parseAddress(raw: string): ParsedAddress | string {
     const asV4 = parsed.toIPv4Address().toString();
     return `is an IPv4-mapped IPv6 address: did you mean ${prefix === 128 ? asV4 : `${asV4}/${prefix - 96}`}?`;
   }
-  const network = ipaddr.parseCIDR(`${parsed.toString()}/${prefix}`);
-  const networkAddress = (v4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(
-    `${parsed.toString()}/${prefix}`,
-  );
-  if (prefix < bits && networkAddress.toString() !== parsed.toString()) {
-    return `has host bits set: did you mean ${networkAddress.toString()}/${prefix}?`;
-  }
+  const address = parsed.toString();
   const isRange = prefix < bits;
+  if (isRange) {
+    const networkAddress = (v4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(`${address}/${prefix}`).toString();
+    if (networkAddress !== address) return `has host bits set: did you mean ${networkAddress}/${prefix}?`;
+  }
   let range = parsed.range();
   if (parsed instanceof ipaddr.IPv6 && range === "unicast" && !parsed.match(V6_GLOBAL_UNICAST)) range = "reserved";
   return {
-    value: isRange ? `${network[0].toString()}/${prefix}` : parsed.toString(),
+    value: isRange ? `${address}/${prefix}` : address,
     family,
     prefix,
     isRange,

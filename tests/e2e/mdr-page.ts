@@ -44,10 +44,9 @@ export class MdrPage {
     return this.form(card).getByRole("button", { name: CARDS[card].submit });
   }
 
-  /** Picks an option of one of the form's selects. */
+  /** Picks an option of one of the form's selects, by its label. */
   async choose(card: CardName, label: string, option: string) {
-    await this.form(card).getByRole("combobox", { name: label }).click();
-    await this.page.getByRole("option", { name: option }).click();
+    await this.form(card).getByRole("combobox", { name: label }).selectOption({ label: option });
   }
 
   /** Submits and waits for the POST's answer (for forms with no confirmation at this point). */
@@ -96,8 +95,7 @@ export class MdrPage {
   }
 
   async filter(by: "type" | "status", option: string) {
-    await this.page.getByRole("combobox", { name: `Filter by ${by}` }).click();
-    await this.page.getByRole("option", { name: option, exact: true }).click();
+    await this.page.getByRole("combobox", { name: `Filter by ${by}` }).selectOption({ label: option });
   }
 
   get drawer(): Locator {

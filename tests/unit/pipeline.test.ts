@@ -318,6 +318,20 @@ describe("metrics", () => {
     expect(later.total).toBe(0);
     expect(later.contained_now).toEqual({ isolated_endpoints: 1, active_ip_blocks: 0, disabled_users: 0 });
   });
+
+  it("puts each action in the hour it was made, whatever the minute", async () => {
+    const ctx = ctxFor();
+    const start = ctx.clock.now;
+    // 0 h 10 min, 1 h 50 min and 5 h 30 min into a 6-hour window that ends 1 min after the last.
+    for (const [i, minutes] of [10, 110, 330].entries()) {
+      ctx.clock.now = start + minutes * 60_000;
+      await blockIp({ ctx, input: BlockIpRequest.parse({ ip: `185.220.101.${10 + i}` }) });
+    }
+    ctx.clock.now = start + 6 * 3_600_000;
+    const m = getMetrics({ ctx, hours: 6 });
+    expect(m.per_hour.map((h) => h.count)).toEqual([1, 1, 0, 0, 0, 1]);
+    expect(m.total).toBe(3);
+  });
 });
 
 describe("duplicates: the audit log first, no provider call", () => {

@@ -8,6 +8,7 @@ import {
   SIM_TENANT_ID,
   SIM_USERS,
   type SimulationOptions,
+  simFleetDevice,
 } from "@/lib/mdr/providers/simulation";
 import { type BlockRequest, ProviderError } from "@/lib/mdr/providers/types";
 
@@ -114,6 +115,8 @@ describe("createSimulatedProviders", () => {
   it("refuses options outside their ranges", () => {
     expect(() => setup({ failureRate: 1.5 })).toThrow("failureRate 1.5 is not within 0-1");
     expect(() => setup({ nsgPriorityRange: { min: 50, max: 199 } })).toThrow("nsgPriorityRange 50-199");
+    expect(() => setup({ extraDevices: 2.5 })).toThrow("extraDevices 2.5 is not a whole number within 0-1000000");
+    expect(() => setup({ extraDevices: -1 })).toThrow("extraDevices -1 is not a whole number");
   });
 
   it("answers 404 for a tenant it does not know", async () => {
@@ -188,6 +191,44 @@ describe("endpoint: finding machines", () => {
       message: `[Defender] ResourceNotFound: Machine '${"f".repeat(40)}' was not found`,
       retryAfterSeconds: undefined,
     });
+  });
+});
+
+describe("endpoint: a generated fleet (extraDevices)", () => {
+  it("adds fleet-NNNNNN devices with distinct, stable 40-hex machine ids, after the seeded ones", async () => {
+    const { p } = setup({ extraDevices: 3000 });
+    const first = await p.endpoint.findMachines(T, "fleet-000001");
+    expect(first).toEqual([
+      {
+        id: simFleetDevice(1).id,
+        computerDnsName: "fleet-000001.fleet.contoso.com",
+        lastSeen: minutesAgo(2),
+        osPlatform: "Windows11",
+        healthStatus: "Active",
+      },
+    ]);
+    const ids = new Set(Array.from({ length: 3000 }, (_, i) => simFleetDevice(i + 1).id));
+    expect(ids.size).toBe(3000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{40}$/);
+    expect((await p.endpoint.getMachine(T, simFleetDevice(3000).id)).computerDnsName).toBe("fleet-003000.fleet.contoso.com");
+    expect(await p.endpoint.findMachines(T, "fleet-003001")).toEqual([]);
+    // The seeded devices are unchanged, ambiguity included.
+    expect(await p.endpoint.findMachines(T, "ws-finance-07")).toHaveLength(2);
+  });
+
+  it("has none by default", async () => {
+    const { p } = setup();
+    expect(await p.endpoint.findMachines(T, "fleet-000001")).toEqual([]);
+  });
+
+  it("isolates each generated device once, like any other", async () => {
+    const { p } = setup({ stepMs: 0, extraDevices: 2 });
+    const input = { comment: "load test", isolationType: "Full" as const };
+    const [a] = await p.endpoint.findMachines(T, "fleet-000001.fleet.contoso.com");
+    const [b] = await p.endpoint.findMachines(T, "FLEET-000002");
+    expect((await p.endpoint.isolate(T, a!.id, input)).status).toBe("Succeeded");
+    expect((await p.endpoint.isolate(T, b!.id, input)).status).toBe("Succeeded");
+    expect((await failure(p.endpoint.isolate(T, a!.id, input))).kind).toBe("conflict");
   });
 });
 
@@ -354,6 +395,21 @@ describe("firewall: Defender indicators", () => {
     });
     clock.advance(60_000);
     expect((await p.firewalls.defender.block(T, block("185.220.101.34"))).ref).toBe("4202");
+    // Removing the expired first indicator leaves the active second one in force.
+    expect(await p.firewalls.defender.unblock(T, "4201", BLOCKED)).toEqual({ alreadyAbsent: false });
+    expect((await failure(p.firewalls.defender.block(T, block("185.220.101.34")))).message).toContain("(id 4202)");
+  });
+
+  it("refuses a block past the tenant's indicator quota (maxIndicators, Defender's 15,000 by default)", async () => {
+    const { p } = setup({ maxIndicators: 2 });
+    await p.firewalls.defender.block(T, block("185.220.101.1"));
+    await p.firewalls.defender.block(T, block("185.220.101.2"));
+    expect(await failure(p.firewalls.defender.block(T, block("185.220.101.3")))).toMatchObject({
+      kind: "conflict",
+      httpStatus: 409,
+      message: "[Defender] The tenant has reached the maximum of 2 indicators",
+    });
+    expect(() => setup({ maxIndicators: 0 })).toThrow("maxIndicators 0 is not a whole number above 0");
   });
 
   it("unblocks once, then reports the indicator already absent", async () => {

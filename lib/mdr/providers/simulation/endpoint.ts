@@ -11,7 +11,7 @@ import {
 } from "@/lib/mdr/providers/types";
 import { newGuid } from "./ids";
 import type { SimRuntime } from "./runtime";
-import { SIM_DEVICES } from "./seed";
+import { SIM_DEVICES, type SimDeviceSeed, simFleetDevice } from "./seed";
 
 /** How long Defender keeps an action for an offline device Pending before it times out. */
 const OFFLINE_PENDING_MS = 3 * 24 * 60 * 60 * 1000;
@@ -36,38 +36,45 @@ const conflict = (message: string) => new ProviderError("defender", "conflict", 
 const badRequest = (message: string) => new ProviderError("defender", "bad_request", message, { httpStatus: 400 });
 
 export class SimulatedEndpoint implements EndpointProvider {
-  private readonly machines: Map<string, Machine>;
+  private readonly machines = new Map<string, Machine>();
+  // Name lookups are indexed: with a large generated fleet, a scan of every device per request
+  // would make a load test measure the simulation rather than the product.
+  private readonly byDnsName = new Map<string, Machine[]>();
+  private readonly byShortName = new Map<string, Machine[]>();
   private readonly actions = new Map<string, ActionRecord>();
   /** Per machine, oldest first: the latest Succeeded action decides whether it is isolated. */
   private readonly history = new Map<string, ActionRecord[]>();
 
-  constructor(private readonly rt: SimRuntime) {
+  /** `extraDevices` generated devices (simFleetDevice) join the seeded ones. */
+  constructor(
+    private readonly rt: SimRuntime,
+    extraDevices = 0,
+  ) {
     const createdAt = rt.now();
-    this.machines = new Map(
-      SIM_DEVICES.map((d) => [
-        d.id,
-        {
-          id: d.id,
-          computerDnsName: d.computerDnsName,
-          lastSeen: new Date(createdAt - d.lastSeenMinutesAgo * 60_000).toISOString(),
-          osPlatform: d.osPlatform,
-          healthStatus: d.healthStatus,
-        },
-      ]),
-    );
+    const add = (d: SimDeviceSeed) => {
+      const machine: Machine = {
+        id: d.id,
+        computerDnsName: d.computerDnsName,
+        lastSeen: new Date(createdAt - d.lastSeenMinutesAgo * 60_000).toISOString(),
+        osPlatform: d.osPlatform,
+        healthStatus: d.healthStatus,
+      };
+      this.machines.set(d.id, machine);
+      const name = d.computerDnsName.toLowerCase();
+      push(this.byDnsName, name, machine);
+      push(this.byShortName, name.split(".")[0]!, machine);
+    };
+    SIM_DEVICES.forEach(add);
+    for (let n = 1; n <= extraDevices; n++) add(simFleetDevice(n));
   }
 
   async findMachines(tenantId: string, hostname: string): Promise<Machine[]> {
     await this.rt.enter("defender", "defender.findMachines", tenantId, { mutating: false });
     const wanted = hostname.trim().toLowerCase().replace(/\.$/, "");
     if (wanted === "") return [];
-    const short = !wanted.includes(".");
-    return [...this.machines.values()]
-      .filter((m) => {
-        const name = m.computerDnsName.toLowerCase();
-        return name === wanted || (short && name.split(".")[0] === wanted);
-      })
-      .map((m) => ({ ...m }));
+    // A full name matches exactly; a short one matches the first label of any device's name.
+    const found = wanted.includes(".") ? this.byDnsName.get(wanted) : this.byShortName.get(wanted);
+    return (found ?? []).map((m) => ({ ...m }));
   }
 
   async getMachine(tenantId: string, machineId: string): Promise<Machine> {
@@ -180,6 +187,12 @@ export class SimulatedEndpoint implements EndpointProvider {
       requestorComment: action.comment,
     };
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function requireComment(comment: string): void {

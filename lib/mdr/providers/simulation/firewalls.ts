@@ -59,10 +59,19 @@ interface Indicator {
 
 export class SimulatedDefenderIndicators implements FirewallProvider {
   private readonly indicators = new Map<string, Indicator>();
+  /**
+   * The newest indicator of each address. One is created only when every earlier one for the
+   * address has expired, so it is the only one that can still be active: the duplicate check is a
+   * lookup rather than a scan of up to 15,000 indicators per block.
+   */
+  private readonly latestByValue = new Map<string, Indicator>();
   // Real indicator ids are small increasing integers; start past zero so they do not look fake.
   private nextId = 4201;
 
-  constructor(private readonly rt: SimRuntime) {}
+  constructor(
+    private readonly rt: SimRuntime,
+    private readonly maxIndicators = SIM_MAX_INDICATORS,
+  ) {}
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
     await this.rt.enter("defender", "defender.block", tenantId, { mutating: true });
@@ -78,7 +87,8 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
     }
     const expirationTime = expirationIso(request.expiresAt);
     const now = this.rt.now();
-    const duplicate = [...this.indicators.values()].find((i) => i.value === parsed.address && i.expiresAt > now);
+    const latest = this.latestByValue.get(parsed.address);
+    const duplicate = latest && latest.expiresAt > now ? latest : undefined;
     if (duplicate) {
       throw new ProviderError(
         "defender",
@@ -87,28 +97,34 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
         { httpStatus: 409 },
       );
     }
-    if (this.indicators.size >= SIM_MAX_INDICATORS) {
+    if (this.indicators.size >= this.maxIndicators) {
       throw new ProviderError(
         "defender",
         "conflict",
-        `The tenant has reached the maximum of ${SIM_MAX_INDICATORS} indicators`,
+        `The tenant has reached the maximum of ${this.maxIndicators} indicators`,
         { httpStatus: 409 },
       );
     }
     const id = String(this.nextId++);
-    this.indicators.set(id, {
+    const indicator = {
       id,
       actionId: request.actionId,
       value: parsed.address,
       title: request.description,
       expiresAt: request.expiresAt.getTime(),
-    });
+    };
+    this.indicators.set(id, indicator);
+    this.latestByValue.set(indicator.value, indicator);
     return { ref: id, details: { indicator_id: id, expiration_time: expirationTime } };
   }
 
   async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
     await this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true });
-    return this.indicators.delete(ref) ? { alreadyAbsent: false } : absent();
+    const indicator = this.indicators.get(ref);
+    if (!indicator) return absent();
+    this.indicators.delete(ref);
+    if (this.latestByValue.get(indicator.value) === indicator) this.latestByValue.delete(indicator.value);
+    return { alreadyAbsent: false };
   }
 
   async findBlock(tenantId: string, actionId: string): Promise<BlockResult | null> {

@@ -25,6 +25,11 @@ function seededBytes(seed: string, length: number): Uint8Array {
   return out;
 }
 
+/** A stable lower-case hex id (a Defender machine id is 40 hex digits) for a generated device. */
+export function seededHexId(seed: string, bytes = 20): string {
+  return Array.from(seededBytes(seed, bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));
 }

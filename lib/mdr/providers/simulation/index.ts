@@ -8,12 +8,13 @@ import { type FaultController, OUTAGE_MESSAGE } from "./faults";
 import { SimulatedAwsNacl, SimulatedAzureNsg, SimulatedDefenderIndicators, type NumberRange } from "./firewalls";
 import { createDirectory } from "./directory";
 import { SimRuntime } from "./runtime";
-import { SIM_TENANT_ID } from "./seed";
+import { SIM_MAX_EXTRA_DEVICES, SIM_MAX_INDICATORS, SIM_TENANT_ID } from "./seed";
 
 export { type FaultController, parseFaultSpec, SIM_OPERATIONS, type SimOperation } from "./faults";
 export {
   SIM_DEVICES,
   SIM_MAILBOXES,
+  SIM_MAX_EXTRA_DEVICES,
   SIM_MAX_INDICATORS,
   SIM_NACL,
   SIM_NSG,
@@ -27,6 +28,7 @@ export {
   type SimNsgRuleSeed,
   type SimNsgSeed,
   type SimUserSeed,
+  simFleetDevice,
 } from "./seed";
 
 export interface SimulationOptions {
@@ -36,6 +38,10 @@ export interface SimulationOptions {
   faults: string;
   /** Isolation stays Pending for one step, InProgress for a second, then finishes. */
   stepMs: number;
+  /** Generated devices fleet-000001... added to the seeded ones (default 0). */
+  extraDevices?: number;
+  /** Most Defender indicators the tenant holds (default SIM_MAX_INDICATORS, Defender's own limit). */
+  maxIndicators?: number;
   nsgPriorityRange: NumberRange;
   naclRuleRange: NumberRange;
   now?: () => number;
@@ -63,9 +69,9 @@ export function createSimulatedProviders(opts: SimulationOptions): Providers & {
     tenants: [SIM_TENANT_ID],
     // Every simulated service exists in the simulated tenant.
     configured: () => true,
-    endpoint: new SimulatedEndpoint(rt),
+    endpoint: new SimulatedEndpoint(rt, opts.extraDevices ?? 0),
     firewalls: {
-      defender: new SimulatedDefenderIndicators(rt),
+      defender: new SimulatedDefenderIndicators(rt, opts.maxIndicators ?? SIM_MAX_INDICATORS),
       azure_nsg: new SimulatedAzureNsg(rt, opts.nsgPriorityRange),
       aws_sg: new SimulatedAwsNacl(rt, opts.naclRuleRange),
     },
@@ -86,6 +92,12 @@ function checkOptions(opts: SimulationOptions): void {
   const problems: string[] = [];
   if (!(opts.failureRate >= 0 && opts.failureRate <= 1)) problems.push(`failureRate ${opts.failureRate} is not within 0-1`);
   if (!(opts.stepMs >= 0)) problems.push(`stepMs ${opts.stepMs} is negative`);
+  const extra = opts.extraDevices ?? 0;
+  if (!(Number.isInteger(extra) && extra >= 0 && extra <= SIM_MAX_EXTRA_DEVICES)) {
+    problems.push(`extraDevices ${extra} is not a whole number within 0-${SIM_MAX_EXTRA_DEVICES}`);
+  }
+  const maxIndicators = opts.maxIndicators ?? SIM_MAX_INDICATORS;
+  if (!(Number.isInteger(maxIndicators) && maxIndicators >= 1)) problems.push(`maxIndicators ${maxIndicators} is not a whole number above 0`);
   const range = (name: string, r: NumberRange, min: number, max: number) => {
     if (!(Number.isInteger(r.min) && Number.isInteger(r.max) && min <= r.min && r.min <= r.max && r.max <= max)) {
       problems.push(`${name} ${r.min}-${r.max} is not within ${min}-${max}`);

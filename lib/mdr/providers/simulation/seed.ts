@@ -2,7 +2,7 @@
 // demos and documentation can name real-looking hosts, users and messages. Times are kept as
 // offsets and turned into timestamps when a simulation is created, so the data never looks stale.
 import type { MailFolder } from "@/lib/mdr/providers/types";
-import { seededGraphMessageId } from "./ids";
+import { seededGraphMessageId, seededHexId } from "./ids";
 
 export const SIM_TENANT_ID = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
 
@@ -29,6 +29,26 @@ export const SIM_DEVICES: readonly SimDeviceSeed[] = [
   // Offline for days: like a real offline device, an isolation request for it stays Pending.
   { id: "b8954156f34c8907a51e64830764c1a1729b5ece", computerDnsName: "ws-0157.corp.contoso.com", osPlatform: "Windows10", healthStatus: "Inactive", lastSeenMinutesAgo: 4 * 24 * 60 + 130 },
 ];
+
+/** Most generated devices a simulation may add (MDR_SIM_EXTRA_DEVICES). */
+export const SIM_MAX_EXTRA_DEVICES = 1_000_000;
+
+/**
+ * The n-th generated device (1-based): fleet-000001.fleet.contoso.com and so on, online, with a
+ * stable machine id. Load tests need one fresh host per isolation, since a host that is already
+ * isolated is refused; the dozen seeded devices stay the ones the page suggests.
+ */
+export function simFleetDevice(n: number): SimDeviceSeed {
+  const name = `fleet-${String(n).padStart(6, "0")}.fleet.contoso.com`;
+  return {
+    // 32 hex digits that look random, then n itself: unique by construction, not by luck.
+    id: seededHexId(`fleet:${n}`, 16) + n.toString(16).padStart(8, "0"),
+    computerDnsName: name,
+    osPlatform: n % 5 === 0 ? "WindowsServer2022" : "Windows11",
+    healthStatus: "Active",
+    lastSeenMinutesAgo: 1 + (n % 60),
+  };
+}
 
 export interface SimUserSeed {
   readonly id: string;
