@@ -19,7 +19,7 @@ import Database from "better-sqlite3";
 import { firstLoadJs, getSeries, postLoad, timedGet, type LoadResult, type GetSeries } from "./bench/http";
 import { type Machine, type TableRow, hostRamGb, int, kb, loadNote, machineLines, markdownTable, mb, ms } from "./bench/report";
 import { type BenchServer, startServer } from "./bench/server";
-import { MAX_INDICATORS, POST_PATHS, type PostVerb, bodies } from "./bench/targets";
+import { MAX_INDICATORS, POST_PATHS, type PostVerb, bodies, hostsUsed } from "./bench/targets";
 
 const ROOT = path.resolve(__dirname, "..");
 const quick = process.argv.includes("--quick");
@@ -112,7 +112,9 @@ async function postPhase() {
     for (const c of CONCURRENCY) {
       // A fresh server per step: a fresh simulated tenant, so indicator quotas and isolated hosts start
       // empty, and each step starts from the same state. The audit log carries on.
-      const extra = verb === "isolate" ? fleetFor(results["block-ip"][c]?.rps ?? 2000) : 0;
+      // The audit log carries on, so each step takes hosts no earlier step isolated (targets.ts):
+      // the fleet covers the hosts used so far plus this step's.
+      const extra = verb === "isolate" ? hostsUsed("isolate") + fleetFor(results["block-ip"][c]?.rps ?? 2000) : 0;
       const env = { MDR_DB_PATH: db, MDR_SIM_EXTRA_DEVICES: String(extra), MDR_SIM_MAX_INDICATORS: String(MAX_INDICATORS) };
       const run = await withServer(env, async (s) => {
         const body = bodies(verb);

@@ -31,11 +31,22 @@ export const POST_PATHS: Record<PostVerb, string> = {
   isolate: "/api/v1/mdr/isolate",
 };
 
+/**
+ * Targets used so far in this process, per verb: the steps of a phase share one audit log, which
+ * refuses a second block of an address (or isolation of a host) still in effect, so no step may
+ * reuse another's targets.
+ */
+const used: Record<PostVerb, number> = { "block-ip": 0, isolate: 0 };
+
+/** How many targets of a verb this process has handed out. */
+export function hostsUsed(verb: PostVerb): number {
+  return used[verb];
+}
+
 /** A request body factory: each call gives the next distinct, valid action. */
 export function bodies(verb: PostVerb): () => Record<string, unknown> {
-  let n = 0;
   if (verb === "block-ip") {
-    return () => ({ ip: publicIpv4(n++), firewall_type: "defender", reason: "benchmark" });
+    return () => ({ ip: publicIpv4(used[verb]++), firewall_type: "defender", reason: "benchmark" });
   }
-  return () => ({ hostname: fleetHost(++n), isolation_type: "Selective", reason: "benchmark" });
+  return () => ({ hostname: fleetHost(++used[verb]), isolation_type: "Selective", reason: "benchmark" });
 }
