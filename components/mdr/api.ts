@@ -54,14 +54,15 @@ export async function fetchJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** POSTs an action request; resolves with the recorded action (201 done, 202 still running). */
-export async function postAction(path: string, body: Record<string, unknown>): Promise<Action> {
+/** Sends a change (same origin: the session cookie and our Origin go with it); resolves with the answer's JSON. */
+export async function sendJson<T>(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
+      method,
+      headers: body === undefined ? { accept: "application/json" } : { "content-type": "application/json", accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
     });
   } catch (err) {
     throw new ApiError(0, {
@@ -74,5 +75,10 @@ export async function postAction(path: string, body: Record<string, unknown>): P
     });
   }
   if (!res.ok) throw await readProblem(res);
-  return (await res.json()) as Action;
+  return (await res.json()) as T;
+}
+
+/** POSTs an action request; resolves with the recorded action (201 done, 202 still running). */
+export function postAction(path: string, body: Record<string, unknown>): Promise<Action> {
+  return sendJson<Action>("POST", path, body);
 }
