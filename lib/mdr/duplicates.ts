@@ -3,7 +3,7 @@
 // Asked inside the transaction that writes the new row, so of two identical requests at the same
 // moment the first holds and the second is refused, never both.
 import "server-only";
-import { and, eq, inArray, or } from "drizzle-orm";
+import { type SQL, and, eq, inArray, or, sql } from "drizzle-orm";
 import { type ActionRow, type ActionType, actions } from "@/lib/db/schema";
 import type { Db } from "@/lib/db/client";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
@@ -30,7 +30,12 @@ type Reader = Pick<Db, "select">;
  * done and in effect now (active, not reverted). A failed disable that did disable the account is
  * active too: the account is disabled.
  */
-function holding(db: Reader, type: ActionType, tenantId: string, opts: { target?: string; exceptId?: string } = {}): ActionRow[] {
+function holding(
+  db: Reader,
+  type: ActionType,
+  tenantId: string,
+  opts: { target?: string; exceptId?: string; where?: SQL } = {},
+): ActionRow[] {
   const exceptId = opts.exceptId;
   return db
     .select()
@@ -41,6 +46,7 @@ function holding(db: Reader, type: ActionType, tenantId: string, opts: { target?
         eq(actions.tenantId, tenantId),
         opts.target === undefined ? undefined : eq(actions.target, opts.target),
         or(inArray(actions.status, ["pending", "in_progress"]), eq(actions.active, true)),
+        opts.where,
       ),
     )
     .all()
@@ -59,10 +65,29 @@ function deviceNames(row: ActionRow): string[] {
   return names;
 }
 
+/**
+ * The names of deviceNames(), compared in SQL: only rows that name one of `wanted` are read back,
+ * not every isolation in effect in the tenant (names are ASCII, so SQLite's lower() suffices).
+ */
+function namesOneOf(wanted: string[]): SQL {
+  const list = sql.join(
+    wanted.map((n) => sql`${n}`),
+    sql`, `,
+  );
+  const dns = sql`json_extract(${actions.result}, '$.computer_dns_name')`;
+  return sql`(lower(${actions.target}) in (${list})
+    or lower(json_extract(${actions.parameters}, '$.machine_id')) in (${list})
+    or lower(json_extract(${actions.result}, '$.machine_id')) in (${list})
+    or lower(${dns}) in (${list})
+    or lower(substr(${dns}, 1, instr(${dns} || '.', '.') - 1)) in (${list}))`;
+}
+
 /** The isolation that holds any of `names` (host names, FQDNs, machine ids). */
 export function isolationHolder(db: Reader, tenantId: string, names: string[], exceptId?: string): Holder | undefined {
   const wanted = new Set(names.map((n) => n.toLowerCase()));
-  const row = holding(db, "isolate_endpoint", tenantId, { exceptId }).find((r) => deviceNames(r).some((n) => wanted.has(n)));
+  const row = holding(db, "isolate_endpoint", tenantId, { exceptId, where: namesOneOf([...wanted]) }).find((r) =>
+    deviceNames(r).some((n) => wanted.has(n)),
+  );
   if (!row) return undefined;
   const shown = names[0]!;
   return {
