@@ -1,6 +1,7 @@
 // Browser sessions: the cookie carries a random secret; the database keeps its SHA-256, the
 // expiry and the revocation, so signing out (or an admin disabling the user) ends it at once.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { type Db, perDb } from "@/lib/db/client";
 import { monotonicFactory } from "ulid";
 import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema";
 import { recordAudit } from "./audit";
@@ -51,13 +52,18 @@ export function startSession(
 }
 
 /** The live session a cookie secret belongs to, with its user; undefined if expired, revoked or disabled. */
-export function findSession(store: Store, secret: string): { session: SessionRow; user: UserRow } | undefined {
-  const found = store.db
+/** Every signed-in request looks its session up: prepared once per database. */
+const sessionBySecret = perDb((db: Db) =>
+  db
     .select({ session: sessions, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.secretHash, sha256(secret)))
-    .get();
+    .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
+    .prepare(),
+);
+
+export function findSession(store: Store, secret: string): { session: SessionRow; user: UserRow } | undefined {
+  const found = sessionBySecret(store.db).get({ secretHash: sha256(secret) });
   const now = store.now();
   if (!found || found.session.revokedAt !== null || found.session.expiresAt <= now || found.user.disabled) return undefined;
   if (now - found.session.lastSeenAt >= TOUCH_EVERY_MS) {

@@ -1,6 +1,7 @@
 // API tokens for scripts and SOAR playbooks: `mdr_` + 256 random bits, shown once at creation,
 // stored as SHA-256 only, each with a role, a name, an optional expiry and a last-used time.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { type Db, perDb } from "@/lib/db/client";
 import { monotonicFactory } from "ulid";
 import { type ApiTokenRow, apiTokens } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
@@ -57,10 +58,15 @@ export function createToken(
 
 export type TokenCheck = { ok: true; row: ApiTokenRow } | { ok: false; why: "unknown" | "revoked" | "expired" };
 
+/** Every request with a token looks it up: prepared once per database. */
+const tokenBySecret = perDb((db: Db) =>
+  db.select().from(apiTokens).where(eq(apiTokens.secretHash, sql.placeholder("secretHash"))).prepare(),
+);
+
 /** What a presented bearer token is worth. */
 export function checkToken(store: Store, token: string): TokenCheck {
   if (!token.startsWith(TOKEN_PREFIX)) return { ok: false, why: "unknown" };
-  const row = store.db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256(token))).get();
+  const row = tokenBySecret(store.db).get({ secretHash: sha256(token) });
   if (!row) return { ok: false, why: "unknown" };
   if (row.revokedAt !== null) return { ok: false, why: "revoked" };
   const now = store.now();

@@ -64,6 +64,19 @@ export function openDb(file: string): Db {
   return db;
 }
 
+/**
+ * `build(db)` made once per database and kept with it: for prepared statements, which drizzle
+ * would otherwise turn into SQL anew on every call (that cost more than SQLite took to run them).
+ */
+export function perDb<T>(build: (db: Db) => T): (db: Db) => T {
+  const made = new WeakMap<Db, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) made.set(db, (value = build(db)));
+    return value;
+  };
+}
+
 const cache = globalThis as unknown as { __mdrDb?: Db };
 
 /** The process's database, opened on first use (never at import: `next build` imports this file). */

@@ -1,7 +1,7 @@
 // The audit log: one row per action, one row per change in an action's life.
 // Portable to PostgreSQL: plain columns, times as integer milliseconds since the epoch.
-import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type SQL, sql } from "drizzle-orm";
+import { type SQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 import {
   ACTION_STATUSES,
@@ -15,6 +15,29 @@ import {
 
 export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES, ROLES };
 export type { ActionStatus, ActionType, ProviderName, Role } from "@/lib/mdr/enums";
+
+type ActionColumns = { type: SQLiteColumn; target: SQLiteColumn; parameters: SQLiteColumn; result: SQLiteColumn };
+
+/**
+ * The names an isolation row knows its device by, lower-cased: what was asked (hostname or
+ * machine id), the machine id given, and what Defender resolved the device to (its machine id,
+ * its DNS name and that name's first label). Each is an index over isolation rows only, so the
+ * duplicate check (lib/mdr/duplicates.ts) looks a device up instead of reading every isolation.
+ * The queries must use these same expressions for SQLite to use the indexes.
+ */
+export function isolationNameExpressions(t: ActionColumns): SQL[] {
+  const dns = sql`json_extract(${t.result}, '$.computer_dns_name')`;
+  return [
+    sql`lower(${t.target})`,
+    sql`lower(json_extract(${t.parameters}, '$.machine_id'))`,
+    sql`lower(json_extract(${t.result}, '$.machine_id'))`,
+    sql`lower(${dns})`,
+    sql`lower(substr(${dns}, 1, instr(${dns} || '.', '.') - 1))`,
+  ];
+}
+
+/** Isolation rows only: a literal, so that SQLite can match the partial indexes above. */
+export const IS_ISOLATION = (t: Pick<ActionColumns, "type">) => sql`${t.type} = 'isolate_endpoint'`;
 
 export const actions = sqliteTable(
   "actions",
@@ -56,6 +79,12 @@ export const actions = sqliteTable(
     // In-flight work the background loop polls, and the crash-recovery scan.
     index("actions_open").on(t.status, t.type).where(sql`${t.status} in ('pending', 'in_progress')`),
     index("actions_reverts").on(t.reverts),
+    // The duplicate check for blocks, disables and quarantines: three equalities, so SQLite picks it
+    // over the tenant index even before it has statistics (a new database).
+    index("actions_holder").on(t.target, t.type, t.tenantId),
+    ...isolationNameExpressions(t).map((name, i) =>
+      index(`actions_isolation_name_${i}`).on(t.type, name).where(IS_ISOLATION(t)),
+    ),
   ],
 );
 

@@ -14,7 +14,7 @@ import {
   actionEvents,
   actions,
 } from "@/lib/db/schema";
-import type { Db } from "@/lib/db/client";
+import { type Db, perDb } from "@/lib/db/client";
 import type { MdrContext } from "@/lib/mdr/context";
 import { type Holder, holderOf } from "@/lib/mdr/duplicates";
 import { runInScope } from "@/lib/mdr/providers/call-scope";
@@ -55,12 +55,8 @@ export function newActionId(at: number): string {
 
 const param = (name: string) => sql.placeholder(name);
 
-/**
- * The statements every action runs, built once per database. Drizzle otherwise turns each query
- * into SQL anew on every call, which cost more than SQLite took to run them.
- */
-function buildStatements(db: Db) {
-  return {
+/** The statements every action runs, built once per database. */
+const statements = perDb((db: Db) => ({
     insertAction: db
       .insert(actions)
       .values({
@@ -92,7 +88,6 @@ function buildStatements(db: Db) {
       .prepare(),
     row: db.select().from(actions).where(eq(actions.id, param("id"))).prepare(),
     status: db.select({ status: actions.status }).from(actions).where(eq(actions.id, param("id"))).prepare(),
-    result: db.select({ result: actions.result }).from(actions).where(eq(actions.id, param("id"))).prepare(),
     /**
      * Writes every column a transition may change; the caller passes the unchanged ones as they were,
      * already in their stored form (drizzle's JSON encoder would store no result as the text 'null').
@@ -111,16 +106,7 @@ function buildStatements(db: Db) {
       .where(eq(actions.id, param("id")))
       .returning()
       .prepare(),
-  };
-}
-
-const statementCache = new WeakMap<Db, ReturnType<typeof buildStatements>>();
-
-function statements(db: Db): ReturnType<typeof buildStatements> {
-  let s = statementCache.get(db);
-  if (!s) statementCache.set(db, (s = buildStatements(db)));
-  return s;
-}
+}));
 
 export interface ActionSpec {
   type: ActionType;
@@ -218,8 +204,10 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
     note(message, facts = {}) {
       // A provider answering after the pipeline gave up still lands in the timeline.
       const suffix = settled ? " (after the action had been closed)" : "";
-      applyFacts(ctx, action.id, settled ? { ...facts, active: undefined } : facts);
-      addEvent(ctx, action.id, currentStatus(ctx, action.id), message + suffix);
+      ctx.db.transaction(() => {
+        const row = writeRow(ctx.db, action.id, undefined, ctx.now(), settled ? { ...facts, active: undefined } : facts);
+        addEvent(ctx, action.id, row.status, message + suffix);
+      });
       // The caller has been told the action failed: no further step may be taken in its name
       // (an isolation sent after the 504, say). The verb stops at this note.
       if (settled) throw new ClosedAction(action.id);
@@ -289,8 +277,8 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; 
   };
   let holder: Holder | undefined;
   const q = statements(ctx.db);
-  ctx.db.transaction((tx) => {
-    holder = holderOf(tx, spec);
+  ctx.db.transaction(() => {
+    holder = holderOf(ctx.db, spec);
     // The prepared insert writes the constant columns as the row above has them.
     q.insertAction.run({
       id: row.id,
@@ -324,15 +312,38 @@ function currentStatus(ctx: MdrContext, id: string): ActionStatus {
   return statements(ctx.db).status.get({ id })?.status ?? "pending";
 }
 
+/** Records facts on the row at once, its status unchanged. */
 function applyFacts(ctx: MdrContext, id: string, facts: Facts): void {
-  const patch: Partial<ActionRow> = { updatedAt: ctx.now() };
-  if (facts.providerRef !== undefined) patch.providerRef = facts.providerRef;
-  if (facts.active !== undefined) patch.active = facts.active;
-  if (facts.result !== undefined) {
-    const existing = statements(ctx.db).result.get({ id });
-    patch.result = { ...(existing?.result ?? {}), ...facts.result };
-  }
-  ctx.db.update(actions).set(patch).where(eq(actions.id, id)).run();
+  ctx.db.transaction(() => writeRow(ctx.db, id, undefined, ctx.now(), facts));
+}
+
+/**
+ * Writes `facts` over the row as it is now (results merge key by key), and moves it to `status`
+ * when one is given: a final status sets completed_at. Called inside a transaction.
+ */
+function writeRow(
+  db: Db,
+  id: string,
+  status: ActionStatus | undefined,
+  now: number,
+  facts: Facts & { error?: string | null },
+): ActionRow {
+  const q = statements(db);
+  const current = q.row.get({ id });
+  if (!current) throw new Error(`action ${id} is not in the audit log`);
+  const final = status === "succeeded" || status === "failed" || status === "rejected";
+  const result = facts.result === undefined ? current.result : { ...(current.result ?? {}), ...facts.result };
+  const [row] = q.transition.all({
+    id,
+    status: status ?? current.status,
+    updatedAt: now,
+    completedAt: final ? now : current.completedAt,
+    providerRef: facts.providerRef === undefined ? current.providerRef : facts.providerRef,
+    active: (facts.active === undefined ? current.active : facts.active) ? 1 : 0,
+    error: facts.error === undefined ? current.error : facts.error,
+    result: result === null ? null : JSON.stringify(result),
+  });
+  return row!;
 }
 
 export function addEvent(ctx: MdrContext, actionId: string, status: ActionStatus, message: string): void {
@@ -348,22 +359,9 @@ export function transition(
   facts: Facts & { error?: string | null } = {},
 ): ActionRow {
   const now = ctx.now();
-  const final = status === "succeeded" || status === "failed" || status === "rejected";
   const q = statements(ctx.db);
   return ctx.db.transaction((tx) => {
-    const current = q.row.get({ id: action.id });
-    if (!current) throw new Error(`action ${action.id} is not in the audit log`);
-    const result = facts.result === undefined ? current.result : { ...(current.result ?? {}), ...facts.result };
-    const [row] = q.transition.all({
-      id: action.id,
-      status,
-      updatedAt: now,
-      completedAt: final ? now : current.completedAt,
-      providerRef: facts.providerRef === undefined ? current.providerRef : facts.providerRef,
-      active: (facts.active === undefined ? current.active : facts.active) ? 1 : 0,
-      error: facts.error === undefined ? current.error : facts.error,
-      result: result === null ? null : JSON.stringify(result),
-    });
+    const row = writeRow(ctx.db, action.id, status, now, facts);
     q.insertEvent.run({ actionId: action.id, at: now, status, message });
     if (status === "succeeded" && action.reverts) {
       // The original keeps its own status (a disable that failed part way stays failed), and so
@@ -380,7 +378,7 @@ export function transition(
         message: `Reverted by ${action.id}`,
       });
     }
-    return row!;
+    return row;
   });
 }
 

@@ -3,9 +3,9 @@
 // Asked inside the transaction that writes the new row, so of two identical requests at the same
 // moment the first holds and the second is refused, never both.
 import "server-only";
-import { type SQL, and, eq, inArray, or, sql } from "drizzle-orm";
-import { type ActionRow, type ActionType, actions } from "@/lib/db/schema";
-import type { Db } from "@/lib/db/client";
+import { and, eq, ne, sql } from "drizzle-orm";
+import { type ActionRow, type ActionType, IS_ISOLATION, actions, isolationNameExpressions } from "@/lib/db/schema";
+import { type Db, perDb } from "@/lib/db/client";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
 
 /** The action that already holds what a new one asks for, and how to say so. */
@@ -23,34 +23,63 @@ export interface Claim {
   parameters: Record<string, unknown>;
 }
 
-type Reader = Pick<Db, "select">;
-
 /**
- * Rows of `type` in the tenant that hold their effect: still running (pending, in progress), or
- * done and in effect now (active, not reverted). A failed disable that did disable the account is
- * active too: the account is disabled.
+ * Rows that hold their effect: still running (pending, in progress), or done and in effect now
+ * (active, not reverted). A failed disable that did disable the account is active too: the
+ * account is disabled.
  */
-function holding(
-  db: Reader,
-  type: ActionType,
-  tenantId: string,
-  opts: { target?: string; exceptId?: string; where?: SQL } = {},
-): ActionRow[] {
-  const exceptId = opts.exceptId;
-  return db
+const HOLDS = sql`(${actions.status} in ('pending', 'in_progress') or ${actions.active} = 1) and ${actions.revertedBy} is null`;
+
+/** Most names an isolation is looked up by: what was asked, the machine id, the DNS name. */
+const MAX_NAMES = 3;
+const name = (i: number) => sql.placeholder(`name${i}`);
+
+/** The duplicate checks, prepared once per database (they run inside every action's first write). */
+const statements = perDb((db: Db) => ({
+  /** Rows of a type in the tenant holding `target` (the actions_holder index). */
+  byTarget: db
     .select()
     .from(actions)
     .where(
       and(
-        eq(actions.type, type),
-        eq(actions.tenantId, tenantId),
-        opts.target === undefined ? undefined : eq(actions.target, opts.target),
-        or(inArray(actions.status, ["pending", "in_progress"]), eq(actions.active, true)),
-        opts.where,
+        eq(actions.target, sql.placeholder("target")),
+        eq(actions.type, sql.placeholder("type")),
+        eq(actions.tenantId, sql.placeholder("tenantId")),
+        HOLDS,
       ),
     )
-    .all()
-    .filter((row) => row.id !== exceptId && row.revertedBy === null);
+    .prepare(),
+  /**
+   * Isolations in the tenant holding a device that one of the names names in any of deviceNames()'s
+   * places, found through one index per place (lib/db/schema.ts): never by reading every isolation
+   * in effect in the tenant. Unused name slots repeat the first name.
+   */
+  isolations: db
+    .select()
+    .from(actions)
+    .where(
+      and(
+        eq(actions.type, "isolate_endpoint"),
+        eq(actions.tenantId, sql.placeholder("tenantId")),
+        ne(actions.id, sql.placeholder("exceptId")),
+        HOLDS,
+        sql`${actions.id} in (${sql.join(
+          isolationNameExpressions(actions).map(
+            (expr) =>
+              sql`select ${actions.id} from ${actions} where ${IS_ISOLATION(actions)} and ${expr} in (${sql.join(
+                Array.from({ length: MAX_NAMES }, (_, i) => name(i)),
+                sql`, `,
+              )})`,
+          ),
+          sql` union all `,
+        )})`,
+      ),
+    )
+    .prepare(),
+}));
+
+function holdingTarget(db: Db, type: ActionType, tenantId: string, target: string): ActionRow[] {
+  return statements(db).byTarget.all({ type, tenantId, target });
 }
 
 const running = (row: ActionRow) => row.status === "pending" || row.status === "in_progress";
@@ -65,29 +94,14 @@ function deviceNames(row: ActionRow): string[] {
   return names;
 }
 
-/**
- * The names of deviceNames(), compared in SQL: only rows that name one of `wanted` are read back,
- * not every isolation in effect in the tenant (names are ASCII, so SQLite's lower() suffices).
- */
-function namesOneOf(wanted: string[]): SQL {
-  const list = sql.join(
-    wanted.map((n) => sql`${n}`),
-    sql`, `,
-  );
-  const dns = sql`json_extract(${actions.result}, '$.computer_dns_name')`;
-  return sql`(lower(${actions.target}) in (${list})
-    or lower(json_extract(${actions.parameters}, '$.machine_id')) in (${list})
-    or lower(json_extract(${actions.result}, '$.machine_id')) in (${list})
-    or lower(${dns}) in (${list})
-    or lower(substr(${dns}, 1, instr(${dns} || '.', '.') - 1)) in (${list}))`;
-}
-
 /** The isolation that holds any of `names` (host names, FQDNs, machine ids). */
-export function isolationHolder(db: Reader, tenantId: string, names: string[], exceptId?: string): Holder | undefined {
-  const wanted = new Set(names.map((n) => n.toLowerCase()));
-  const row = holding(db, "isolate_endpoint", tenantId, { exceptId, where: namesOneOf([...wanted]) }).find((r) =>
-    deviceNames(r).some((n) => wanted.has(n)),
-  );
+export function isolationHolder(db: Db, tenantId: string, names: string[], exceptId?: string): Holder | undefined {
+  const wanted = [...new Set(names.map((n) => n.toLowerCase()))];
+  if (wanted.length > MAX_NAMES) throw new Error(`an isolation is looked up by at most ${MAX_NAMES} names`);
+  const slots = Object.fromEntries(Array.from({ length: MAX_NAMES }, (_, i) => [`name${i}`, wanted[i] ?? wanted[0]]));
+  const row = statements(db)
+    .isolations.all({ tenantId, exceptId: exceptId ?? "", ...slots })
+    .find((r) => deviceNames(r).some((n) => wanted.includes(n)));
   if (!row) return undefined;
   const shown = names[0]!;
   return {
@@ -98,8 +112,8 @@ export function isolationHolder(db: Reader, tenantId: string, names: string[], e
   };
 }
 
-function blockHolder(db: Reader, claim: Claim): Holder | undefined {
-  const row = holding(db, "block_ip", claim.tenantId, { target: claim.target }).find((r) => r.provider === claim.provider);
+function blockHolder(db: Db, claim: Claim): Holder | undefined {
+  const row = holdingTarget(db, "block_ip", claim.tenantId, claim.target).find((r) => r.provider === claim.provider);
   if (!row) return undefined;
   const firewall = FIREWALL_LABELS[claim.provider as keyof typeof FIREWALL_LABELS];
   const until = row.expiresAt === null ? "" : ` until ${new Date(row.expiresAt).toISOString()}`;
@@ -111,8 +125,8 @@ function blockHolder(db: Reader, claim: Claim): Holder | undefined {
   };
 }
 
-function disableHolder(db: Reader, claim: Claim): Holder | undefined {
-  const row = holding(db, "disable_user", claim.tenantId, { target: claim.target })[0];
+function disableHolder(db: Db, claim: Claim): Holder | undefined {
+  const row = holdingTarget(db, "disable_user", claim.tenantId, claim.target)[0];
   if (!row) return undefined;
   return {
     id: row.id,
@@ -122,9 +136,9 @@ function disableHolder(db: Reader, claim: Claim): Holder | undefined {
   };
 }
 
-function quarantineHolder(db: Reader, claim: Claim): Holder | undefined {
+function quarantineHolder(db: Db, claim: Claim): Holder | undefined {
   const mailbox = String(claim.parameters.user_principal_name);
-  const row = holding(db, "quarantine_email", claim.tenantId, { target: claim.target }).find(
+  const row = holdingTarget(db, "quarantine_email", claim.tenantId, claim.target).find(
     (r) => String(r.parameters.user_principal_name) === mailbox,
   );
   if (!row) return undefined;
@@ -137,7 +151,7 @@ function quarantineHolder(db: Reader, claim: Claim): Holder | undefined {
 }
 
 /** The action already holding what `claim` asks for; undefined when nothing does (or for reverse actions). */
-export function holderOf(db: Reader, claim: Claim): Holder | undefined {
+export function holderOf(db: Db, claim: Claim): Holder | undefined {
   switch (claim.type) {
     case "isolate_endpoint": {
       // With both a machine id and a hostname, whether they name the same device is checked first

@@ -4,11 +4,12 @@ import "server-only";
 // and address ranges; an action against one is refused with 403 and recorded as rejected.
 import fs from "node:fs";
 import picomatch from "picomatch";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import { z } from "zod";
 import { recordAudit } from "@/lib/auth/audit";
 import type { Store } from "@/lib/auth/store";
+import { type Db, perDb } from "@/lib/db/client";
 import { type ProtectedAssetRow, protectedAssets } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import type { ProtectedAssetKind } from "@/lib/mdr/enums";
@@ -90,9 +91,23 @@ export function seedProtectedAssets(store: Store, file: string): number {
   return added;
 }
 
+/** Compiled patterns: compiling one costs more than the rest of a check. Rules are few; the cache is bounded anyway. */
+const matchers = new Map<string, (value: string) => boolean>();
+
 function globMatches(pattern: string, value: string): boolean {
-  return picomatch.isMatch(value, pattern, { nocase: true, dot: true, bash: false });
+  let matches = matchers.get(pattern);
+  if (!matches) {
+    if (matchers.size >= 10_000) matchers.clear();
+    matches = picomatch(pattern, { nocase: true, dot: true, bash: false });
+    matchers.set(pattern, matches);
+  }
+  return matches(value);
 }
+
+/** Every action asks for the rules of one kind: prepared once per database. */
+const rulesOfKind = perDb((db: Db) =>
+  db.select().from(protectedAssets).where(eq(protectedAssets.kind, sql.placeholder("kind"))).prepare(),
+);
 
 function rangesOverlap(a: string, b: string): boolean {
   const ra = parseRange(a);
@@ -109,7 +124,7 @@ export function protectingRule(
   kind: ProtectedAssetKind,
   value: string,
 ): ProtectedAssetRow | undefined {
-  const rules = store.db.select().from(protectedAssets).where(eq(protectedAssets.kind, kind)).all();
+  const rules = rulesOfKind(store.db).all({ kind });
   if (kind === "ip_range") return rules.find((r) => rangesOverlap(r.pattern, value));
   const candidates = kind === "hostname" ? [value, value.split(".")[0]!] : [value];
   return rules.find((r) => candidates.some((c) => globMatches(r.pattern, c)));

@@ -28,6 +28,7 @@ export function testContext(
       failureRate: cfg.sim.failureRate,
       faults: cfg.sim.faults,
       stepMs: cfg.sim.stepMs,
+      extraDevices: cfg.sim.extraDevices,
       nsgPriorityRange: cfg.nsgPriorityRange,
       naclRuleRange: cfg.naclRuleRange,
       now: () => clock.now,
