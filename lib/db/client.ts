@@ -59,9 +59,18 @@ export function openDb(file: string): Db {
   reusePreparedStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  // Refresh the planner's statistics where they are missing or stale (cheap: bounded work).
-  sqlite.pragma("optimize = 0x10002");
+  refreshPlannerStatistics(db, { opening: true });
   return db;
+}
+
+/**
+ * Refreshes SQLite's statistics where they are missing or stale (bounded work, cheap). On opening,
+ * and hourly while serving, as SQLite advises for long-lived connections: a server started on an
+ * empty log would otherwise plan its queries on no statistics for as long as it runs.
+ */
+export function refreshPlannerStatistics(db: Db, opts: { opening?: boolean } = {}): void {
+  // 0x10002 also looks at tables that have never been analyzed, which only makes sense once per connection.
+  db.$client.pragma(opts.opening ? "optimize = 0x10002" : "optimize");
 }
 
 /**

@@ -3,6 +3,7 @@
 // their work from the database, so they resume after a restart.
 import "server-only";
 import { and, desc, eq, inArray, isNull, lt, lte } from "drizzle-orm";
+import { refreshPlannerStatistics } from "@/lib/db/client";
 import { type ActionRow, actions, idempotencyKeys } from "@/lib/db/schema";
 import { addEvent, isOpen, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
@@ -161,6 +162,7 @@ export function startBackground(makeContext: () => MdrContext): void {
       loop("machine action poll", ctx.config.pollIntervalMs, pollMachineActions),
       loop("expiry sweep", ctx.config.sweepIntervalMs, sweepExpiredBlocks),
       loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
+      loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),
     ],
   };
   // Rows cut off by a crash are settled first (an unblock left pending would hold its block back),
