@@ -3,7 +3,7 @@
 import { CircleAlertIcon, ShieldBanIcon } from "lucide-react";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { ToggleGroup, ToggleGroupItem } from "@/components/ui/toggle-group";
+import { ToggleGroup } from "@/components/ui/toggle-group";
 import { FIREWALL_TYPES, type FirewallType } from "@/lib/mdr/providers/types";
 import { ActionCard } from "./action-card";
 import { Field } from "./field";
@@ -123,17 +123,11 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
         <Label htmlFor={idOf("duration_hours")}>Duration (hours)</Label>
         <div className="flex flex-wrap items-center gap-2">
           <ToggleGroup
-            type="single"
-            aria-label="Duration presets"
+            label="Duration presets"
+            options={PRESETS}
             value={preset}
-            onValueChange={(v) => v && form.setValue("duration_hours", v)}
-          >
-            {PRESETS.map((p) => (
-              <ToggleGroupItem key={p.value} value={p.value} aria-label={p.name}>
-                {p.label}
-              </ToggleGroupItem>
-            ))}
-          </ToggleGroup>
+            onValueChange={(v) => form.setValue("duration_hours", v)}
+          />
           <Input
             id={idOf("duration_hours")}
             type="number"

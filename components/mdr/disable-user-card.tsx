@@ -78,7 +78,7 @@ export function DisableUserCard({ tenants, examples }: { tenants: readonly Tenan
         <Checkbox
           id={idOf("revoke_sessions")}
           checked={values.revoke_sessions}
-          onCheckedChange={(v) => form.setValue("revoke_sessions", v === true)}
+          onChange={(e) => form.setValue("revoke_sessions", e.target.checked)}
           aria-describedby={`${idOf("revoke_sessions")}-hint`}
           className="mt-0.5"
         />

@@ -71,7 +71,7 @@ test.describe("each card submits and its action appears in the table", () => {
     const ip = uniqueIp();
     await mdr.field("blockIp", "IP address or CIDR range").fill(ip);
     await mdr.field("blockIp", "Duration (hours)").fill("2.5");
-    await expect(mdr.form("blockIp").getByRole("radio", { name: "24 hours" })).toHaveAttribute("aria-checked", "false");
+    await expect(mdr.form("blockIp").getByRole("radio", { name: "24 hours" })).not.toBeChecked();
     const { status, body } = await mdr.submit("blockIp");
     expect(status).toBe(201);
     expect(body).toMatchObject({ provider: "defender", parameters: { duration_hours: 2.5, priority: null } });
