@@ -18,7 +18,7 @@ export interface LoadResult extends Latency {
   seconds: number;
   requests: number;
   rps: number;
-  /** Non-2xx answers, connection errors and timeouts. */
+  /** Answers other than the expected ones (2xx; 401 when anonymous), connection errors and timeouts. */
   errors: number;
   statusCodes: Record<string, number>;
   /** Server CPU time per request (user + system), ms: comparable even on a busy machine. */
@@ -35,7 +35,10 @@ export async function postLoad(opts: {
   connections: number;
   seconds: number;
   body: () => unknown;
+  /** Sends no credential (the answer is then a 401, which is what is counted). */
+  anonymous?: boolean;
 }): Promise<LoadResult> {
+  const expected = opts.anonymous ? "401" : "2";
   const samples: number[] = [];
   const statusCodes: Record<string, number> = {};
   const started = performance.now();
@@ -49,7 +52,7 @@ export async function postLoad(opts: {
           {
             method: "POST",
             path: opts.path,
-            headers: { "content-type": "application/json", ...authHeaders },
+            headers: { "content-type": "application/json", ...(opts.anonymous ? {} : authHeaders) },
             setupRequest: (req) => ({ ...req, body: JSON.stringify(opts.body()) }),
           },
         ],
@@ -63,7 +66,7 @@ export async function postLoad(opts: {
   });
   const seconds = (performance.now() - started) / 1000;
   const non2xx = Object.entries(statusCodes)
-    .filter(([code]) => !code.startsWith("2"))
+    .filter(([code]) => !code.startsWith(expected))
     .reduce((n, [, count]) => n + count, 0);
   return {
     connections: opts.connections,
