@@ -16,14 +16,15 @@ import {
 export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES, ROLES };
 export type { ActionStatus, ActionType, ProviderName, Role } from "@/lib/mdr/enums";
 
-type ActionColumns = { type: SQLiteColumn; target: SQLiteColumn; parameters: SQLiteColumn; result: SQLiteColumn };
+type ActionColumns = Record<"type" | "status" | "active" | "target" | "parameters" | "result", SQLiteColumn>;
 
 /**
  * The names an isolation row knows its device by, lower-cased: what was asked (hostname or
  * machine id), the machine id given, and what Defender resolved the device to (its machine id,
- * its DNS name and that name's first label). Each is an index over isolation rows only, so the
- * duplicate check (lib/mdr/duplicates.ts) looks a device up instead of reading every isolation.
- * The queries must use these same expressions for SQLite to use the indexes.
+ * its DNS name and that name's first label). Each is an index over the isolations that hold their
+ * device (HOLDING_ISOLATION), so the duplicate check (lib/mdr/duplicates.ts) looks a device up
+ * instead of reading every isolation. The queries must use these same expressions, and the same
+ * HOLDING_ISOLATION terms, for SQLite to use the indexes.
  */
 export function isolationNameExpressions(t: ActionColumns): SQL[] {
   const dns = sql`json_extract(${t.result}, '$.computer_dns_name')`;
@@ -36,8 +37,12 @@ export function isolationNameExpressions(t: ActionColumns): SQL[] {
   ];
 }
 
-/** Isolation rows only: a literal, so that SQLite can match the partial indexes above. */
-export const IS_ISOLATION = (t: Pick<ActionColumns, "type">) => sql`${t.type} = 'isolate_endpoint'`;
+/** A row still running (pending, in progress) or whose effect is in place now. */
+export const HOLDING = (t: Pick<ActionColumns, "status" | "active">) =>
+  sql`(${t.status} in ('pending', 'in_progress') or ${t.active} = 1)`;
+
+/** An isolation that holds its device: literals, so that SQLite can match the partial indexes above. */
+export const HOLDING_ISOLATION = (t: ActionColumns) => sql`${t.type} = 'isolate_endpoint' and ${HOLDING(t)}`;
 
 export const actions = sqliteTable(
   "actions",
@@ -83,7 +88,7 @@ export const actions = sqliteTable(
     // over the tenant index even before it has statistics (a new database).
     index("actions_holder").on(t.target, t.type, t.tenantId),
     ...isolationNameExpressions(t).map((name, i) =>
-      index(`actions_isolation_name_${i}`).on(t.type, name).where(IS_ISOLATION(t)),
+      index(`actions_isolation_name_${i}`).on(t.type, name).where(HOLDING_ISOLATION(t)),
     ),
   ],
 );
