@@ -23,6 +23,8 @@ export interface LoadResult extends Latency {
   statusCodes: Record<string, number>;
   /** Server CPU time per request (user + system), ms: comparable even on a busy machine. */
   cpuMsPerRequest?: number;
+  /** Requests/s of every run when this is the median of several. */
+  trials?: number[];
 }
 
 /**
