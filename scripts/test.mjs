@@ -46,7 +46,21 @@ function runPlaywright(chromium) {
     out.failed = (r.stats?.unexpected ?? 0) + (r.errors?.length ?? 0);
     out.skipped = r.stats?.skipped ?? 0;
   }
+  if (out.failed > 0) printErrorContexts(path.join(ROOT, "test-results/e2e"));
   return out;
+}
+
+/**
+ * What the page showed when a browser test failed (Playwright's error-context.md: the page's
+ * accessibility snapshot), printed so that a failure on a CI machine can be read from its log.
+ */
+function printErrorContexts(dir) {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { recursive: true })) {
+    if (path.basename(String(entry)) !== "error-context.md") continue;
+    const file = path.join(dir, String(entry));
+    console.log(`\n--- ${path.relative(ROOT, file)} ---\n${fs.readFileSync(file, "utf8").slice(0, 20_000)}`);
+  }
 }
 
 const suites = [runVitest()];

@@ -48,6 +48,7 @@ test.describe("undo from the action drawer", () => {
     await mdr.field("quarantine", "Mailbox").fill("dave@contoso.com");
     await mdr.choose("quarantine", "Action", "Hard delete");
     await mdr.submitButton("quarantine").click();
+    await expect(mdr.confirmDialog).toContainText("dave@contoso.com");
     const answer = mdr.waitForPost("quarantine");
     await mdr.confirmDialog.getByRole("button", { name: "Delete permanently" }).click();
     const { status, body } = await answer;
