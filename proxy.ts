@@ -1,7 +1,14 @@
-// Pages only: a fresh nonce per request for a Content Security Policy without 'unsafe-inline'
+// Pages: a fresh nonce per request for a Content Security Policy without 'unsafe-inline'
 // scripts. Next.js puts the nonce on its own scripts when it finds the policy on the request;
 // the layout passes it to next-themes. The API and static files get their headers from next.config.ts.
+//
+// API paths with a percent sign: a malformed escape (`%zz`, a cut UTF-8 sequence) is answered
+// here with a problem+json 400, where Next.js would answer a plain-text 500. Other API paths
+// do not pass through here at all.
+import { randomUUID } from "node:crypto";
 import { type NextRequest, NextResponse } from "next/server";
+import { MdrError } from "@/lib/errors";
+import { problemResponse } from "@/lib/http/problem";
 
 export function contentSecurityPolicy(nonce: string, dev: boolean): string {
   return [
@@ -19,7 +26,25 @@ export function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join("; ");
 }
 
+/** Whether every %-escape of the raw path is well formed and decodes to UTF-8. */
+function wellEncoded(rawPath: string): boolean {
+  try {
+    decodeURIComponent(rawPath);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function proxy(request: NextRequest) {
+  if (request.nextUrl.pathname.startsWith("/api/")) {
+    const raw = new URL(request.url).pathname;
+    if (wellEncoded(raw)) return NextResponse.next();
+    return problemResponse(
+      new MdrError("malformed_path", "The request path has a malformed percent-escape: each % must be followed by two hex digits that spell UTF-8."),
+      randomUUID(),
+    );
+  }
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const headers = new Headers(request.headers);
@@ -32,6 +57,7 @@ export function proxy(request: NextRequest) {
 
 export const config = {
   matcher: [
+    "/api/:path(.*%.*)",
     {
       source: "/((?!api/|_next/static|_next/image|favicon.ico|icon.svg).*)",
       missing: [

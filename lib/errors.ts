@@ -3,6 +3,7 @@
 
 export const ERROR_CODES = {
   malformed_json: { status: 400, title: "Malformed JSON" },
+  malformed_path: { status: 400, title: "Malformed path" },
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   protected_asset: { status: 403, title: "Protected asset" },

@@ -620,6 +620,26 @@ describe("nothing leaks", () => {
     }
   });
 
+  it("a malformed %-escape in an API path is a problem+json 400 (Next.js alone answers a plain-text 500); a good one reaches the route", async () => {
+    const auditBefore = probeA.audit().length;
+    const detail =
+      "The request path has a malformed percent-escape: each % must be followed by two hex digits that spell UTF-8.";
+    for (const [method, path] of [
+      ["GET", "/api/v1/mdr/actions/%zz"],
+      ["GET", "/api/v1/mdr/actions/act_%E0%A4%A"],
+      ["POST", "/api/v1/mdr/%"],
+      ["DELETE", "/api/v1/admin/assets/%C0%AF"],
+    ] as const) {
+      const r = await raw(a, path, { method, headers: bearer(a.token) });
+      expectProblemReply(r, problemOf("malformed-path", detail));
+      expect(r.headers.get("content-security-policy"), path).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(r.headers.get("x-content-type-options"), path).toBe("nosniff");
+    }
+    const escaped = await raw(a, "/api/v1/mdr/actions/act%5F01JZZZZZZZZZZZZZZZZZZZZZZZ", { headers: bearer(a.token) });
+    expect({ status: escaped.status, type: escaped.body.type }).toEqual({ status: 404, type: "urn:mdr:problem:not-found" });
+    expect(probeA.audit().length).toBe(auditBefore);
+  });
+
   it("no password, token or cookie value in any audit row, nor in the servers' output", () => {
     for (const cookie of seenCookies) secrets.add(cookie);
     expect(secrets.size).toBeGreaterThan(20);

@@ -108,6 +108,7 @@ export function action(over: Record<string, unknown>): Record<string, unknown> {
 
 const TITLES = {
   "malformed-json": [400, "Malformed JSON"],
+  "malformed-path": [400, "Malformed path"],
   unauthorized: [401, "Unauthorized"],
   forbidden: [403, "Forbidden"],
   "protected-asset": [403, "Protected asset"],
