@@ -48,10 +48,11 @@ export function openDb(file: string): Db {
   sqlite.pragma("journal_mode = WAL");
   // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
   sqlite.pragma("synchronous = NORMAL");
-  // Each action writes about twenty pages (the row, its indexes, its timeline) in two commits. A
-  // checkpoint every 1000 pages (the default) stopped a request for an fsync every fifty actions;
-  // every 10000 (about 40 MB of log) copies hot index pages once instead of ten times. The log is
-  // cut back to 64 MB after a checkpoint if a long read made it grow past that.
+  // Each action writes twenty to fifty pages (the row, its indexes, its timeline) over its commits.
+  // A server copies the log back from a thread of its own (checkpointer.ts); this automatic
+  // checkpoint, every 10000 pages (about 40 MB of log), is the backstop, and what other users of
+  // the file (the command line, tests) rely on. The log is cut back to 64 MB after a checkpoint if
+  // a long read made it grow past that.
   sqlite.pragma("wal_autocheckpoint = 10000");
   sqlite.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
   sqlite.pragma("busy_timeout = 5000");

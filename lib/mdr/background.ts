@@ -3,6 +3,7 @@
 // their work from the database, so they resume after a restart.
 import "server-only";
 import { and, desc, eq, inArray, isNull, lt, lte } from "drizzle-orm";
+import { startCheckpointer } from "@/lib/db/checkpointer";
 import { refreshPlannerStatistics } from "@/lib/db/client";
 import { type ActionRow, actions, idempotencyKeys } from "@/lib/db/schema";
 import { addEvent, isOpen, transition } from "@/lib/mdr/actions";
@@ -130,6 +131,9 @@ export function forgetOldIdempotencyKeys(ctx: MdrContext): number {
 
 const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Timeout[] } };
 
+/** How often the checkpoint thread copies the write-ahead log back into the database file. */
+const CHECKPOINT_INTERVAL_MS = 100;
+
 /** Starts the loops once per process. */
 export function startBackground(makeContext: () => MdrContext): void {
   if (state.__mdrBackground) return;
@@ -165,6 +169,7 @@ export function startBackground(makeContext: () => MdrContext): void {
       loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),
     ],
   };
+  if (!ctx.db.$client.memory) startCheckpointer(ctx.db.$client.name, { intervalMs: CHECKPOINT_INTERVAL_MS });
   // Rows cut off by a crash are settled first (an unblock left pending would hold its block back),
   // then blocks that expired while the server was down end now, not one interval later.
   void recover(ctx)
