@@ -2,7 +2,10 @@
 // new database (no planner statistics yet: SQLite then guesses) and on one with statistics.
 // A scan here grows with the audit log: each action would read every row of its tenant.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Db } from "@/lib/db/client";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type Db, openDb, refreshPlannerStatistics } from "@/lib/db/client";
 import { checkToken, createToken } from "@/lib/auth/tokens";
 import { blockIp } from "@/lib/mdr/block-ip";
 import { disableUser } from "@/lib/mdr/disable-user";
@@ -92,8 +95,28 @@ describe("query plans of the hot statements", () => {
       await blockIp({ ctx, input: BlockIpRequest.parse({ ip: ip(n), firewall_type: "defender" }) });
       await isolateEndpoint({ ctx, input: IsolateRequest.parse({ hostname: fleetHost(n + 1) }) });
     }
+    // A full ANALYZE, then the server's hourly refresh: per-index statistics stay, the STAT4 value
+    // samples (which made every new value compile its statement again) go.
     ctx.db.$client.exec("ANALYZE");
-    expect(ctx.db.$client.prepare("select count(*) as n from sqlite_stat1").get()).not.toEqual({ n: 0 });
+    expect(ctx.db.$client.prepare("select count(*) as n from sqlite_stat4").get()).not.toEqual({ n: 0 });
+    refreshPlannerStatistics(ctx.db);
+    expect(ctx.db.$client.prepare("select count(*) as n from sqlite_stat1 where tbl = 'actions'").get()).not.toEqual({ n: 0 });
+    expect(ctx.db.$client.prepare("select count(*) as n from sqlite_stat4").get()).toEqual({ n: 0 });
     expect(plans()).toEqual(expected);
+  });
+
+  it("a database analyzed with value samples (an older version, the sqlite3 shell) loses them when opened", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-stat4-")), "mdr.db");
+    const first = openDb(file);
+    const insert = first.$client.prepare("insert into protected_assets (id, kind, pattern, note, source, created_at, created_by) values (?, 'hostname', ?, '', 'api', 0, 't')");
+    for (let i = 0; i < 200; i++) insert.run(`pa_${i}`, `host-${i}`);
+    first.$client.exec("ANALYZE");
+    expect(first.$client.prepare("select count(*) as n from sqlite_stat4").get()).not.toEqual({ n: 0 });
+    first.$client.close();
+
+    const again = openDb(file);
+    expect(again.$client.prepare("select count(*) as n from sqlite_stat4").get()).toEqual({ n: 0 });
+    expect(again.$client.prepare("select count(*) as n from sqlite_stat1 where tbl = 'protected_assets'").get()).not.toEqual({ n: 0 });
+    again.$client.close();
   });
 });
