@@ -37,9 +37,9 @@ function wellEncoded(rawPath: string): boolean {
 }
 
 export function proxy(request: NextRequest) {
-  if (request.nextUrl.pathname.startsWith("/api/")) {
-    const raw = new URL(request.url).pathname;
-    if (wellEncoded(raw)) return NextResponse.next();
+  const { pathname } = request.nextUrl; // as sent, escapes undecoded
+  if (pathname.startsWith("/api/")) {
+    if (wellEncoded(pathname)) return NextResponse.next();
     return problemResponse(
       new MdrError("malformed_path", "The request path has a malformed percent-escape: each % must be followed by two hex digits that spell UTF-8."),
       randomUUID(),

@@ -86,10 +86,9 @@ export function refreshPlannerStatistics(db: Db, opts: { opening?: boolean } = {
  * default build: the same plan for every value, compiled once.
  */
 function dropValueSamples(sqlite: Database.Database): void {
-  const has = sqlite.prepare("select 1 from sqlite_schema where type = 'table' and name = 'sqlite_stat4'").get();
-  if (!has || !sqlite.prepare("select 1 from sqlite_stat4 limit 1").get()) return;
+  if (!sqlite.prepare("select 1 from sqlite_schema where type = 'table' and name = 'sqlite_stat4'").get()) return;
   // ANALYZE sqlite_schema makes the connection read the statistics again, now without samples.
-  sqlite.exec("delete from sqlite_stat4; analyze sqlite_schema");
+  if (sqlite.prepare("delete from sqlite_stat4").run().changes > 0) sqlite.exec("analyze sqlite_schema");
 }
 
 /**
