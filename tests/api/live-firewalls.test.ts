@@ -543,7 +543,7 @@ describe("live unblock: the expiry sweep", () => {
     ]);
     expect(made.map((r) => r.status)).toEqual([201, 201, 201]);
     const madeAt = mark(emu);
-    const [d, n, a] = (await Promise.all(made.map((r) => endSoon(r.body.id)))).map((body) => ({ body }));
+    const [d, n, a] = (await Promise.all(made.map((r) => endSoon(r.body.id)))).map((body) => ({ body })) as [{ body: Json }, { body: Json }, { body: Json }];
     const rule = `mdr-block-${n.body.id}`;
 
     const [dd, nn, aa] = await Promise.all([reverted(d.body.id), reverted(n.body.id), reverted(a.body.id)]);

@@ -103,7 +103,8 @@ describe("live timeouts", () => {
       ["failed", message],
       ["failed", `Resolved to device ${ws.id} (ws-0143.contoso.com) (after the action had been closed)`],
     ]);
-    expect(since(emu, from).map((c) => [c.method, c.path, c.query.$filter])).toEqual([
+    // (Besides the poller's reads of machine actions still running from earlier tests.)
+    expect(since(emu, from).filter((c) => !c.path.startsWith("/api/machineactions/")).map((c) => [c.method, c.path, c.query.$filter])).toEqual([
       ["GET", "/api/machines", "computerDnsName eq 'ws-0143'"],
       ["GET", "/api/machines", "startswith(computerDnsName,'ws-0143.')"],
     ]);
