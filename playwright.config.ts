@@ -2,8 +2,7 @@
 // first; npm test does it) in simulation mode, one fresh database per run.
 //
 // Two servers: the main one, and one with Microsoft Graph marked down (MDR_SIM_FAULTS) for the
-// service-health tests. Playwright owns both (it starts them, waits for /status, stops them).
-import { execFileSync } from "node:child_process";
+// service-health tests. Playwright owns both (it starts them, waits for their "Ready", stops them).
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,32 +11,33 @@ import { defineConfig } from "@playwright/test";
 import { adminState } from "./tests/e2e/state";
 
 // This file is evaluated by the runner and again by each worker; workers inherit the runner's
-// environment, so whatever the runner picks here (ports, database directory) they see too.
-const freePort = () =>
-  execFileSync(process.execPath, [
-    "-e",
-    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})",
-  ]).toString();
-
+// environment, so whatever the runner picks here (database directory, password) they see too.
+//
+// The ports: each server listens on port 0 (unless MDR_E2E_PORT / MDR_E2E_FAULTS_PORT name one)
+// and prints the port it bound; the runner reads it from that line into the environment
+// (webServer.wait: a named group becomes an upper-cased variable) before any worker starts, so
+// the workers' evaluation of this file finds it. Nothing is chosen and then released for another
+// process to take before the server binds it. The runner's own first evaluation has no port yet
+// (port 0 below); it never uses these URLs.
 if (!process.env.MDR_E2E_DIR) {
   process.env.MDR_E2E_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "mdr-e2e-"));
   process.env.MDR_E2E_DIR_TEMP = "1"; // made here: removed by the global teardown
 }
-process.env.MDR_E2E_PORT ??= freePort();
 // The first admin's password on both servers' fresh databases; the setup project signs in with it.
 process.env.MDR_E2E_ADMIN_PASSWORD ??= randomBytes(18).toString("base64url");
-process.env.MDR_E2E_FAULTS_PORT ??= freePort();
 
 const dir = process.env.MDR_E2E_DIR;
-const mainUrl = `http://127.0.0.1:${process.env.MDR_E2E_PORT}`;
-const faultsUrl = `http://127.0.0.1:${process.env.MDR_E2E_FAULTS_PORT}`;
+const mainUrl = `http://127.0.0.1:${process.env.MDR_E2E_PORT ?? 0}`;
+const faultsUrl = `http://127.0.0.1:${process.env.MDR_E2E_FAULTS_PORT ?? 0}`;
 
-function server(port: string, name: string, env: Record<string, string> = {}) {
+/** `portVariable`: where the port goes (MDR_E2E_PORT); set beforehand, the server listens there. */
+function server(portVariable: "MDR_E2E_PORT" | "MDR_E2E_FAULTS_PORT", name: string, env: Record<string, string> = {}) {
+  const group = portVariable.toLowerCase();
   return {
     name,
-    command: `node node_modules/next/dist/bin/next start -p ${port} -H 127.0.0.1`,
-    // The health route: 200 once the app answers (webServer counts 2xx/3xx/400-403 as ready).
-    url: `http://127.0.0.1:${port}/api/v1/mdr/status`,
+    command: `node node_modules/next/dist/bin/next start -p ${process.env[portVariable] ?? 0} -H 127.0.0.1`,
+    // Ready once it printed the port it listens on, then "Ready" (requests wait for the app's start).
+    wait: { stdout: new RegExp(`- Local:\\s+http://127\\.0\\.0\\.1:(?<${group}>\\d+)[\\s\\S]*Ready in`) },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: "ignore" as const,
@@ -99,5 +99,5 @@ export default defineConfig({
       use: { baseURL: faultsUrl, viewport: { width: 1440, height: 900 }, storageState: adminState(faultsUrl) },
     },
   ],
-  webServer: [server(process.env.MDR_E2E_PORT, "mdr"), server(process.env.MDR_E2E_FAULTS_PORT, "graph-down", { MDR_SIM_FAULTS: "graph:down" })],
+  webServer: [server("MDR_E2E_PORT", "mdr"), server("MDR_E2E_FAULTS_PORT", "graph-down", { MDR_SIM_FAULTS: "graph:down" })],
 });

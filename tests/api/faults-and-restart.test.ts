@@ -18,6 +18,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
+import { expireSoon } from "./live";
 
 const OUTAGE = "connection refused (simulated outage)";
 const up = { status: "up", latency_ms: expect.any(Number), error: null };
@@ -410,8 +411,12 @@ describe("a restart after SIGKILL", () => {
       ...listBefore.map((a) => (a.id === blockId ? withoutTimeline(ended) : a)),
     ]);
 
-    // Exactly one unblock, however many sweeps ran.
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(await allActions(server, "type=unblock_ip")).toEqual([withoutTimeline(unblock)]);
+    // Exactly one unblock, however many sweeps ran: a later block, ended by a later sweep, proves
+    // sweeps did run since, and left this one alone.
+    const later = await post(server, "/api/v1/mdr/block-ip", { ip: "185.220.101.35", duration_hours: 1 });
+    expect(later.status).toBe(201);
+    await expireSoon(server, later.body.id);
+    await eventually(async () => ((await detail(server, later.body.id)).reverted_by ? true : undefined), 15_000, "the sweep to end the later block");
+    expect((await allActions(server, "type=unblock_ip")).filter((a) => a.reverts === blockId)).toEqual([withoutTimeline(unblock)]);
   });
 });

@@ -1,6 +1,5 @@
 // Shared by the API tests: calling the server, and the expected shapes of whole response bodies
 // (actions and RFC 9457 problems) with matchers only where a value is made by the server.
-import Database from "better-sqlite3";
 import { expect } from "vitest";
 import { SIM_TENANT_ID } from "@/lib/mdr/providers/simulation";
 import type { TestServer } from "../support/server";
@@ -187,19 +186,4 @@ export function steps(detailBody: { timeline: { at: string; status: string; mess
 export function withoutTimeline(d: Record<string, unknown>): Record<string, unknown> {
   const { timeline: _timeline, ...rest } = d;
   return rest;
-}
-
-/**
- * For suites that put the provider (the emulator) back to its seed between tests: what the audit
- * log holds is no longer in effect there, so it must not hold back the next test's actions as
- * duplicates. Written to the server's database directly, as the world changing behind its back.
- */
-export function forgetEffects(server: TestServer): void {
-  const db = new Database(server.dbPath);
-  try {
-    db.pragma("busy_timeout = 5000");
-    db.prepare("UPDATE actions SET active = 0 WHERE active = 1").run();
-  } finally {
-    db.close();
-  }
 }

@@ -8,6 +8,7 @@ import type { RecordedRequest } from "../emulator/server";
 import { eventually } from "../support/server";
 import {
   type Json,
+  type Reply,
   allActions,
   anyActionId,
   anyIso,
@@ -19,7 +20,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { AUDIENCE, REGION, apiCalls, bearer, liveAction, liveSetup, mark, nsgPath, since } from "./live";
+import { AUDIENCE, REGION, apiCalls, bearer, expireSoon, freshLive, liveAction, liveSetup, mark, nsgPath, since } from "./live";
 
 const seed = exampleSeed();
 // NSG: inbound priorities 100 and 101 taken, 102 only outbound (which does not count for inbound).
@@ -42,7 +43,7 @@ const live = liveSetup({
   env: { AZURE_NSG_PRIORITY_RANGE: "100-109", AWS_NACL_RULE_RANGE: "1-9" },
 });
 
-beforeEach(() => live().emu.reset());
+beforeEach(() => freshLive(live));
 
 const BLOCK = "/api/v1/mdr/block-ip";
 const API_VERSION = { "api-version": "2025-05-01" };
@@ -426,8 +427,30 @@ describe("live block-ip: concurrent blocks", () => {
     const { emu, server } = live();
     const from = mark(emu);
     const ips = ["203.0.113.21", "203.0.113.22", "203.0.113.23"];
-    const nsg = await Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "azure_nsg" })));
-    const acl = await Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "aws_sg" })));
+    // A collision for certain: the first write to arrive is held until the other two blocks have
+    // written theirs, so it lands on a priority / rule number taken meanwhile.
+    async function withFirstWriteHeld(match: string, written: () => number, send: () => Promise<Reply[]>): Promise<Reply[]> {
+      let release = () => {};
+      const held = emu.setFault({ match, until: new Promise<void>((r) => (release = r)) });
+      try {
+        const replies = send();
+        await eventually(async () => (held.hits === 1 && written() >= 2 ? true : undefined), 15_000, `two writes besides the held ${match}`);
+        release();
+        return await replies;
+      } finally {
+        release();
+      }
+    }
+    const nsg = await withFirstWriteHeld(
+      "PUT /securityRules/",
+      () => since(emu, from, { method: "PUT" }).filter((c) => c.status === 201).length,
+      () => Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "azure_nsg" }))),
+    );
+    const acl = await withFirstWriteHeld(
+      "ec2:CreateNetworkAclEntry",
+      () => since(emu, from, { action: "CreateNetworkAclEntry" }).filter((c) => c.status === 200).length,
+      () => Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "aws_sg" }))),
+    );
     expect([...nsg, ...acl].map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
     expect(nsg.map((r) => r.body.result.priority).sort()).toEqual([102, 103, 104]);
     expect(acl.map((r) => r.body.result.rule_number).sort()).toEqual([3, 4, 5]);
@@ -443,19 +466,33 @@ describe("live block-ip: concurrent blocks", () => {
         { ruleNumber: r.body.result.rule_number, protocol: "-1", ruleAction: "deny", egress: false, cidrBlock: `${r.body.target}/32` },
       ]);
     }
-    // Whatever collided was refused by the provider as a conflict, then tried again.
+    // Whatever collided (the held write at least, on each) was refused by the provider as a
+    // conflict, then tried again: every write is either one of the three that took, or refused.
+    const puts = since(emu, from, { method: "PUT" });
+    const creates = since(emu, from, { action: "CreateNetworkAclEntry" });
+    expect(puts.filter((c) => c.status === 201)).toHaveLength(3);
+    expect(creates.filter((c) => c.status === 200)).toHaveLength(3);
     const refused = since(emu, from).filter((c) => c.status === 400);
+    expect(refused).toHaveLength(puts.length - 3 + creates.length - 3);
+    expect(refused.filter((c) => c.fault)).toHaveLength(2);
+    expect(refused.filter((c) => c.method === "PUT").length).toBeGreaterThanOrEqual(1);
+    expect(refused.filter((c) => c.action === "CreateNetworkAclEntry").length).toBeGreaterThanOrEqual(1);
     for (const c of refused) {
       expect(c.method === "PUT" ? (c.responseBody as Json).error.code : c.action).toBe(c.method === "PUT" ? "SecurityRuleConflict" : "CreateNetworkAclEntry");
     }
-    expect(since(emu, from, { method: "PUT" }).filter((c) => c.status === 201)).toHaveLength(3);
-    expect(since(emu, from, { action: "CreateNetworkAclEntry" }).filter((c) => c.status === 200)).toHaveLength(3);
   });
 });
 
 describe("live unblock: the expiry sweep", () => {
-  // 0.0002 h = 720 ms.
-  const SHORT = 0.0002;
+  // Blocks are made for an hour, and their end is then moved to a second from now (PATCH): each
+  // test sets its scene with the block surely in effect, however slow the machine.
+
+  /** Moves the block's end to about a second from now; the row as it then is (without timeline). */
+  async function endSoon(blockId: string): Promise<Json> {
+    const { server } = live();
+    await expireSoon(server, blockId);
+    return withoutTimeline(await detail(server, blockId));
+  }
 
   async function reverted(blockId: string): Promise<{ block: Json; unblock: Json }> {
     const { server } = live();
@@ -499,24 +536,31 @@ describe("live unblock: the expiry sweep", () => {
   it("removes exactly what each block created (DELETE indicator, DELETE rule, DeleteNetworkAclEntry) and records unblock_ip by system", async () => {
     const { emu, server } = live();
     const from = mark(emu);
-    const [d, n, a] = await Promise.all([
-      post(server, BLOCK, { ip: "185.220.101.35", duration_hours: SHORT }),
-      post(server, BLOCK, { ip: "203.0.113.0/25", firewall_type: "azure_nsg", duration_hours: SHORT }),
-      post(server, BLOCK, { ip: "198.51.100.7", firewall_type: "aws_sg", duration_hours: SHORT }),
+    const made = await Promise.all([
+      post(server, BLOCK, { ip: "185.220.101.35", duration_hours: 1 }),
+      post(server, BLOCK, { ip: "203.0.113.0/25", firewall_type: "azure_nsg", duration_hours: 1 }),
+      post(server, BLOCK, { ip: "198.51.100.7", firewall_type: "aws_sg", duration_hours: 1 }),
     ]);
-    expect([d.status, n.status, a.status]).toEqual([201, 201, 201]);
-    const rule = `mdr-block-${n.body.id}`;
+    expect(made.map((r) => r.status)).toEqual([201, 201, 201]);
     const madeAt = mark(emu);
+    const [d, n, a] = (await Promise.all(made.map((r) => endSoon(r.body.id)))).map((body) => ({ body })) as [{ body: Json }, { body: Json }, { body: Json }];
+    const rule = `mdr-block-${n.body.id}`;
 
     const [dd, nn, aa] = await Promise.all([reverted(d.body.id), reverted(n.body.id), reverted(a.body.id)]);
     expectUnblock(d.body, dd.block, dd.unblock, `Removed rule ${d.body.provider_ref} from Defender for Endpoint (IP indicator)`);
     expectUnblock(n.body, nn.block, nn.unblock, `Removed rule ${rule} from Azure network security group`);
     expectUnblock(a.body, aa.block, aa.unblock, "Removed rule 3 from AWS network ACL");
 
-    // What the sweep sent: one delete each, naming exactly the created indicator / rule / entry.
-    expect(apiCalls(emu, madeAt, { service: "defender" })).toEqual([
-      { method: "DELETE", path: `/api/indicators/${d.body.provider_ref}`, query: {}, body: undefined, status: 204 },
+    // What the sweep sent: one delete each, naming exactly the created indicator / rule / entry
+    // (at Defender, after the indicator's new expiry: a Defender block's PATCH updates it there).
+    expect(apiCalls(emu, madeAt, { service: "defender" }).map((c) => [c.method, c.path, c.status])).toEqual([
+      ["GET", "/api/indicators", 200],
+      ["POST", "/api/indicators", 200],
+      ["DELETE", `/api/indicators/${d.body.provider_ref}`, 204],
     ]);
+    expect(apiCalls(emu, madeAt, { service: "defender" }).at(-1)).toEqual(
+      { method: "DELETE", path: `/api/indicators/${d.body.provider_ref}`, query: {}, body: undefined, status: 204 },
+    );
     const arm = apiCalls(emu, madeAt, { service: "arm" });
     expect(arm.slice(0, 2)).toEqual([
       { method: "GET", path: nsgPath(SUBSCRIPTION_A, rule), query: API_VERSION, body: undefined, status: 200 },
@@ -546,19 +590,28 @@ describe("live unblock: the expiry sweep", () => {
       [32767, true],
       [32767, false],
     ]);
-    // No more calls for them once reverted.
-    await new Promise((r) => setTimeout(r, 600));
-    expect(apiCalls(emu, madeAt).filter((c) => c.method === "DELETE" || (c.body as { Action?: string } | undefined)?.Action === "DeleteNetworkAclEntry")).toHaveLength(3);
+    // No more calls for them once reverted: a later block, ended by a later sweep, is the last delete.
+    const marker = await post(server, BLOCK, { ip: "198.51.100.8", firewall_type: "aws_sg", duration_hours: 1 });
+    expect(marker.status).toBe(201);
+    await endSoon(marker.body.id);
+    await reverted(marker.body.id);
+    const deleted = apiCalls(emu, madeAt)
+      .filter((c) => c.method === "DELETE" || (c.body as { Action?: string } | undefined)?.Action === "DeleteNetworkAclEntry")
+      .map((c) => (c.method === "DELETE" ? c.path : `ACL rule ${(c.body as { RuleNumber: string }).RuleNumber}`));
+    expect(deleted).toHaveLength(4);
+    expect(deleted.slice(0, 3).sort()).toEqual([`/api/indicators/${d.body.provider_ref}`, nsgPath(SUBSCRIPTION_A, rule), "ACL rule 3"].sort());
+    expect(deleted[3]).toBe(`ACL rule ${marker.body.provider_ref}`);
     expect(since(emu, from, { service: "entra" })).toEqual([]);
   });
 
   it("a rule number since reused for another address: the unblock is refused, the entry left in place, the block stays active; retries back off", async () => {
     const { emu, server } = live();
-    const r = await post(server, BLOCK, { ip: "198.51.100.13", firewall_type: "aws_sg", duration_hours: SHORT });
-    expect(r.status).toBe(201);
+    const made = await post(server, BLOCK, { ip: "198.51.100.13", firewall_type: "aws_sg", duration_hours: 1 });
+    expect(made.status).toBe(201);
     const entry = aclState().entries.find((e) => e.ruleNumber === 3 && !e.egress)!;
     entry.cidrBlock = "198.51.100.14/32";
     const from = mark(emu);
+    const r = { body: await endSoon(made.body.id) };
     const message = `[AWS] rule 3 of ${ACL_A} no longer denies 198.51.100.13/32; left in place`;
 
     // Sweeps run every 250 ms; attempts that fail are retried after 250, 500, 1000... ms, not every sweep.
@@ -612,14 +665,15 @@ describe("live unblock: the expiry sweep", () => {
 
   it("a rule someone already removed: the unblock verifies it gone (already_absent) without deleting anything", async () => {
     const { emu, server } = live();
-    const r = await post(server, BLOCK, { ip: "198.51.100.12", firewall_type: "aws_sg", duration_hours: SHORT });
-    expect(r.status).toBe(201);
+    const made = await post(server, BLOCK, { ip: "198.51.100.12", firewall_type: "aws_sg", duration_hours: 1 });
+    expect(made.status).toBe(201);
     const entries = aclState().entries;
     entries.splice(
       entries.findIndex((e) => e.ruleNumber === 3 && !e.egress),
       1,
     );
     const from = mark(emu);
+    const r = { body: await endSoon(made.body.id) };
     const { block, unblock } = await reverted(r.body.id);
     expectUnblock(r.body, block, unblock, "AWS network ACL no longer had rule 3; the block is verified gone", true);
     expect(since(emu, from, { service: "ec2" }).map((c) => c.action)).toEqual(["DescribeNetworkAcls"]);

@@ -8,7 +8,6 @@ import {
   type Json,
   type Reply,
   anyActionId,
-  forgetEffects,
   anyIso,
   detail,
   expectAction,
@@ -19,7 +18,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { AUDIENCE, apiCalls, bearer, liveAction, liveSetup, mark, since } from "./live";
+import { AUDIENCE, apiCalls, bearer, freshLive, liveAction, liveSetup, mark, since } from "./live";
 
 const GRAPH_ID = "AAMkAD+graph/id=0123456789abcdef==";
 const seed = exampleSeed();
@@ -36,10 +35,7 @@ seed.tenants[0]!.users![0]!.messages!.push(
 );
 
 const live = liveSetup({ name: "live-graph", emulator: seed });
-beforeEach(() => {
-  live().emu.reset();
-  forgetEffects(live().server);
-});
+beforeEach(() => freshLive(live));
 
 const UPN = "alex.wilber@contoso.com";
 const USER_PATH = "/v1.0/users/alex.wilber%40contoso.com";

@@ -129,13 +129,19 @@ describe("PATCH /actions/{id}: the expiry of an active block", () => {
 
   it("refusals: 404, 409 saying why (not a block, ended), 422 naming the field; nothing sent", async () => {
     const { emu, server } = live();
-    const from = mark(emu);
+    /** A PATCH that must reach no provider. */
+    const refused = async (id: string, body: unknown) => {
+      const before = mark(emu);
+      const r = await patch(server, id, body);
+      expect(apiCalls(emu, before), `PATCH ${JSON.stringify(body)} answered ${r.status}`).toEqual([]);
+      return r;
+    };
     const unknown = "act_01ARZ3NDEKTSV4RRFFQ69G5FAV";
-    expectProblem(await patch(server, unknown, { expires_at: new Date(Date.now() + HOUR_MS).toISOString() }), problem("not-found", `No action ${unknown}.`));
+    expectProblem(await refused(unknown, { expires_at: new Date(Date.now() + HOUR_MS).toISOString() }), problem("not-found", `No action ${unknown}.`));
     const user = (await post(server, DISABLE, { upn: "alex.wilber@contoso.com", revoke_sessions: false })).body;
     const later = new Date(Date.now() + HOUR_MS).toISOString();
     expectProblem(
-      await patch(server, user.id, { expires_at: later }),
+      await refused(user.id, { expires_at: later }),
       problem(
         "conflict",
         `The expiry of action ${user.id} cannot be changed: it is disable_user; only an IP block (block_ip) has an expiry.`,
@@ -145,7 +151,7 @@ describe("PATCH /actions/{id}: the expiry of an active block", () => {
     const undo = await post(server, `/api/v1/mdr/actions/${block.id}/revert`, {});
     expect(undo.status).toBe(201);
     expectProblem(
-      await patch(server, block.id, { expires_at: later }),
+      await refused(block.id, { expires_at: later }),
       problem("conflict", `The expiry of action ${block.id} cannot be changed: the block was already ended by ${undo.body.id}.`),
     );
     const other = (await post(server, BLOCK, { ip: "198.51.100.78", firewall_type: "aws_sg" })).body;
@@ -168,7 +174,6 @@ describe("PATCH /actions/{id}: the expiry of an active block", () => {
     );
     expect(apiCalls(emu, calls)).toEqual([]);
     expect((await detail(server, other.id)).expires_at).toBe(other.expires_at);
-    expect(from).toBeLessThan(calls);
   });
 });
 
@@ -347,16 +352,18 @@ describe("the circuit breaker", () => {
     const first = await post(server, ISOLATE, { hostname: "ws-0142" });
     expect(first.status).toBe(503);
     const from = mark(emu);
-    const t0 = Date.now();
     const fast = await post(server, ISOLATE, { hostname: "ws-0142" });
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(apiCalls(emu, from)).toEqual([]);
     const reason = expect.stringMatching(
       /^\[Defender\] circuit open: 3 consecutive failures of Defender \(last: .*503.*\); calls fail fast until a probe after .+ succeeds$/,
     );
     expectProblem(fast, { ...problem("provider-unavailable", "x"), detail: reason, action_id: anyActionId(), action_status: "failed" });
     expect(Number(fast.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(await detail(server, fast.body.action_id)).toMatchObject({ status: "failed", error: fast.body.detail });
+    const failedFast = await detail(server, fast.body.action_id);
+    expect(failedFast).toMatchObject({ status: "failed", error: fast.body.detail });
+    // At once: no call (above), and no waiting for the cool-down (2 s) either, by the server's own
+    // clock (the time from the row to its end, whatever the HTTP round trip took on a busy machine).
+    expect(Date.parse(failedFast.completed_at) - Date.parse(failedFast.created_at)).toBeLessThan(2000);
     const status = (await get(server, "/api/v1/mdr/status")).body;
     expect(status.services.defender).toEqual({ status: "down", latency_ms: null, error: expect.stringMatching(/^circuit open: /) });
     expect(status.services.graph.status).toBe("up");

@@ -23,7 +23,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { AUDIENCE, REGION, apiCalls, bearer, liveAction, liveSetup, mark, nsgPath, since } from "./live";
+import { AUDIENCE, REGION, apiCalls, bearer, expireSoon, freshLive, liveAction, liveSetup, mark, nsgPath, since } from "./live";
 
 const seed = exampleSeed();
 // ACL: inbound rule 1 taken, so a block gets 2; an outbound entry also numbered 2 must survive the unblock.
@@ -43,7 +43,7 @@ const live = liveSetup({
   name: "live-revert",
   emulator: { ...seed, defender: { actionProgress: { mode: "polls", pollsPerStep: 1 } } },
 });
-beforeEach(() => live().emu.reset());
+beforeEach(() => freshLive(live));
 
 const ISOLATE = "/api/v1/mdr/isolate";
 const BLOCK = "/api/v1/mdr/block-ip";
@@ -569,8 +569,8 @@ describe("live revert: Graph", () => {
 });
 
 describe("live revert: a block expiring while it is being unblocked", () => {
-  // 0.0002 h = 720 ms; the expiry sweep runs every 250 ms.
-  const SHORT = 0.0002;
+  // Blocks are made for an hour; their end is moved to a few seconds from now (PATCH) once the
+  // scene is set, and the sweep (every 250 ms) is seen to have run by a second block it ended.
   const unblocksOf = async (blockId: string): Promise<Json[]> => {
     const r = await get(live().server, "/api/v1/mdr/actions?type=unblock_ip&limit=200");
     expect(r.status).toBe(200);
@@ -579,13 +579,23 @@ describe("live revert: a block expiring while it is being unblocked", () => {
 
   it("a revert running when the block expires: the sweep leaves it to finish (one unblock, one delete)", async () => {
     const { emu, server } = live();
-    const block = await make(BLOCK, { ip: "198.51.100.21", firewall_type: "aws_sg", duration_hours: SHORT }, 201);
+    const block = await make(BLOCK, { ip: "198.51.100.21", firewall_type: "aws_sg", duration_hours: 1 }, 201);
+    const later = await make(BLOCK, { ip: "203.0.113.0/24", firewall_type: "azure_nsg", duration_hours: 1 }, 201);
+    // The delete of the revert is held until the block has expired and a sweep has run since.
+    let release = () => {};
+    const held = emu.setFault({ match: "ec2:DeleteNetworkAclEntry", until: new Promise<void>((res) => (release = res)) });
+    const expiresAt = await expireSoon(server, block.id, 3000);
     const blockDetail = await detail(server, block.id);
-    // The delete of the revert is held for two seconds: the block expires meanwhile, and several sweeps run.
-    emu.setFault({ match: "ec2:DeleteNetworkAclEntry", delayMs: 2000 });
     const from = mark(emu);
-    const r = await revert(block.id, { reason: "manual" });
-    expect(Date.now()).toBeGreaterThan(Date.parse(block.expires_at) + 250);
+    const running = revert(block.id, { reason: "manual" }).finally(() => release());
+    await eventually(async () => (held.hits === 1 ? true : undefined), 10_000, "the revert's delete to reach EC2");
+    // The other block expires after this one: once the sweep has ended it, it has seen this one due.
+    await expireSoon(server, later.id, Math.max(500, Date.parse(expiresAt) - Date.now() + 100));
+    await eventually(async () => ((await detail(server, later.id)).reverted_by ? true : undefined), 15_000, "the sweep to end the other block");
+    expect(Date.now()).toBeGreaterThan(Date.parse(expiresAt));
+    expect((await unblocksOf(block.id)).map((a) => a.requested_by)).toEqual(["token:tests"]);
+    release();
+    const r = await running;
     expectAction(
       r,
       201,
@@ -602,8 +612,10 @@ describe("live revert: a block expiring while it is being unblocked", () => {
         reverts: block.id,
       }),
     );
-    // Give the sweep time to act on anything it still thought due.
-    await new Promise((resolve) => setTimeout(resolve, 750));
+    // And a sweep after the revert ended: still the one unblock (a third block ended by it).
+    const last = await make(BLOCK, { ip: "203.0.113.77", firewall_type: "azure_nsg", duration_hours: 1 }, 201);
+    await expireSoon(server, last.id);
+    await eventually(async () => ((await detail(server, last.id)).reverted_by ? true : undefined), 15_000, "the sweep to end the third block");
     expect((await unblocksOf(block.id)).map((a) => [a.id, a.requested_by, a.status])).toEqual([[r.body.id, "token:tests", "succeeded"]]);
     expect(since(emu, from, { service: "ec2" }).map((c) => [c.action, c.status])).toEqual([
       ["DescribeNetworkAcls", 200],
@@ -614,21 +626,26 @@ describe("live revert: a block expiring while it is being unblocked", () => {
 
   it("the sweep's unblock running: a revert is refused with 409 naming it", async () => {
     const { emu, server } = live();
-    emu.setFault({ match: "ec2:DeleteNetworkAclEntry", delayMs: 1500 });
-    const block = await make(BLOCK, { ip: "198.51.100.22", firewall_type: "aws_sg", duration_hours: SHORT }, 201);
-    const running: Json = await eventually(
-      async () => (await unblocksOf(block.id)).find((a) => a.status === "pending"),
-      5000,
-      "the sweep to start unblocking",
-    );
-    expect(running).toMatchObject({ requested_by: "system", reverts: block.id });
-    expectProblem(
-      await revert(block.id),
-      problem("conflict", `Action ${block.id} is already being reverted by ${running.id}.`, { reverted_by: running.id }),
-    );
-    const done = await reach(running.id, "succeeded");
-    expect((await detail(server, block.id)).reverted_by).toBe(done.id);
-    expect((await unblocksOf(block.id)).map((a) => a.id)).toEqual([running.id]);
+    // The sweep's delete is held until the revert has had its answer.
+    let release = () => {};
+    const held = emu.setFault({ match: "ec2:DeleteNetworkAclEntry", until: new Promise<void>((res) => (release = res)) });
+    try {
+      const block = await make(BLOCK, { ip: "198.51.100.22", firewall_type: "aws_sg", duration_hours: 1 }, 201);
+      await expireSoon(server, block.id);
+      await eventually(async () => (held.hits === 1 ? true : undefined), 15_000, "the sweep's delete to reach EC2");
+      const running: Json = (await unblocksOf(block.id)).find((a) => a.status === "pending");
+      expect(running).toMatchObject({ requested_by: "system", reverts: block.id });
+      expectProblem(
+        await revert(block.id),
+        problem("conflict", `Action ${block.id} is already being reverted by ${running.id}.`, { reverted_by: running.id }),
+      );
+      release();
+      const done = await reach(running.id, "succeeded");
+      expect((await detail(server, block.id)).reverted_by).toBe(done.id);
+      expect((await unblocksOf(block.id)).map((a) => a.id)).toEqual([running.id]);
+    } finally {
+      release();
+    }
   });
 });
 
@@ -657,8 +674,8 @@ describe("live revert: a reverse action cut off by a crash", () => {
     const orphan = await pendingOf("enable_user", disabled.id);
     await server.stop("SIGKILL");
     expect(await cut).toBeInstanceOf(Error);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(u.accountEnabled).toBe(true);
+    // Graph carries it out once its hold ends.
+    await eventually(async () => (u.accountEnabled ? true : undefined), 10_000, "Graph to carry out the held PATCH");
     const from = mark(emu);
     await server.restart();
 

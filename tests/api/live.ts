@@ -77,6 +77,19 @@ export function liveSetup(opts: {
   };
 }
 
+/**
+ * For a beforeEach: the emulator back to its seed and the server on a new, empty database, so
+ * that no test sees what an earlier one did (a row still active, a block the sweep still has to
+ * end, an address already blocked). The server is stopped first: nothing of its earlier work
+ * reaches the emulator after the reset.
+ */
+export async function freshLive(live: () => Live): Promise<void> {
+  const { emu, server } = live();
+  await server.stop();
+  emu.reset();
+  await server.restartWithNewDatabase();
+}
+
 /** The last request number so far: requests after it are `since(emu, mark)`. */
 export const mark = (emu: Emulator): number => emu.requests.at(-1)?.seq ?? 0;
 
@@ -150,5 +163,28 @@ export function expectNoSecrets(texts: string[], secrets: string[]): void {
   for (const secret of secrets) {
     const hits = texts.filter((t) => t.includes(secret));
     expect(hits, `a secret appeared in ${hits.length} answer(s)`).toEqual([]);
+  }
+}
+
+/**
+ * Moves an active block's end to `inMs` from now (PATCH expires_at), for a test that must first
+ * set the scene with the block in effect and only then let the expiry sweep end it. Should the
+ * machine be so slow that the time has passed when the server reads it (422: must be in the
+ * future), it asks again with a fresh one. Returns the new expires_at.
+ */
+export async function expireSoon(server: TestServer, id: string, inMs = 1000): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const at = new Date(Date.now() + inMs).toISOString();
+    const r = await call(server, `/api/v1/mdr/actions/${id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ expires_at: at }),
+    });
+    if (r.status === 200) {
+      expect(r.body.expires_at).toBe(at);
+      return at;
+    }
+    const late = r.status === 422 && /^must be in the future/.test(r.body.errors?.[0]?.message ?? "");
+    if (!late || attempt === 5) throw new Error(`PATCH expires_at of ${id}: ${r.status} ${JSON.stringify(r.body)}`);
   }
 }

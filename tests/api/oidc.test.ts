@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Browser, type Hop } from "../support/browser";
 import { type TestIdp, startOidcProvider } from "../support/oidc-provider";
-import { type TestServer, freePort, startServer } from "../support/server";
+import { PortInUseError, type TestServer, freePort, startServer } from "../support/server";
 import { type Json, get, post } from "./helpers";
 
 let server: TestServer;
@@ -13,22 +13,32 @@ let idp: TestIdp;
 let callbackUrl: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  callbackUrl = `${url}/api/v1/auth/oidc/callback`;
-  idp = await startOidcProvider({ redirectUris: [callbackUrl] });
-  idp.accounts.set("erin", { sub: "3f1c7a52-0005-4a8e-9c1d-e71e00000005", preferred_username: "Erin", roles: ["MDR.Admin"] });
-  idp.accounts.set("frank", { sub: "3f1c7a52-0006-4a8e-9c1d-f7a4c0000006", preferred_username: "frank", roles: ["MDR.Viewer"] });
-  server = await startServer(
-    {
-      MDR_PUBLIC_URL: url,
-      MDR_OIDC_ISSUER: idp.issuer,
-      MDR_OIDC_CLIENT_ID: idp.clientId,
-      MDR_OIDC_CLIENT_SECRET: idp.clientSecret,
-    },
-    "oidc",
-    { port },
-  );
+  // The URL must be known before either starts (the provider's redirect URI, MDR_PUBLIC_URL): a
+  // port that another process takes before the server binds it means a fresh port for both.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    callbackUrl = `${url}/api/v1/auth/oidc/callback`;
+    idp = await startOidcProvider({ redirectUris: [callbackUrl] });
+    idp.accounts.set("erin", { sub: "3f1c7a52-0005-4a8e-9c1d-e71e00000005", preferred_username: "Erin", roles: ["MDR.Admin"] });
+    idp.accounts.set("frank", { sub: "3f1c7a52-0006-4a8e-9c1d-f7a4c0000006", preferred_username: "frank", roles: ["MDR.Viewer"] });
+    try {
+      server = await startServer(
+        {
+          MDR_PUBLIC_URL: url,
+          MDR_OIDC_ISSUER: idp.issuer,
+          MDR_OIDC_CLIENT_ID: idp.clientId,
+          MDR_OIDC_CLIENT_SECRET: idp.clientSecret,
+        },
+        "oidc",
+        { port },
+      );
+      return;
+    } catch (err) {
+      await idp.close();
+      if (!(err instanceof PortInUseError) || attempt === 5) throw err;
+    }
+  }
 });
 
 afterAll(async () => {

@@ -244,6 +244,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const fault = faults.take({ service, method: record.method, path: record.path, ...(record.action ? { action: record.action } : {}) });
       if (fault) {
         record.fault = true;
+        if (fault.until) await fault.until.catch(() => undefined);
         if (fault.delayMs) await sleep(fault.delayMs);
         if (fault.dropConnection) {
           req.socket.destroy();

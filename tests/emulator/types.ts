@@ -470,6 +470,11 @@ export interface FaultSpec {
   retryAfter?: number;
   /** Wait this long before answering (to test client timeouts). */
   delayMs?: number;
+  /**
+   * Hold the request until this settles (then delayMs, status...): for a test that acts while a
+   * call is provably in flight, however long that takes, and then lets it go.
+   */
+  until?: Promise<unknown>;
   /** Body to send instead of the service's usual error body for `status`. */
   body?: string | Record<string, unknown>;
   /** Destroy the connection without answering (a network error for the client). */

@@ -19,11 +19,21 @@ export interface TestServer {
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
+  /**
+   * Stops the server and starts it again on a new, empty database of its own (with a new test
+   * token): for suites whose tests must not see what an earlier test left in the audit log.
+   */
+  restartWithNewDatabase(): Promise<void>;
   fetch(pathname: string, init?: RequestInit): Promise<Response>;
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
-/** A port nothing listens on now (to know a server's URL before it starts). */
+/**
+ * A port nothing listens on now. Nothing holds it afterwards: another process may take it before
+ * whoever meant to use it binds it. startServer does not rely on it (the server binds port 0 and
+ * says which port it got); it is for a caller that must name a URL before anything starts, and
+ * that then retries with a fresh port when the server finds it taken (PortInUseError).
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -34,6 +44,20 @@ export async function freePort(): Promise<number> {
     srv.on("error", reject);
   });
 }
+
+/** The server could not listen on the port it was given: another process holds it. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    log: string,
+  ) {
+    super(`port ${port} is already in use:\n${log}`);
+  }
+}
+
+/** What `next start` prints once it listens: "- Local:        http://127.0.0.1:41234". */
+const LISTENING = /- Local:\s+http:\/\/127\.0\.0\.1:(\d+)/;
+const ADDRESS_IN_USE = /EADDRINUSE/;
 
 export function tempDbPath(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mdr-${name}-`));
@@ -61,18 +85,28 @@ function withToken(token: string, init: RequestInit = {}): RequestInit {
   return { ...init, headers };
 }
 
-/** `port`: listen there (e.g. from freePort(), when the URL must be known before start, as for MDR_PUBLIC_URL). */
+let servers = 0;
+
+/**
+ * Starts `next start` with its own database (unless `env.MDR_DB_PATH` names one). By default it
+ * listens on port 0 and the URL is the port it printed, so no other process can take the port
+ * between choosing it and binding it. `port`: listen there instead (when the URL must be known
+ * before start, as for MDR_PUBLIC_URL); if another process has it, PortInUseError (start again
+ * with a fresh port). A restart listens on the same port again, or, should another process have
+ * taken it while the server was down, on a new one (`url` follows).
+ */
 export async function startServer(env: Record<string, string> = {}, name = "api", opts: { port?: number } = {}): Promise<TestServer> {
-  const port = opts.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
-  const dbPath = env.MDR_DB_PATH ?? tempDbPath(name);
-  const token = mintToken(dbPath, `${TEST_TOKEN_NAME}${env.MDR_DB_PATH ? `-${port}` : ""}`, "admin");
+  let port = opts.port ?? 0;
+  let dbPath = env.MDR_DB_PATH ?? tempDbPath(name);
+  // Servers that share a database each get a token of their own.
+  let token = mintToken(dbPath, `${TEST_TOKEN_NAME}${env.MDR_DB_PATH ? `-${process.pid}-${++servers}` : ""}`, "admin");
   let child: ChildProcess | undefined;
   let log = "";
+  const urlOf = () => `http://127.0.0.1:${port}`;
 
-  const launch = async () => {
+  const spawnOn = (listen: number) => {
     log = "";
-    child = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    const c = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(listen), "-H", "127.0.0.1"], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -94,20 +128,48 @@ export async function startServer(env: Record<string, string> = {}, name = "api"
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    child.stdout!.on("data", (d) => (log += d));
-    child.stderr!.on("data", (d) => (log += d));
+    c.stdout!.on("data", (d) => (log += d));
+    c.stderr!.on("data", (d) => (log += d));
+    child = c;
+    return c;
+  };
+
+  /** Starts the process on `listen` and waits for the port it bound and for /status to answer. */
+  const launchOn = async (listen: number) => {
+    const c = spawnOn(listen);
     const deadline = Date.now() + 60_000;
+    let bound: number | undefined;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log}`);
-      try {
-        const res = await fetch(`${url}/api/v1/mdr/status`, withToken(token));
-        if (res.ok) return;
-      } catch {
-        // not listening yet
+      if (c.exitCode !== null || c.signalCode !== null) {
+        if (ADDRESS_IN_USE.test(log)) throw new PortInUseError(listen, log);
+        throw new Error(`server exited (${c.exitCode ?? c.signalCode}):\n${log}`);
+      }
+      bound ??= Number(LISTENING.exec(log)?.[1] ?? "") || undefined;
+      if (bound !== undefined) {
+        if (listen !== 0 && bound !== listen) throw new Error(`server asked to listen on ${listen} says ${bound}:\n${log}`);
+        port = bound;
+        try {
+          const res = await fetch(`${urlOf()}/api/v1/mdr/status`, withToken(token));
+          if (res.ok) return;
+        } catch {
+          // listening, not answering yet
+        }
       }
       await new Promise((r) => setTimeout(r, 150));
     }
+    c.kill("SIGKILL");
     throw new Error(`server did not become ready in 60 s:\n${log}`);
+  };
+
+  const launch = async () => {
+    try {
+      await launchOn(port);
+    } catch (err) {
+      // Only a restart (a port already ours once) moves; a port the caller chose is theirs to change.
+      if (!(err instanceof PortInUseError) || port === 0 || opts.port !== undefined) throw err;
+      port = 0;
+      await launchOn(0);
+    }
   };
 
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
@@ -121,19 +183,32 @@ export async function startServer(env: Record<string, string> = {}, name = "api"
 
   await launch();
   return {
-    url,
-    dbPath,
-    token,
+    get url() {
+      return urlOf();
+    },
+    get dbPath() {
+      return dbPath;
+    },
+    get token() {
+      return token;
+    },
     output: () => log,
     stop,
     restart: async () => {
       await stop();
       await launch();
     },
-    fetch: (pathname, init) => fetch(`${url}${pathname}`, withToken(token, init)),
+    restartWithNewDatabase: async () => {
+      if (env.MDR_DB_PATH) throw new Error("restartWithNewDatabase: this server was given its database (MDR_DB_PATH)");
+      await stop();
+      dbPath = tempDbPath(name);
+      token = mintToken(dbPath, TEST_TOKEN_NAME, "admin");
+      await launch();
+    },
+    fetch: (pathname, init) => fetch(`${urlOf()}${pathname}`, withToken(token, init)),
     post: (pathname, body, headers = {}) =>
       fetch(
-        `${url}${pathname}`,
+        `${urlOf()}${pathname}`,
         withToken(token, {
           method: "POST",
           headers: { "content-type": "application/json", ...headers },

@@ -58,23 +58,40 @@ describe("checkpoint thread", () => {
     sqlite.close();
   });
 
-  it("leaves the writer's transactions alone: a write during a checkpoint commits, and nothing is lost", async () => {
+  it("leaves the writer's transactions alone: writes go on while checkpoints copy, and nothing is lost", async () => {
     const file = freshFile();
     const db = openDb(file);
     const sqlite = db.$client;
     sqlite.pragma("wal_autocheckpoint = 0");
     sqlite.exec("create table n (id integer primary key)");
-    checkpointer = startCheckpointer(file, { intervalMs: 1 });
-    const insert = sqlite.prepare("insert into n (id) values (?)");
-    const started = Date.now();
+    // Each checkpoint that copied something, with how many rows the writer had committed by then.
+    const copied: { checkpointed: number; written: number }[] = [];
     let i = 0;
-    while (Date.now() - started < 500) {
-      insert.run(++i); // each its own commit, racing the thread's checkpoints
+    checkpointer = startCheckpointer(file, {
+      intervalMs: 1,
+      onReport: (r) => {
+        if (r.checkpointed > 0) copied.push({ checkpointed: r.checkpointed, written: i });
+      },
+    });
+    const insert = sqlite.prepare("insert into n (id) values (?)");
+    // Write (each row its own commit) until several checkpoints have copied frames in between,
+    // however long the thread takes to get its turns on a busy machine.
+    const deadline = Date.now() + 20_000;
+    while (copied.length < 5) {
+      if (Date.now() > deadline) throw new Error(`only ${copied.length} checkpoints copied anything in 20 s of writes`);
+      insert.run(++i);
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
+    const during = copied.slice(0, 5);
+    for (let k = 0; k < 200; k++) insert.run(++i); // and more after them
     await checkpointer.stop();
     checkpointer = undefined;
-    expect((sqlite.prepare("select count(*) as n, max(id) as m from n").get() as { n: number; m: number })).toEqual({ n: i, m: i });
+    // Those checkpoints copied frames at different points of the writes, with writes before and
+    // after each of them.
+    expect(new Set(during.map((c) => c.written)).size).toBeGreaterThan(1);
+    expect(during[0]!.written).toBeGreaterThan(0);
+    expect(i).toBeGreaterThan(during.at(-1)!.written);
+    expect(sqlite.prepare("select count(*) as n, max(id) as m from n").get() as { n: number; m: number }).toEqual({ n: i, m: i });
     sqlite.close();
   });
 });
