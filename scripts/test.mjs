@@ -1,12 +1,14 @@
 // npm test: every test. Builds the production app when needed (the API and end-to-end tests run
 // against it), runs the unit and API suites (vitest), then the page's suite (Playwright, in
-// Debian's Chromium), and prints one summary line for both.
+// Debian's Chromium), and closes with each suite's count (unit, api, live, browser) and the
+// duration, then the totals alone on the last line (scripts/test-summary.mjs).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildIfNeeded } from "./build-if-needed.mjs";
 import { ensureChromium } from "./ensure-chromium.mjs";
+import { VITEST_SUITES, countPlaywright, countVitest, summaryLines } from "./test-summary.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -22,14 +24,9 @@ function runVitest() {
     [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
     { cwd: ROOT, stdio: "inherit", env },
   );
-  const out = { name: "vitest", status: run.status ?? 1, passed: 0, failed: 0, skipped: 0 };
-  if (fs.existsSync(report)) {
-    const r = JSON.parse(fs.readFileSync(report, "utf8"));
-    out.passed = r.numPassedTests;
-    out.failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
-    out.skipped = r.numPendingTests + r.numTodoTests;
-  }
-  return out;
+  // Per suite, from each file's path; none when vitest wrote no report.
+  const counts = fs.existsSync(report) ? countVitest(JSON.parse(fs.readFileSync(report, "utf8")), ROOT) : {};
+  return { status: run.status ?? 1, counts };
 }
 
 function runPlaywright(chromium) {
@@ -39,15 +36,11 @@ function runPlaywright(chromium) {
     [path.join(ROOT, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"],
     { cwd: ROOT, stdio: "inherit", env: { ...env, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: report } },
   );
-  const out = { name: "playwright", status: run.status ?? 1, passed: 0, failed: 0, skipped: 0 };
-  if (fs.existsSync(report)) {
-    const r = JSON.parse(fs.readFileSync(report, "utf8"));
-    out.passed = (r.stats?.expected ?? 0) + (r.stats?.flaky ?? 0);
-    out.failed = (r.stats?.unexpected ?? 0) + (r.errors?.length ?? 0);
-    out.skipped = r.stats?.skipped ?? 0;
-  }
-  if (out.failed > 0) printErrorContexts(path.join(ROOT, "test-results/e2e"));
-  return out;
+  const counts = fs.existsSync(report)
+    ? countPlaywright(JSON.parse(fs.readFileSync(report, "utf8")))
+    : { passed: 0, failed: 0, skipped: 0 };
+  if (counts.failed > 0) printErrorContexts(path.join(ROOT, "test-results/e2e"));
+  return { status: run.status ?? 1, counts: { browser: counts } };
 }
 
 /**
@@ -63,19 +56,24 @@ function printErrorContexts(dir) {
   }
 }
 
-const suites = [runVitest()];
+const runners = [runVitest()];
 console.log("\nEnd-to-end tests (Playwright, /mdr in Chromium)…");
 const chromium = ensureChromium();
-if (chromium) suites.push(runPlaywright(chromium));
+if (chromium) runners.push(runPlaywright(chromium));
 
-const sum = (k) => suites.reduce((n, s) => n + s[k], 0);
-const passed = sum("passed");
-const failed = sum("failed");
-const skipped = sum("skipped");
-const detail = suites.map((s) => `${s.name} ${s.passed}/${s.passed + s.failed}`).join(", ");
-const notRun = chromium ? "" : "; end-to-end suite NOT run: no Chromium (see above)";
-console.log(
-  `\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""} (${detail}; ${Math.round((Date.now() - started) / 1000)} s${notRun})`,
-);
-const broken = suites.some((s) => s.status !== 0 || s.passed === 0);
+const counts = Object.assign({}, ...runners.map((r) => r.counts));
+const none = { passed: 0, failed: 0, skipped: 0 };
+const suites = [
+  ...VITEST_SUITES.map((name) => ({ name, ...(counts[name] ?? none) })),
+  // A vitest file outside tests/unit and tests/api (none today) still counts.
+  ...(counts.other ? [{ name: "other", ...counts.other }] : []),
+  chromium ? { name: "browser", ...counts.browser } : { name: "browser", notRun: "no Chromium (see above)" },
+];
+const [breakdown, totals] = summaryLines(suites, (Date.now() - started) / 1000);
+console.log(`\n${breakdown}`);
+console.log(totals);
+const failed = suites.reduce((n, s) => n + (s.failed ?? 0), 0);
+// A runner that exited non-zero or passed nothing is broken, whatever its counts say.
+const passedBy = (r) => Object.values(r.counts).reduce((n, c) => n + c.passed, 0);
+const broken = runners.some((r) => r.status !== 0 || passedBy(r) === 0);
 if (!chromium || failed > 0 || broken) process.exit(1);
