@@ -272,9 +272,8 @@ export async function handleEc2(ctx: RequestContext): Promise<void> {
     ec2Error(ctx, 401, "MissingAuthenticationToken", "Request is missing Authentication Token");
     return;
   }
-  const { credentials, region } = ctx.core.options.aws;
-  const verified = await verifySigV4(ctx, credentials, region);
-  auth.verified = verified.ok;
+  const { credentials, regions } = ctx.core.options.aws;
+  const verified = await verifySigV4(ctx, credentials, regions);
   if (!verified.ok) {
     ec2Error(ctx, verified.status, verified.code, verified.message);
     return;
@@ -287,7 +286,7 @@ export async function handleEc2(ctx: RequestContext): Promise<void> {
   }
   // Request-rate throttling: a bucket per account (key), region and API.
   const bucket = MUTATING.has(action) ? EC2_BUCKETS.mutating : EC2_BUCKETS.nonMutating;
-  if (ctx.core.throttle.bucket(`ec2|${auth.accessKeyId}|${region}|${action}`, bucket)) {
+  if (ctx.core.throttle.bucket(`ec2|${auth.accessKeyId}|${auth.region}|${action}`, bucket)) {
     ec2Error(ctx, 503, "RequestLimitExceeded", "Request limit exceeded.");
     return;
   }

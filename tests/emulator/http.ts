@@ -22,8 +22,8 @@ export interface ResolvedOptions {
     entriesPerDirectionLimit: number;
     /** Secret access key by access key id: SigV4 is verified with these. */
     credentials: Map<string, string>;
-    /** The region EC2 answers for (a credential scope naming another is refused). */
-    region: string;
+    /** The regions EC2 answers for (a credential scope naming another is refused). */
+    regions: string[];
   };
   /** Every window divided by this (0: throttling off). */
   throttleScale: number;

@@ -137,7 +137,7 @@ function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     aws: {
       entriesPerDirectionLimit: o.aws?.entriesPerDirectionLimit ?? 20,
       credentials: new Map((o.aws?.credentials ?? [AWS_KEY]).map((c) => [c.accessKeyId, c.secretAccessKey])),
-      region: o.aws?.region ?? "eu-west-1",
+      regions: [o.aws?.region ?? "eu-west-1"].flat(),
     },
     throttleScale: throttleScale(o.throttle),
     audiences: {

@@ -54,7 +54,7 @@ function amzDate(value: string | undefined): Date | undefined {
 }
 
 /** Verifies the request's SigV4 Authorization header (EC2's answers when it does not hold). */
-export async function verifySigV4(ctx: RequestContext, secrets: ReadonlyMap<string, string>, region: string): Promise<SigV4Result> {
+export async function verifySigV4(ctx: RequestContext, secrets: ReadonlyMap<string, string>, regions: readonly string[]): Promise<SigV4Result> {
   const authorization = ctx.req.headers.authorization ?? "";
   const m = AUTH.exec(authorization);
   if (!m) {
@@ -65,7 +65,8 @@ export async function verifySigV4(ctx: RequestContext, secrets: ReadonlyMap<stri
   if (secret === undefined) {
     return { ok: false, status: 401, code: "AuthFailure", message: "AWS was not able to validate the provided access credentials" };
   }
-  if (scopeRegion !== region) {
+  const region = scopeRegion;
+  if (!regions.includes(scopeRegion)) {
     return { ok: false, status: 403, code: "SignatureDoesNotMatch", message: `Credential should be scoped to a valid region, not '${scopeRegion}'. ` };
   }
   if (service !== "ec2") {

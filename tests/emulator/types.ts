@@ -192,8 +192,11 @@ export interface EmulatorOptions extends EmulatorSeed {
      * 403 SignatureDoesNotMatch.
      */
     credentials?: { accessKeyId: string; secretAccessKey: string }[];
-    /** The region of the EC2 endpoint (default "eu-west-1"): a credential scope naming another is refused. */
-    region?: string;
+    /**
+     * The region of the EC2 endpoint (default "eu-west-1"): a credential scope naming another is
+     * refused. A list serves several regions' endpoints at the one URL (tenants in other regions).
+     */
+    region?: string | string[];
   };
   /**
    * Throttling by each service's published limits (see throttle.ts): on by default; `false` turns
@@ -429,8 +432,6 @@ export type RecordedAuth =
       region: string;
       service: string;
       sessionToken?: string;
-      /** Set once EC2 has computed the signature again: whether it matched (with the key's secret, in its region). */
-      verified?: boolean;
     }
   | { kind: "other"; scheme: string };
 
