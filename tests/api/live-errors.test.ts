@@ -26,16 +26,16 @@ const ISOLATE = "/api/v1/mdr/isolate";
 const STATUS = "/api/v1/mdr/status";
 const up = { status: "up", latency_ms: expect.any(Number), error: null };
 
-async function detailOf(id: string): Promise<Json> {
-  const r = await api.get(`/api/v1/mdr/actions/${id}`);
+async function detailOf(id: string, rec = api): Promise<Json> {
+  const r = await rec.get(`/api/v1/mdr/actions/${id}`);
   expect(r.status).toBe(200);
   return r.body;
 }
 
 /** Asserts a failed or refused action: the whole problem, the row, the timeline. */
-async function expectRecorded(reply: Reply, type: ProblemType, message: string, row: Record<string, unknown>, timeline: [string, string][]) {
+async function expectRecorded(reply: Reply, type: ProblemType, message: string, row: Record<string, unknown>, timeline: [string, string][], rec = api) {
   expectProblem(reply, problem(type, message, { action_id: anyActionId(), action_status: row.status }));
-  const d = await detailOf(reply.body.action_id);
+  const d = await detailOf(reply.body.action_id, rec);
   expect(withoutTimeline(d)).toEqual(liveAction({ id: reply.body.action_id, error: message, completed_at: d.updated_at, ...row }));
   expect(steps(d)).toEqual(timeline);
   return d;
@@ -135,26 +135,6 @@ describe("live errors", () => {
     const { emu } = live();
     emu.clearFaults();
     emu.setPermissions(CLIENT_A.clientId, "all");
-  });
-
-  it("Defender 403 on isolate: 502 naming Machine.Isolate, recorded failed", async () => {
-    const { emu } = live();
-    const ws = emu.device(TENANT_A, "ws-0143.contoso.com");
-    emu.setPermissions(CLIENT_A.clientId, ["Machine.Read.All"]);
-    const r = await api.post(ISOLATE, { hostname: "ws-0143.contoso.com" });
-    const message = `[Defender] 403 Forbidden on POST /api/machines/${ws.id}/isolate: the app registration needs the Machine.Isolate application permission (admin-consented). The application does not have any of the required application permissions (Machine.Isolate) to access the resource.`;
-    await expectRecorded(
-      r,
-      "provider-error",
-      message,
-      isolateRow("ws-0143.contoso.com", { status: "failed", result: { machine_id: ws.id, computer_dns_name: "ws-0143.contoso.com" } }),
-      [
-        ["pending", "Requested by token:tests"],
-        ["pending", `Resolved to device ${ws.id} (ws-0143.contoso.com)`],
-        ["failed", message],
-      ],
-    );
-    expect(ws.isolated).toBe(false);
   });
 
   it("ARM 403 on the rule PUT: 502 naming the role it needs, with ARM's own message", async () => {
@@ -353,12 +333,44 @@ describe("live secrets", () => {
       ids.push(...r.body.actions.map((a: Json) => a.id));
       cursor = r.body.next_cursor;
     } while (cursor);
-    expect(ids.length).toBeGreaterThanOrEqual(9);
+    // (The Defender 403 case has a server of its own, below: it checks its answers the same way.)
+    expect(ids.length).toBeGreaterThanOrEqual(8);
     for (const id of ids) await detailOf(id);
     expectNoSecrets(api.texts, [CLIENT_A.clientSecret, AWS_KEY.secretAccessKey]);
     // Nor in what the server logged.
     expectNoSecrets([server.output()], [CLIENT_A.clientSecret, AWS_KEY.secretAccessKey]);
     // The subscription is not a secret, but it must be where the calls went.
     expect(live().emu.find({ service: "arm" }).every((c) => c.path.includes(SUBSCRIPTION_A))).toBe(true);
+  });
+});
+
+describe("a Defender permission taken away", () => {
+  // Defender reads the permissions from the token, and the server keeps a token until shortly
+  // before it expires: here tokens last less than MSAL's 5-minute renewal margin, so the server
+  // fetches one for each call and the change reaches its next call.
+  const fresh = liveSetup({ name: "live-errors-permission", emulator: { tokenLifetimeSeconds: 240 } });
+  const rec = new Recorder(() => fresh().server);
+
+  it("Defender 403 on isolate: 502 naming Machine.Isolate, recorded failed", async () => {
+    const { emu } = fresh();
+    const ws = emu.device(TENANT_A, "ws-0143.contoso.com");
+    emu.setPermissions(CLIENT_A.clientId, ["Machine.Read.All"]);
+    const r = await rec.post(ISOLATE, { hostname: "ws-0143.contoso.com" });
+    const message = `[Defender] 403 Forbidden on POST /api/machines/${ws.id}/isolate: the app registration needs the Machine.Isolate application permission (admin-consented). The application does not have any of the required application permissions (Machine.Isolate) to access the resource.`;
+    await expectRecorded(
+      r,
+      "provider-error",
+      message,
+      isolateRow("ws-0143.contoso.com", { status: "failed", result: { machine_id: ws.id, computer_dns_name: "ws-0143.contoso.com" } }),
+      [
+        ["pending", "Requested by token:tests"],
+        ["pending", `Resolved to device ${ws.id} (ws-0143.contoso.com)`],
+        ["failed", message],
+      ],
+      rec,
+    );
+    expect(ws.isolated).toBe(false);
+    expectNoSecrets(rec.texts, [CLIENT_A.clientSecret, AWS_KEY.secretAccessKey]);
+    expectNoSecrets([fresh().server.output()], [CLIENT_A.clientSecret, AWS_KEY.secretAccessKey]);
   });
 });

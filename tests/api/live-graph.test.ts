@@ -34,7 +34,9 @@ seed.tenants[0]!.users![0]!.messages!.push(
   ...Array.from({ length: 12 }, (_, i) => ({ internetMessageId: "<many@x.example>", subject: `Many ${i + 1}` })),
 );
 
-const live = liveSetup({ name: "live-graph", emulator: seed });
+// Graph reads the permissions from the token: tokens shorter than MSAL's 5-minute renewal margin
+// make the server fetch a new one for each call, so a setPermissions in a case reaches it.
+const live = liveSetup({ name: "live-graph", emulator: { ...seed, tokenLifetimeSeconds: 240 } });
 beforeEach(() => freshLive(live));
 
 const UPN = "alex.wilber@contoso.com";

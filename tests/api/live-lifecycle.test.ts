@@ -294,7 +294,8 @@ describe("the rate limiter: a burst of 300 isolations", () => {
   // measured where it matters: the arrival times at the emulator.
   const live = liveSetup({
     name: "live-burst",
-    emulator: { ...biggerSeed(300), defender: { actionProgress: { mode: "time", stepMs: 300 } } },
+    // The emulator's Defender limits scaled the same 60 times (100 per API a second, 1,500 a minute).
+    emulator: { ...biggerSeed(300), defender: { actionProgress: { mode: "time", stepMs: 300 } }, throttle: { scale: 60 } },
     env: (emu) => liveEnv(emu, { MDR_RATE_LIMIT_DEFENDER: "90/1s,1350/60s", MDR_POLL_INTERVAL_MS: "300" }),
   });
 
@@ -330,7 +331,8 @@ describe("the rate limiter: a burst of 300 isolations", () => {
     // emulator is held to Defender's own limit, scaled: under 100 in any second, 1,500 a minute.
     expect(perSecond).toBeLessThan(100);
     expect(perMinute).toBeLessThan(1500);
-    expect(defender.every((r) => r.status !== 429)).toBe(true);
+    // The emulator throttles like Defender (scaled alike): a limiter looser than that gets 429s here.
+    expect(defender.filter((r) => r.status === 429).map((r) => `${r.method} ${r.path}`)).toEqual([]);
     const queued = done.filter((d) => d.timeline.some((e: Json) => e.message.startsWith("Queued: ")));
     expect(queued.length).toBeGreaterThan(0);
     expect(queued[0].timeline.find((e: Json) => e.message.startsWith("Queued: ")).message).toMatch(

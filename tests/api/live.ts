@@ -12,6 +12,7 @@ import {
   SUBSCRIPTION_A,
   TENANT_A,
 } from "../emulator/fixtures";
+import { DEFENDER_PERMISSIONS, GRAPH_PERMISSIONS } from "../emulator/permissions";
 import { type Emulator, type EmulatorOptions, type RecordedRequest, type RequestFilter, startEmulator } from "../emulator/server";
 import { type TestServer, startServer } from "../support/server";
 import { type Reply, action, call } from "./helpers";
@@ -110,9 +111,16 @@ export function apiCalls(emu: Emulator, seq: number, filter: RequestFilter = {})
     .map(brief);
 }
 
-/** The bearer identity an API saw: which app, which tenant, which resource. */
+/**
+ * The bearer identity an API saw: which app, which tenant, which resource, and the app roles the
+ * token carries for that resource (the seeded apps hold every permission: all of Defender's or
+ * Graph's; ARM tokens carry none, ARM authorizes by RBAC).
+ */
 export function bearer(audience: string, tenantId = TENANT_A, clientId = CLIENT_A.clientId) {
-  return { kind: "bearer", valid: true, audience, tenantId, clientId, roles: [] };
+  const who = { kind: "bearer", valid: true, audience, tenantId, clientId };
+  if (audience === AUDIENCE.defender) return { ...who, roles: [...DEFENDER_PERMISSIONS] };
+  if (audience === AUDIENCE.graph) return { ...who, roles: [...GRAPH_PERMISSIONS] };
+  return who;
 }
 
 export const AUDIENCE = {

@@ -13,6 +13,7 @@ import ipaddr from "ipaddr.js";
 import { checkBearer } from "./auth";
 import { guid, hasPermission, header, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
 import type { TokenClaims } from "./jwt";
+import { ARM_BUCKETS } from "./throttle";
 import type { ArmOperationState, NsgState, SecurityRuleProperties, SecurityRuleState, SubscriptionState } from "./types";
 
 const NSG_READ = "Microsoft.Network/networkSecurityGroups/read";
@@ -20,6 +21,56 @@ const RULE_READ = "Microsoft.Network/networkSecurityGroups/securityRules/read";
 const RULE_WRITE = "Microsoft.Network/networkSecurityGroups/securityRules/write";
 const RULE_DELETE = "Microsoft.Network/networkSecurityGroups/securityRules/delete";
 const PROTOCOLS = ["Tcp", "Udp", "Icmp", "Esp", "Ah", "*"];
+/**
+ * The api-versions Microsoft.Network publishes for networkSecurityGroups and their securityRules
+ * (azure-rest-api-specs, stable); @azure/arm-network 36.0.0 sends 2025-05-01.
+ */
+export const NETWORK_API_VERSIONS = [
+  "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01", "2024-03-01", "2024-01-01",
+  "2023-11-01", "2023-09-01", "2023-06-01", "2023-05-01", "2023-04-01", "2023-02-01", "2022-11-01", "2022-09-01",
+  "2022-07-01", "2022-05-01", "2022-01-01", "2021-08-01", "2021-05-01", "2021-03-01", "2021-02-01", "2020-11-01",
+  "2020-08-01", "2020-07-01", "2020-06-01", "2020-05-01", "2020-04-01", "2020-03-01", "2019-12-01", "2019-11-01",
+  "2019-09-01", "2019-08-01", "2019-07-01", "2019-06-01", "2019-04-01", "2019-02-01", "2018-12-01", "2018-11-01",
+  "2018-10-01", "2018-08-01", "2018-07-01", "2018-06-01", "2018-04-01", "2018-02-01", "2018-01-01", "2017-11-01",
+  "2017-10-01", "2017-09-01", "2017-08-01", "2017-06-01", "2017-04-01", "2017-03-01", "2016-12-01", "2016-11-01",
+  "2016-10-01", "2016-09-01", "2016-08-01", "2016-07-01", "2016-06-01", "2016-03-30", "2015-06-15", "2015-05-01-preview",
+];
+/** Service tags a security rule may name as a source or destination (service-tags-overview.md), `*` aside. */
+const SERVICE_TAGS = [
+  "Internet", "VirtualNetwork", "AzureLoadBalancer",
+  // The legacy spellings the API still takes.
+  "INTERNET", "VIRTUAL_NETWORK", "AZURE_LOADBALANCER",
+  "ActionGroup", "ApiManagement", "AppConfiguration", "AppService", "AppServiceManagement", "AzureActiveDirectory",
+  "AzureActiveDirectoryDomainServices", "AzureAdvancedThreatProtection", "AzureArcInfrastructure", "AzureBackup",
+  "AzureBotService", "AzureCloud", "AzureCognitiveSearch", "AzureConnectors", "AzureContainerRegistry", "AzureCosmosDB",
+  "AzureDatabricks", "AzureDataExplorerManagement", "AzureDataLake", "AzureDevOps", "AzureDevSpaces", "AzureDigitalTwins",
+  "AzureEventGrid", "AzureFrontDoor.Backend", "AzureFrontDoor.Frontend", "AzureFrontDoor.FirstParty",
+  "AzureInformationProtection", "AzureIoTHub", "AzureKeyVault", "AzureMachineLearning", "AzureMonitor",
+  "AzureOpenDatasets", "AzurePlatformDNS", "AzurePlatformIMDS", "AzurePlatformLKM", "AzureResourceManager",
+  "AzureSignalR", "AzureSiteRecovery", "AzureSpringCloud", "AzureStack", "AzureTrafficManager", "AzureUpdateDelivery",
+  "BatchNodeManagement", "CognitiveServicesManagement", "DataFactory", "DataFactoryManagement", "Dynamics365ForMarketingEmail",
+  "EventHub", "GatewayManager", "GuestAndHybridManagement", "HDInsight", "LogicApps", "LogicAppsManagement",
+  "M365ManagementActivityApi", "MicrosoftAzureFluidRelay", "MicrosoftCloudAppSecurity", "MicrosoftContainerRegistry",
+  "MicrosoftDefenderForEndpoint", "PowerBI", "PowerPlatformInfra", "PowerQueryOnline", "ServiceBus", "ServiceFabric",
+  "Sql", "SqlManagement", "Storage", "StorageSyncService", "WindowsAdminCenter", "WindowsVirtualDesktop",
+];
+/** Tags that also exist per region, as `Storage.WestEurope` (the region in its PascalCase name). */
+const REGIONAL_TAGS = [
+  "ApiManagement", "AppService", "AzureBackup", "AzureCloud", "AzureContainerRegistry", "AzureCosmosDB", "AzureDataLake",
+  "AzureKeyVault", "AzureMachineLearning", "AzureMonitor", "BatchNodeManagement", "DataFactory", "EventHub", "HDInsight",
+  "MicrosoftContainerRegistry", "ServiceBus", "ServiceFabric", "Sql", "Storage",
+];
+const REGIONS = [
+  "AustraliaCentral", "AustraliaEast", "AustraliaSoutheast", "BrazilSouth", "CanadaCentral", "CanadaEast", "CentralIndia",
+  "CentralUS", "EastAsia", "EastUS", "EastUS2", "FranceCentral", "GermanyWestCentral", "IsraelCentral", "ItalyNorth",
+  "JapanEast", "JapanWest", "KoreaCentral", "KoreaSouth", "NorthCentralUS", "NorthEurope", "NorwayEast", "PolandCentral",
+  "QatarCentral", "SouthAfricaNorth", "SouthCentralUS", "SouthIndia", "SoutheastAsia", "SpainCentral", "SwedenCentral",
+  "SwitzerlandNorth", "UAENorth", "UKSouth", "UKWest", "WestCentralUS", "WestEurope", "WestIndia", "WestUS", "WestUS2", "WestUS3",
+];
+const TAGS = new Set([
+  ...SERVICE_TAGS.map((t) => t.toLowerCase()),
+  ...REGIONAL_TAGS.flatMap((t) => REGIONS.map((r) => `${t}.${r}`.toLowerCase())),
+]);
 const RULE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
 
 function armError(ctx: RequestContext, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
@@ -205,8 +256,8 @@ function poll(op: ArmOperationState): void {
 
 function validPrefix(value: string): boolean {
   if (value === "*") return true;
-  // Service tags (Internet, VirtualNetwork, AzureLoadBalancer, Storage.WestUS, ...).
-  if (/^[A-Za-z][A-Za-z0-9.]*$/.test(value)) return true;
+  // Service tags (Internet, VirtualNetwork, AzureLoadBalancer, Storage.WestEurope, ...): the published ones only.
+  if (TAGS.has(value.toLowerCase())) return true;
   return (
     ipaddr.IPv4.isValidFourPartDecimal(value) ||
     ipaddr.IPv4.isValidCIDRFourPartDecimal(value) ||
@@ -410,8 +461,31 @@ export function handleArm(ctx: RequestContext): void {
   const sub = ctx.core.state.subscriptions.get(subscriptionId.toLowerCase());
   const claims = authorize(ctx, sub, subscriptionId);
   if (!claims || !sub) return;
-  if (!ctx.query.get("api-version")) {
+  const apiVersion = ctx.query.get("api-version");
+  if (!apiVersion) {
     armError(ctx, 400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    return;
+  }
+  if (!NETWORK_API_VERSIONS.includes(apiVersion)) {
+    armError(
+      ctx,
+      400,
+      "InvalidApiVersionParameter",
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${NETWORK_API_VERSIONS.join(",")}'.`,
+    );
+    return;
+  }
+  // The 2024 token buckets: per subscription, principal and operation type.
+  const kind = ctx.method === "GET" || ctx.method === "HEAD" ? "read" : ctx.method === "DELETE" ? "delete" : "write";
+  const throttled = ctx.core.throttle.bucket(`arm|${sub.subscriptionId.toLowerCase()}|${claims.oid}|${kind}`, ARM_BUCKETS[kind]);
+  if (throttled) {
+    armError(
+      ctx,
+      429,
+      "SubscriptionRequestsThrottled",
+      `Number of '${kind}' requests for subscription '${sub.subscriptionId}' actor '${claims.oid}' on tenant '${claims.tid}' exceeded. Please try again after '${throttled.retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.`,
+      { "Retry-After": String(throttled.retryAfterSeconds), [`x-ms-ratelimit-remaining-subscription-${ARM_BUCKETS[kind].label}`]: "0" },
+    );
     return;
   }
 

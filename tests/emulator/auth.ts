@@ -1,8 +1,14 @@
 // Bearer-token checks shared by Defender, Graph and ARM: each API calls checkBearer with the
 // audiences it accepts and turns a failure into its own 401 body.
 import { type BearerCheck, header, type RequestContext } from "./http";
-import { decodeToken, verifyToken } from "./jwt";
+import { decodeToken, type TokenClaims, verifyToken } from "./jwt";
 import type { RecordedAuth } from "./types";
+
+/** Who a token names, for the record (`roles` only when the token carries the claim). */
+function identity(claims: TokenClaims): { audience: string; tenantId: string; clientId: string; roles?: string[] } {
+  const who = { audience: claims.aud, tenantId: claims.tid, clientId: claims.appid };
+  return claims.roles ? { ...who, roles: claims.roles } : who;
+}
 
 /**
  * What a request's Authorization header says. A bearer token's signature and expiry are
@@ -14,7 +20,7 @@ export function describeAuth(authorization: string | undefined, key: Buffer): Re
   if (bearer?.[1]) {
     const verified = verifyToken(bearer[1], key, Math.floor(Date.now() / 1000));
     const claims = verified.claims ?? decodeToken(bearer[1]);
-    const who = claims ? { audience: claims.aud, tenantId: claims.tid, clientId: claims.appid, roles: claims.roles } : {};
+    const who = claims ? identity(claims) : {};
     return verified.ok ? { kind: "bearer", valid: true, ...who } : { kind: "bearer", valid: false, problem: verified.problem, ...who };
   }
   const sigv4 = /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/[^/]+\/([^/]+)\/([^/]+)\/aws4_request/i.exec(authorization);
@@ -35,9 +41,7 @@ export function checkBearer(ctx: RequestContext, audiences: readonly string[]): 
   }
   const verified = verifyToken(token, ctx.core.signingKey, Math.floor(Date.now() / 1000));
   const claims = verified.claims;
-  const base = claims
-    ? { audience: claims.aud, tenantId: claims.tid, clientId: claims.appid, roles: claims.roles }
-    : {};
+  const base = claims ? identity(claims) : {};
   if (!verified.ok) {
     ctx.record.auth = { kind: "bearer", valid: false, problem: verified.problem, ...base };
     return verified;

@@ -7,9 +7,11 @@
 // Errors use the documented {"error":{"code","message","target"}} shape (common-errors.md).
 import ipaddr from "ipaddr.js";
 import { checkBearer } from "./auth";
-import { type EmulatorCore, guid, hasPermission, hexId, intParam, isoNow, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
+import { type EmulatorCore, guid, hexId, intParam, isoNow, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
 import type { TokenClaims } from "./jwt";
 import { evalFilter, ODataError, parseFilter } from "./odata";
+import { tokenGrants } from "./permissions";
+import { DEFENDER_WINDOWS } from "./throttle";
 import type { DeviceState, IndicatorState, MachineActionState, MachineActionStatus, TenantState } from "./types";
 
 const CONTEXT = "https://api.securitycenter.microsoft.com/api/$metadata";
@@ -160,13 +162,28 @@ function authorize(ctx: RequestContext, anyOf: string[]): { claims: TokenClaims;
     error(ctx, 401, "Unauthorized", "Tenant is not onboarded to Microsoft Defender for Endpoint.");
     return undefined;
   }
-  if (!hasPermission(ctx.core, check.claims, anyOf)) {
+  // Defender reads the permissions from the token only: no roles claim, no access at all.
+  if (check.claims.roles === undefined && check.claims.scp === undefined) {
+    error(ctx, 401, "Unauthorized", "Either scp or roles claim need to be present in the token.");
+    return undefined;
+  }
+  if (!tokenGrants(check.claims.roles, anyOf)) {
     error(
       ctx,
       403,
       "Forbidden",
       `The application does not have any of the required application permissions (${anyOf.join(", ")}) to access the resource.`,
     );
+    return undefined;
+  }
+  // 100 calls a minute and 1,500 an hour for each API, per tenant and app.
+  const [, collection = "", id, verb] = ctx.segments;
+  const api = `${ctx.method} /api/${collection.toLowerCase()}${id === undefined ? "" : "/{id}"}${verb === undefined ? "" : `/${verb.toLowerCase()}`}`;
+  const throttled = ctx.core.throttle.windows([[`defender|${tenant.tenantId}|${check.claims.appid}|${api}`, DEFENDER_WINDOWS]]);
+  if (throttled) {
+    error(ctx, 429, "TooManyRequests", `API calls quota exceeded! Maximum admitted ${throttled.limit}.`, {
+      "Retry-After": String(throttled.retryAfterSeconds),
+    });
     return undefined;
   }
   return { claims: check.claims, tenant };

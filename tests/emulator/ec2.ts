@@ -5,6 +5,8 @@
 // <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>.
 import ipaddr from "ipaddr.js";
 import { type RequestContext, sendText } from "./http";
+import { verifySigV4 } from "./sigv4";
+import { EC2_BUCKETS } from "./throttle";
 import type { AclEntryState, AclState } from "./types";
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -258,7 +260,9 @@ function deleteEntry(ctx: RequestContext, p: Record<string, string>): void {
   ok(ctx, "DeleteNetworkAclEntry", "    <return>true</return>");
 }
 
-export function handleEc2(ctx: RequestContext): void {
+const MUTATING = new Set(["CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"]);
+
+export async function handleEc2(ctx: RequestContext): Promise<void> {
   if (ctx.method !== "POST" && ctx.method !== "GET") {
     ec2Error(ctx, 400, "InvalidAction", `The action ${ctx.method} is not valid for this web service.`);
     return;
@@ -268,15 +272,22 @@ export function handleEc2(ctx: RequestContext): void {
     ec2Error(ctx, 401, "MissingAuthenticationToken", "Request is missing Authentication Token");
     return;
   }
-  const allowed = ctx.core.options.aws.accessKeyIds;
-  if (allowed && !allowed.includes(auth.accessKeyId)) {
-    ec2Error(ctx, 401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+  const { credentials, regions } = ctx.core.options.aws;
+  const verified = await verifySigV4(ctx, credentials, regions);
+  if (!verified.ok) {
+    ec2Error(ctx, verified.status, verified.code, verified.message);
     return;
   }
   const p = params(ctx);
   const action = p.Action;
   if (!action) {
     ec2Error(ctx, 400, "MissingAction", "The request must contain the parameter Action");
+    return;
+  }
+  // Request-rate throttling: a bucket per account (key), region and API.
+  const bucket = MUTATING.has(action) ? EC2_BUCKETS.mutating : EC2_BUCKETS.nonMutating;
+  if (ctx.core.throttle.bucket(`ec2|${auth.accessKeyId}|${auth.region}|${action}`, bucket)) {
+    ec2Error(ctx, 503, "RequestLimitExceeded", "Request limit exceeded.");
     return;
   }
   if (bool(p.DryRun) === true) {

@@ -6,6 +6,7 @@
 // plus the keys document and /common/discovery/instance, which MSAL only fetches in other set-ups.
 import { guid, type RequestContext, sendJson } from "./http";
 import { signToken, type TokenClaims } from "./jwt";
+import { rolesFor } from "./permissions";
 import type { TenantState } from "./types";
 
 function entraTimestamp(d = new Date()): string {
@@ -174,10 +175,13 @@ function token(ctx: RequestContext, tenant: TenantState): void {
     oid: client.objectId,
     sub: client.objectId,
     tid: tenant.tenantId,
-    roles: client.permissions === "all" ? [] : [...client.permissions],
     uti: guid(),
     ver: "1.0",
   };
+  // The app's permissions on this resource, as granted now: a later setPermissions reaches only
+  // tokens issued after it (the APIs read the token, never the grant).
+  const roles = rolesFor(ctx.core.options, client, resource);
+  if (roles) claims.roles = roles;
   ctx.record.auth = { kind: "bearer", valid: true, audience: resource, tenantId: tenant.tenantId, clientId: client.clientId };
   sendJson(
     ctx,

@@ -8,9 +8,11 @@
 //   GET  /v1.0/organization[?$select=id]
 // Errors: {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
 import { checkBearer } from "./auth";
-import { guid, hasPermission, header, intParam, isoNow, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
+import { guid, header, intParam, isoNow, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
 import type { TokenClaims } from "./jwt";
 import { evalFilter, ODataError, parseFilter } from "./odata";
+import { tokenGrants } from "./permissions";
+import { GRAPH_GLOBAL_WINDOWS, GRAPH_IDENTITY_WINDOWS, GRAPH_IDENTITY_WRITE_WINDOWS, GRAPH_OUTLOOK_WINDOWS, type Window } from "./throttle";
 import type { MailboxState, MessageState, TenantState, UserState, WellKnownFolder } from "./types";
 
 const METADATA = "https://graph.microsoft.com/v1.0/$metadata";
@@ -202,7 +204,37 @@ function authorize(ctx: RequestContext): { claims: TokenClaims; tenant: TenantSt
     graphError(ctx, 401, "InvalidAuthenticationToken", "Access token validation failure. Invalid issuer.");
     return undefined;
   }
+  // An app token without application permissions on Graph (Entra leaves `roles` out) is refused
+  // before any permission check.
+  if (check.claims.roles === undefined && check.claims.scp === undefined) {
+    graphError(ctx, 401, "InvalidAuthenticationToken", "Either scp or roles claim need to be present in the token.", {
+      "WWW-Authenticate": `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
+    });
+    return undefined;
+  }
   return { claims: check.claims, tenant };
+}
+
+/**
+ * Graph's limits for this request (answering 429 when one is reached): Outlook's per app and
+ * mailbox, identity and access's per app and tenant (writes counted apart too), and the global one
+ * per app.
+ */
+function throttled(ctx: RequestContext, claims: TokenClaims, tenant: TenantState, collection: string | undefined, key: string | undefined, next: string | undefined): boolean {
+  const app = claims.appid.toLowerCase();
+  const groups: [string, Window[]][] = [[`graph|${app}`, GRAPH_GLOBAL_WINDOWS]];
+  const nextLower = next?.toLowerCase();
+  if (collection === "users" && key !== undefined && (nextLower === "messages" || nextLower === "mailfolders")) {
+    const mailbox = findUser(tenant, key)?.id ?? key.toLowerCase();
+    groups.push([`graph|${app}|${tenant.tenantId}|mailbox|${mailbox}`, GRAPH_OUTLOOK_WINDOWS]);
+  } else {
+    groups.push([`graph|${app}|${tenant.tenantId}|identity`, GRAPH_IDENTITY_WINDOWS]);
+    if (ctx.method !== "GET") groups.push([`graph|${app}|${tenant.tenantId}|identity-writes`, GRAPH_IDENTITY_WRITE_WINDOWS]);
+  }
+  const hit = ctx.core.throttle.windows(groups);
+  if (!hit) return false;
+  graphError(ctx, 429, "TooManyRequests", "Please retry again later.", { "Retry-After": String(hit.retryAfterSeconds) });
+  return true;
 }
 
 function findUser(tenant: TenantState, idOrUpn: string): UserState | undefined {
@@ -240,7 +272,7 @@ function patchUser(ctx: RequestContext, claims: TokenClaims, user: UserState): v
     }
   }
   const onlyEnable = Object.keys(body).every((k) => k === "accountEnabled");
-  if (!hasPermission(ctx.core, claims, onlyEnable ? USER_ENABLE : USER_WRITE)) return directoryDenied(ctx);
+  if (!tokenGrants(claims.roles, onlyEnable ? USER_ENABLE : USER_WRITE)) return directoryDenied(ctx);
   // An app cannot disable an account that holds a privileged admin role.
   if ("accountEnabled" in body && user.privileged) return directoryDenied(ctx);
   if (typeof body.accountEnabled === "boolean") user.accountEnabled = body.accountEnabled;
@@ -326,7 +358,7 @@ function handleMail(ctx: RequestContext, claims: TokenClaims, user: UserState, r
   const [kind, id, verbRaw, sub, ...extra] = rest;
   const verb = verbRaw?.toLowerCase();
   const write = ctx.method === "POST";
-  if (!hasPermission(ctx.core, claims, write ? MAIL_WRITE : MAIL_READ)) return mailDenied(ctx);
+  if (!tokenGrants(claims.roles, write ? MAIL_WRITE : MAIL_READ)) return mailDenied(ctx);
   if (!mailbox) {
     graphError(ctx, 404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.");
     return;
@@ -373,9 +405,10 @@ export function handleGraph(ctx: RequestContext): void {
   if (!auth) return;
   const { claims, tenant } = auth;
   const collection = collectionRaw?.toLowerCase();
+  if (throttled(ctx, claims, tenant, collection, key, rest[0])) return;
 
   if (collection === "organization" && key === undefined && ctx.method === "GET") {
-    if (!hasPermission(ctx.core, claims, ORG_READ)) return directoryDenied(ctx);
+    if (!tokenGrants(claims.roles, ORG_READ)) return directoryDenied(ctx);
     const org = { id: tenant.tenantId, displayName: tenant.displayName, tenantType: "AAD", verifiedDomains: [] };
     const selected = select(ctx, org, Object.keys(org), [], "microsoft.graph.organization");
     if (!selected) return;
@@ -390,7 +423,7 @@ export function handleGraph(ctx: RequestContext): void {
     const nextLower = next?.toLowerCase();
     if (nextLower === "messages" || nextLower === "mailfolders") {
       if (!user) {
-        if (!hasPermission(ctx.core, claims, ctx.method === "POST" ? MAIL_WRITE : MAIL_READ)) return mailDenied(ctx);
+        if (!tokenGrants(claims.roles, ctx.method === "POST" ? MAIL_WRITE : MAIL_READ)) return mailDenied(ctx);
         graphError(ctx, 404, "ErrorInvalidUser", `The requested user '${key}' is invalid.`);
         return;
       }
@@ -398,7 +431,7 @@ export function handleGraph(ctx: RequestContext): void {
       return;
     }
     if (next === undefined && ctx.method === "GET") {
-      if (!hasPermission(ctx.core, claims, USER_READ)) return directoryDenied(ctx);
+      if (!tokenGrants(claims.roles, USER_READ)) return directoryDenied(ctx);
       if (!user) return userNotFound(ctx, key);
       const full = userJson(user);
       const selected = ctx.query.get("$select") === null
@@ -409,14 +442,14 @@ export function handleGraph(ctx: RequestContext): void {
     }
     if (next === undefined && ctx.method === "PATCH") {
       if (!user) {
-        if (!hasPermission(ctx.core, claims, USER_ENABLE)) return directoryDenied(ctx);
+        if (!tokenGrants(claims.roles, USER_ENABLE)) return directoryDenied(ctx);
         return userNotFound(ctx, key);
       }
       patchUser(ctx, claims, user);
       return;
     }
     if (nextLower === "revokesigninsessions" && after.length === 0 && ctx.method === "POST") {
-      if (!hasPermission(ctx.core, claims, USER_REVOKE)) return directoryDenied(ctx);
+      if (!tokenGrants(claims.roles, USER_REVOKE)) return directoryDenied(ctx);
       if (!user) return userNotFound(ctx, key);
       user.sessionsRevokedAt.push(isoNow());
       send(ctx, 200, { "@odata.context": `${METADATA}#Edm.Boolean`, value: true });

@@ -2,6 +2,7 @@
 import crypto from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenClaims } from "./jwt";
+import type { Throttle } from "./throttle";
 import type { EmulatorState, MachineActionProgress, RecordedRequest } from "./types";
 
 export interface ResolvedOptions {
@@ -17,7 +18,15 @@ export interface ResolvedOptions {
     rejectConcurrent: boolean;
     priorityRange: [number, number];
   };
-  aws: { entriesPerDirectionLimit: number; accessKeyIds?: string[] };
+  aws: {
+    entriesPerDirectionLimit: number;
+    /** Secret access key by access key id: SigV4 is verified with these. */
+    credentials: Map<string, string>;
+    /** The regions EC2 answers for (a credential scope naming another is refused). */
+    regions: string[];
+  };
+  /** Every window divided by this (0: throttling off). */
+  throttleScale: number;
   audiences: Record<"defender" | "graph" | "arm", string[]>;
   /** Resource ids Entra issues tokens for. */
   resources: string[];
@@ -32,6 +41,7 @@ export interface EmulatorCore {
   signingKey: Buffer;
   /** Errors the next ARM long-running operations end with (first in, first used). */
   armFailures: { code: string; message: string }[];
+  throttle: Throttle;
 }
 
 export type ParsedBody =
@@ -50,6 +60,8 @@ export interface RequestContext {
   segments: string[];
   query: URLSearchParams;
   body: ParsedBody;
+  /** The body as received (SigV4 signs its hash). */
+  rawBody: Buffer;
   record: RecordedRequest;
   requestId: string;
   core: EmulatorCore;
@@ -173,7 +185,10 @@ function grants(granted: string, needed: string): boolean {
   return granted.toLowerCase() === needed.toLowerCase();
 }
 
-/** True when the token's app holds any of `anyOf` (checked live, so setPermissions acts at once). */
+/**
+ * ARM's RBAC check: true when the token's app holds any of `anyOf` now (role assignments are
+ * looked up per request, so setPermissions acts at once; Defender and Graph read the token instead).
+ */
 export function hasPermission(core: EmulatorCore, claims: TokenClaims, anyOf: string[]): boolean {
   const client = core.state.tenants.get(claims.tid.toLowerCase())?.clients.get(claims.appid.toLowerCase());
   if (!client) return false;

@@ -17,7 +17,13 @@ export interface TokenClaims {
   oid: string;
   sub: string;
   tid: string;
-  roles: string[];
+  /**
+   * App roles (application permissions) granted for this token's resource. Entra leaves the claim
+   * out when the app holds none there (ARM tokens never carry it: ARM authorizes by RBAC).
+   */
+  roles?: string[];
+  /** Delegated scopes (user tokens only; the emulator issues app tokens, so only hand-made ones carry it). */
+  scp?: string;
   uti: string;
   ver: "1.0";
 }
@@ -41,7 +47,8 @@ function isClaims(value: unknown): value is TokenClaims {
     typeof v.tid === "string" &&
     typeof v.appid === "string" &&
     typeof v.exp === "number" &&
-    Array.isArray(v.roles)
+    (v.roles === undefined || (Array.isArray(v.roles) && v.roles.every((r) => typeof r === "string"))) &&
+    (v.scp === undefined || typeof v.scp === "string")
   );
 }
 

@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import { guid } from "./http";
 import { newMessageId, WELL_KNOWN_FOLDERS } from "./graph";
+import { checkPermissionNames } from "./permissions";
 import type {
   AclEntryState,
   AclState,
@@ -56,6 +57,7 @@ function buildTenant(seed: EmulatorSeed["tenants"][number]): TenantState {
     nextIndicatorId: 1000,
   };
   for (const c of seed.clients) {
+    if (c.permissions) checkPermissionNames(c.permissions);
     const client: ClientState = {
       clientId: c.clientId,
       clientSecret: c.clientSecret,

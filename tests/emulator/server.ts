@@ -15,7 +15,10 @@ import { FaultList, sendFault } from "./faults";
 import { handleGraph } from "./graph";
 import { type EmulatorCore, guid, parseBody, type RequestContext, readBody, type ResolvedOptions, sendJson } from "./http";
 import { decodeToken, signToken, type TokenClaims } from "./jwt";
+import { checkPermissionNames, rolesFor } from "./permissions";
 import { buildState } from "./seed";
+import { Throttle, throttleScale } from "./throttle";
+import { AWS_KEY } from "./fixtures";
 import type {
   AclState,
   DeviceState,
@@ -84,18 +87,30 @@ export interface Emulator {
   /** Every request received, oldest first (reset() empties it; the array object stays the same). */
   requests: RecordedRequest[];
   find(filter: RequestFilter): RecordedRequest[];
-  /** Back to the seed: state, requests, faults and permission changes; tokens already issued stay valid. */
+  /** Back to the seed: state, requests, faults, permission changes and throttling counts; tokens already issued stay valid. */
   reset(): void;
   setFault(spec: FaultSpec): FaultHandle;
   clearFaults(): void;
-  /** Restricts (or with "all", frees) an app's permissions in every tenant that has it, or in `tenantId` only. */
+  /**
+   * Restricts (or with "all", frees) an app's permissions in every tenant that has it, or in
+   * `tenantId` only. Defender and Graph permissions reach tokens issued from now on (the APIs read
+   * the token's roles, as the real ones do: a token already held keeps its roles until it
+   * expires); ARM actions (RBAC) apply to the next request.
+   */
   setPermissions(clientId: string, permissions: string[] | "all", tenantId?: string): void;
   /** Moves a MachineAction (any tenant) to `status`; Succeeded applies isolation to the device. */
   setMachineActionStatus(actionId: string, status: MachineActionStatus): void;
   /** The next ARM long-running operation started ends Failed with this error. */
   failNextArmOperation(error?: { code: string; message: string }): void;
   /** A token as Entra would issue it, without an HTTP round trip (e.g. to test wrong audiences). */
-  issueToken(input: { tenantId: string; clientId: string; audience: string; lifetimeSeconds?: number }): string;
+  issueToken(input: {
+    tenantId: string;
+    clientId: string;
+    audience: string;
+    lifetimeSeconds?: number;
+    /** The roles claim; default: what Entra would put for the app and audience; null: no claim. */
+    roles?: string[] | null;
+  }): string;
   decodeToken(token: string): TokenClaims | undefined;
   tenant(tenantId: string): TenantState;
   device(tenantId: string, idOrName: string): DeviceState;
@@ -119,7 +134,12 @@ function resolveOptions(o: EmulatorOptions): ResolvedOptions {
       rejectConcurrent: o.arm?.rejectConcurrent ?? false,
       priorityRange: o.arm?.priorityRange ?? [100, 4096],
     },
-    aws: { entriesPerDirectionLimit: o.aws?.entriesPerDirectionLimit ?? 20 },
+    aws: {
+      entriesPerDirectionLimit: o.aws?.entriesPerDirectionLimit ?? 20,
+      credentials: new Map((o.aws?.credentials ?? [AWS_KEY]).map((c) => [c.accessKeyId, c.secretAccessKey])),
+      regions: [o.aws?.region ?? "eu-west-1"].flat(),
+    },
+    throttleScale: throttleScale(o.throttle),
     audiences: {
       defender: o.audiences?.defender ?? [...AUDIENCES.defender],
       graph: o.audiences?.graph ?? [...AUDIENCES.graph],
@@ -128,7 +148,6 @@ function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     resources: [...KNOWN_RESOURCES, ...(o.extraResources ?? [])],
   };
   if (o.arm?.retryAfterSeconds !== undefined) resolved.arm.retryAfterSeconds = o.arm.retryAfterSeconds;
-  if (o.aws?.accessKeyIds) resolved.aws.accessKeyIds = [...o.aws.accessKeyIds];
   return resolved;
 }
 
@@ -189,12 +208,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     subscriptions: options.subscriptions ?? [],
     networkAcls: options.networkAcls ?? [],
   });
+  const resolved = resolveOptions(options);
   const core: EmulatorCore = {
     baseUrl: "",
     state: buildState(seed),
-    options: resolveOptions(options),
+    options: resolved,
     signingKey: crypto.randomBytes(32),
     armFailures: [],
+    throttle: new Throttle(resolved.throttleScale),
   };
   const requests: RecordedRequest[] = [];
   const faults = new FaultList();
@@ -229,7 +250,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         auth: describeAuth(req.headers.authorization, core.signingKey),
         body: undefined,
       };
-      ctx = { req, res, method: record.method, url, segments, query: url.searchParams, body, record, requestId, core };
+      ctx = { req, res, method: record.method, url, segments, query: url.searchParams, body, rawBody: buf, record, requestId, core };
       record.body = recordedBody(ctx);
       if (service === "ec2") {
         const action = body.kind === "form" ? body.value.Action : url.searchParams.get("Action") ?? undefined;
@@ -257,7 +278,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
       switch (service) {
         case "ec2":
-          return handleEc2(ctx);
+          await handleEc2(ctx);
+          return;
         case "entra":
           return handleEntra(ctx);
         case "defender":
@@ -323,12 +345,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     reset() {
       core.state = buildState(structuredClone(seed));
       core.armFailures.length = 0;
+      core.throttle.reset();
       requests.length = 0;
       faults.clear();
     },
     setFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     setPermissions(clientId, permissions, tenantId) {
+      if (permissions !== "all") checkPermissionNames(permissions);
       let found = false;
       for (const t of core.state.tenants.values()) {
         if (tenantId && t.tenantId.toLowerCase() !== tenantId.toLowerCase()) continue;
@@ -353,7 +377,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     failNextArmOperation(error = { code: "InternalServerError", message: "An error occurred." }) {
       core.armFailures.push(error);
     },
-    issueToken({ tenantId, clientId, audience, lifetimeSeconds }) {
+    issueToken({ tenantId, clientId, audience, lifetimeSeconds, roles }) {
       const tenant = tenantOf(tenantId);
       const client = tenant.clients.get(clientId.toLowerCase());
       const now = Math.floor(Date.now() / 1000);
@@ -369,10 +393,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         oid: client?.objectId ?? guid(),
         sub: client?.objectId ?? guid(),
         tid: tenant.tenantId,
-        roles: client && client.permissions !== "all" ? [...client.permissions] : [],
         uti: guid(),
         ver: "1.0",
       };
+      const claimed = roles === undefined ? (client ? rolesFor(core.options, client, audience) : undefined) : roles ?? undefined;
+      if (claimed) claims.roles = [...claimed];
       return signToken(claims, core.signingKey);
     },
     decodeToken,

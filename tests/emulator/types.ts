@@ -15,7 +15,9 @@ export interface ClientSeed {
   /**
    * Application permissions (app roles) granted, e.g. "Machine.Isolate", "User.ReadWrite.All",
    * "Mail.ReadWrite", and ARM actions such as "Microsoft.Network/networkSecurityGroups/*".
-   * Omitted: every permission (the usual case; restrict it to test 403 handling).
+   * Omitted: every permission (the usual case; restrict it to test 403 handling). A token lists in
+   * `roles` those of its resource (Defender's or Graph's; every one of them when omitted); ARM
+   * actions are RBAC, checked per request. Unknown names throw.
    */
   permissions?: string[];
 }
@@ -184,9 +186,24 @@ export interface EmulatorOptions extends EmulatorSeed {
   aws?: {
     /** Entries per ACL, per direction and address family, not counting the default ones (default 20). */
     entriesPerDirectionLimit?: number;
-    /** When given, other access key ids get 401 AuthFailure. Default: any key is accepted (only recorded). */
-    accessKeyIds?: string[];
+    /**
+     * The access keys EC2 knows (default: fixtures' AWS_KEY). Every request's SigV4 signature is
+     * computed again with the key's secret: another key id is 401 AuthFailure, a wrong secret
+     * 403 SignatureDoesNotMatch.
+     */
+    credentials?: { accessKeyId: string; secretAccessKey: string }[];
+    /**
+     * The region of the EC2 endpoint (default "eu-west-1"): a credential scope naming another is
+     * refused. A list serves several regions' endpoints at the one URL (tenants in other regions).
+     */
+    region?: string | string[];
   };
+  /**
+   * Throttling by each service's published limits (see throttle.ts): on by default; `false` turns
+   * it off, `{ scale }` divides every window by `scale` (60: Defender's 100 a minute becomes 100 a
+   * second) for a test that must run a real limit's worth of calls quickly.
+   */
+  throttle?: boolean | { scale: number };
   /** Audiences each API accepts; defaults are the real resource ids. */
   audiences?: Partial<Record<"defender" | "graph" | "arm", string[]>>;
   /** Extra resources Entra will issue tokens for (besides the public and US-gov Microsoft ones). */
@@ -409,7 +426,13 @@ export type RecordedAuth =
       clientId?: string;
       roles?: string[];
     }
-  | { kind: "sigv4"; accessKeyId: string; region: string; service: string; sessionToken?: string }
+  | {
+      kind: "sigv4";
+      accessKeyId: string;
+      region: string;
+      service: string;
+      sessionToken?: string;
+    }
   | { kind: "other"; scheme: string };
 
 export interface RecordedRequest {

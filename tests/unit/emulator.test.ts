@@ -32,7 +32,10 @@ import {
   TENANT_B,
 } from "../emulator/fixtures";
 import { evalFilter, ODataError, parseFilter } from "../emulator/odata";
+import { NETWORK_API_VERSIONS } from "../emulator/arm";
+import { DEFENDER_PERMISSIONS, GRAPH_PERMISSIONS } from "../emulator/permissions";
 import { type Emulator, startEmulator } from "../emulator/server";
+import { DEFENDER_WINDOWS, Throttle } from "../emulator/throttle";
 
 type TokenCredential = ConstructorParameters<typeof NetworkManagementClient>[0];
 
@@ -387,9 +390,13 @@ sdkCase("Defender via fetch: indicators, 401 for a wrong audience, 403 for a mis
   const wrongAudience = await defender(await tokenFor(SCOPES.graph), "GET", "/api/machines");
   expect(wrongAudience.status).toBe(401);
 
+  // Defender reads the token: a permission taken away reaches the tokens issued after it.
   emu.setPermissions(CLIENT_A.clientId, ["Machine.Read.All"]);
+  const narrow = await tokenFor(SCOPES.defender);
+  expect(emu.decodeToken(narrow)?.roles).toEqual(["Machine.Read.All"]);
+  expect(emu.decodeToken(token)?.roles).toContain("Machine.Isolate");
   const id = emu.device(TENANT_A, "ws-0143.contoso.com").id;
-  const forbidden = await defender(token, "POST", `/api/machines/${id}/isolate`, { Comment: "x", IsolationType: "Full" });
+  const forbidden = await defender(narrow, "POST", `/api/machines/${id}/isolate`, { Comment: "x", IsolationType: "Full" });
   expect(forbidden.status).toBe(403);
   expect(forbidden.json).toMatchObject({ error: { code: "Forbidden", message: expect.stringContaining("Machine.Isolate"), target: expect.any(String) } });
   emu.setPermissions(CLIENT_A.clientId, "all");
@@ -441,6 +448,27 @@ sdkCase("TLS: verification is on (another certificate is refused) and an explici
 // ---------------------------------------------------------------------------------------
 
 describe("emulator: in-process pieces", () => {
+  it("throttle windows and buckets: Defender's hour limit, a refilling bucket, a scale", () => {
+    const t = new Throttle(1);
+    let now = 0;
+    // 100 a minute: 15 minutes at 100 reach the 1,500 an hour; the 16th minute is refused by the hour window.
+    for (let minute = 0; minute < 15; minute++) {
+      for (let i = 0; i < 100; i++) expect(t.windows([["k", DEFENDER_WINDOWS]], now + i)).toBeUndefined();
+      expect(t.windows([["k", DEFENDER_WINDOWS]], now + 100)).toEqual({ retryAfterSeconds: 60, limit: "100 per 1m" });
+      now += 60_000;
+    }
+    expect(t.windows([["k", DEFENDER_WINDOWS]], now)).toEqual({ retryAfterSeconds: 3600 - 15 * 60, limit: "1500 per 1h" });
+    const bucket = { size: 2, refillPerSecond: 5, label: "writes" };
+    expect([t.bucket("b", bucket, 0), t.bucket("b", bucket, 0), t.bucket("b", bucket, 0)]).toEqual([undefined, undefined, { retryAfterSeconds: 1, limit: "writes" }]);
+    expect(t.bucket("b", bucket, 200)).toBeUndefined();
+    // Scale 60: a minute is a second.
+    const fast = new Throttle(60);
+    for (let i = 0; i < 100; i++) fast.windows([["k", DEFENDER_WINDOWS]], i);
+    expect(fast.windows([["k", DEFENDER_WINDOWS]], 999)).toEqual({ retryAfterSeconds: 1, limit: "100 per 1m" });
+    expect(fast.windows([["k", DEFENDER_WINDOWS]], 1000)).toBeUndefined();
+    expect(new Throttle(0).windows([["k", [{ limit: 0, ms: 1, label: "none" }]]])).toBeUndefined();
+  });
+
   it("parses OData filters like the services do", () => {
     const tree = parseFilter("computerDnsName eq 'o''brien' or startswith(computerDnsName,'ws-')", ["computerDnsName"]);
     const match = (name: string): boolean => evalFilter(tree, () => name, { caseInsensitive: true });
@@ -479,6 +507,56 @@ describe("emulator: in-process pieces", () => {
 
       await client.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: ACL_A, RuleNumber: 10, Egress: false }));
       expect(local.acl(ACL_A).entries.some((e) => e.ruleNumber === 10)).toBe(false);
+    });
+
+    it("verifies SigV4 with the key's secret and the endpoint's region: wrong secret, wrong region, unknown key refused", async () => {
+      const describe = new DescribeNetworkAclsCommand({ NetworkAclIds: [ACL_A] });
+      const good = new EC2Client({ endpoint: local.ec2Url, region: "eu-west-1", credentials: AWS_KEY, maxAttempts: 1 });
+      expect((await good.send(describe)).NetworkAcls).toHaveLength(1);
+      expect(local.requests.at(-1)?.auth).toEqual({ kind: "sigv4", accessKeyId: AWS_KEY.accessKeyId, region: "eu-west-1", service: "ec2" });
+
+      const wrongSecret = new EC2Client({ endpoint: local.ec2Url, region: "eu-west-1", credentials: { ...AWS_KEY, secretAccessKey: "not/the/secret" }, maxAttempts: 1 });
+      expect(await rejection(wrongSecret.send(describe))).toMatchObject({
+        name: "SignatureDoesNotMatch",
+        message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        $metadata: { httpStatusCode: 403 },
+      });
+      const wrongRegion = new EC2Client({ endpoint: local.ec2Url, region: "us-east-1", credentials: AWS_KEY, maxAttempts: 1 });
+      expect(await rejection(wrongRegion.send(describe))).toMatchObject({
+        name: "SignatureDoesNotMatch",
+        message: "Credential should be scoped to a valid region, not 'us-east-1'. ",
+        $metadata: { httpStatusCode: 403 },
+      });
+      const unknownKey = new EC2Client({ endpoint: local.ec2Url, region: "eu-west-1", credentials: { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: AWS_KEY.secretAccessKey }, maxAttempts: 1 });
+      expect(await rejection(unknownKey.send(describe))).toMatchObject({
+        name: "AuthFailure",
+        message: "AWS was not able to validate the provided access credentials",
+        $metadata: { httpStatusCode: 401 },
+      });
+      expect(local.find({ service: "ec2" }).map((r) => [r.status, r.auth.kind === "sigv4" ? r.auth.region : undefined])).toEqual([
+        [200, "eu-west-1"],
+        [403, "eu-west-1"],
+        [403, "us-east-1"],
+        [401, "eu-west-1"],
+      ]);
+    });
+
+    it("throttles each API's token bucket (non-mutating: 100 at once) with 503 RequestLimitExceeded", async () => {
+      const slow = await startEmulator({ ...exampleSeed(), certs: trustedCerts ?? freshCerts(), throttle: { scale: 0.001 } });
+      try {
+        const client = new EC2Client({ endpoint: slow.ec2Url, region: "eu-west-1", credentials: AWS_KEY, maxAttempts: 1 });
+        for (let i = 0; i < 100; i++) await client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [ACL_A] }));
+        expect(await rejection(client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [ACL_A] })))).toMatchObject({
+          name: "RequestLimitExceeded",
+          message: "Request limit exceeded.",
+          $metadata: { httpStatusCode: 503 },
+        });
+        // Another API has its own bucket.
+        await client.send(new CreateNetworkAclEntryCommand({ NetworkAclId: ACL_A, RuleNumber: 11, Protocol: "-1", RuleAction: "deny", Egress: false, CidrBlock: "203.0.113.9/32" }));
+        expect(slow.find({ service: "ec2" }).map((r) => r.status)).toEqual([...Array.from({ length: 100 }, () => 200), 503, 200]);
+      } finally {
+        await slow.close();
+      }
     });
 
     it("answers EC2 errors in the Query API's XML (already exists, not found, limit, throttling)", async () => {
@@ -520,15 +598,16 @@ describe("emulator: in-process pieces", () => {
     function call(
       method: string,
       pathAndQuery: string,
-      opts: { token?: string; json?: unknown; form?: Record<string, string> } = {},
+      opts: { token?: string; json?: unknown; form?: Record<string, string>; on?: Emulator } = {},
     ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: unknown }> {
       const payload = opts.json !== undefined ? JSON.stringify(opts.json) : opts.form ? new URLSearchParams(opts.form).toString() : undefined;
+      const target = opts.on ?? local;
       return new Promise((resolve, reject) => {
         const req = https.request(
-          `${local.url}${pathAndQuery}`,
+          `${target.url}${pathAndQuery}`,
           {
             method,
-            ca: local.caPem,
+            ca: target.caPem,
             headers: {
               ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
               ...(opts.json !== undefined ? { "Content-Type": "application/json" } : {}),
@@ -628,6 +707,188 @@ describe("emulator: in-process pieces", () => {
       expect((await call("GET", otherRg, { token: t })).json).toMatchObject({ error: { code: "ResourceGroupNotFound" } });
       const wrongAudience = await call("GET", `${rulePath}?api-version=2024-05-01`, { token: token("https://graph.microsoft.com") });
       expect(wrongAudience.json).toMatchObject({ error: { code: "InvalidAuthenticationTokenAudience" } });
+    });
+
+    it("tokens carry the app's roles for their resource; Graph and Defender refuse a token without roles, 403 one without the permission", async () => {
+      const tokenOf = async (scope: string): Promise<string> => {
+        const r = await call("POST", `/${TENANT_A}/oauth2/v2.0/token`, {
+          form: { grant_type: "client_credentials", client_id: CLIENT_A.clientId, client_secret: CLIENT_A.clientSecret, scope },
+        });
+        return String(field(r.json, "access_token"));
+      };
+      // "all": every permission of the resource, listed; ARM tokens carry no roles (RBAC).
+      expect(local.decodeToken(await tokenOf(SCOPES.defender))?.roles).toEqual([...DEFENDER_PERMISSIONS]);
+      expect(local.decodeToken(await tokenOf(SCOPES.graph))?.roles).toEqual([...GRAPH_PERMISSIONS]);
+      expect(local.decodeToken(await tokenOf(SCOPES.arm))).not.toHaveProperty("roles");
+
+      // Only Defender and ARM permissions: a Graph token without a roles claim.
+      local.setPermissions(CLIENT_A.clientId, ["Machine.Read.All", "Microsoft.Network/networkSecurityGroups/read"]);
+      const graphToken = await tokenOf(SCOPES.graph);
+      expect(local.decodeToken(graphToken)).not.toHaveProperty("roles");
+      const noRoles = await call("GET", "/v1.0/users/alex.wilber@contoso.com", { token: graphToken });
+      expect({ status: noRoles.status, json: noRoles.json }).toEqual({
+        status: 401,
+        json: {
+          error: {
+            code: "InvalidAuthenticationToken",
+            message: "Either scp or roles claim need to be present in the token.",
+            innerError: { date: expect.any(String), "request-id": expect.any(String), "client-request-id": expect.any(String) },
+          },
+        },
+      });
+      const defenderToken = await tokenOf(SCOPES.defender);
+      expect(local.decodeToken(defenderToken)?.roles).toEqual(["Machine.Read.All"]);
+      expect((await call("GET", "/api/machines", { token: defenderToken })).status).toBe(200);
+      const id = local.device(TENANT_A, "ws-0142.contoso.com").id;
+      const denied = await call("POST", `/api/machines/${id}/isolate`, { token: defenderToken, json: { Comment: "x", IsolationType: "Full" } });
+      expect({ status: denied.status, json: denied.json }).toEqual({
+        status: 403,
+        json: {
+          error: {
+            code: "Forbidden",
+            message: "The application does not have any of the required application permissions (Machine.Isolate) to access the resource.",
+            target: expect.any(String),
+          },
+        },
+      });
+      const bare = local.issueToken({ tenantId: TENANT_A, clientId: CLIENT_A.clientId, audience: "https://api.securitycenter.microsoft.com", roles: null });
+      const refused = await call("GET", "/api/machines", { token: bare });
+      expect({ status: refused.status, json: refused.json }).toEqual({
+        status: 401,
+        json: { error: { code: "Unauthorized", message: "Either scp or roles claim need to be present in the token.", target: expect.any(String) } },
+      });
+
+      // Graph roles without the operation's permission: Graph's own 403.
+      local.setPermissions(CLIENT_A.clientId, ["User.Read.All"]);
+      const readOnly = await tokenOf(SCOPES.graph);
+      expect((await call("GET", "/v1.0/users/alex.wilber@contoso.com", { token: readOnly })).status).toBe(200);
+      const patch = await call("PATCH", "/v1.0/users/alex.wilber@contoso.com", { token: readOnly, json: { accountEnabled: false } });
+      expect({ status: patch.status, code: field(patch.json, "error", "code") }).toEqual({ status: 403, code: "Authorization_RequestDenied" });
+      // The APIs read the token only: one issued before the change keeps its roles until it expires.
+      local.setPermissions(CLIENT_A.clientId, "all");
+      expect((await call("PATCH", "/v1.0/users/alex.wilber@contoso.com", { token: readOnly, json: { accountEnabled: false } })).status).toBe(403);
+      expect(() => local.setPermissions(CLIENT_A.clientId, ["Machine.Isolat"])).toThrow("emulator: unknown permission Machine.Isolat");
+    });
+
+    it("ARM: only published api-versions, only published service tags, port ranges 0-65535 with from <= to", async () => {
+      const t = token("https://management.azure.com/");
+      const rulePath = `/subscriptions/${SUBSCRIPTION_A}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network/networkSecurityGroups/${NSG}/securityRules/r1`;
+      const missing = await call("GET", rulePath, { token: t });
+      expect({ status: missing.status, json: missing.json }).toEqual({
+        status: 400,
+        json: { error: { code: "MissingApiVersionParameter", message: "The api-version query parameter (?api-version=) is required for all requests.", details: [] } },
+      });
+      for (const bad of ["2099-01-01", "2025-05-01-preview", "latest"]) {
+        const r = await call("GET", `${rulePath}?api-version=${bad}`, { token: t });
+        expect({ status: r.status, json: r.json }).toEqual({
+          status: 400,
+          json: {
+            error: {
+              code: "InvalidApiVersionParameter",
+              message: `The api-version '${bad}' is invalid. The supported versions are '${NETWORK_API_VERSIONS.join(",")}'.`,
+              details: [],
+            },
+          },
+        });
+      }
+      const put = (props: Record<string, unknown>) =>
+        call("PUT", `${rulePath}?api-version=2025-05-01`, {
+          token: t,
+          json: { properties: { access: "Deny", direction: "Inbound", priority: 150, protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: "203.0.113.5", destinationAddressPrefix: "*", ...props } },
+        });
+      for (const tag of ["Internet", "VirtualNetwork", "AzureLoadBalancer", "Storage", "Sql", "AzureCloud", "Storage.WestEurope", "sql.northeurope", "*"]) {
+        expect((await put({ sourceAddressPrefix: tag })).status, tag).toBeLessThan(300);
+      }
+      for (const word of ["Anything", "Storage.Mars", "InternetX", "Internet.WestEurope"]) {
+        const r = await put({ destinationAddressPrefix: word });
+        expect({ status: r.status, json: r.json }, word).toEqual({
+          status: 400,
+          json: { error: { code: "SecurityRuleInvalidAddressPrefix", message: `Security rule r1 has invalid Address prefix. Value provided: ${word}.`, details: [] } },
+        });
+      }
+      for (const range of ["80", "1024-65535", "0-0"]) expect((await put({ destinationPortRange: range })).status, range).toBeLessThan(300);
+      for (const range of ["500-100", "65536", "0-70000", "-1", "80-", "a-b"]) {
+        const r = await put({ destinationPortRange: range });
+        expect({ status: r.status, json: r.json }, range).toEqual({
+          status: 400,
+          json: {
+            error: {
+              code: "SecurityRuleInvalidPortRange",
+              message: `Security rule has invalid Port range. Value provided: ${range}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535.`,
+              details: [],
+            },
+          },
+        });
+      }
+    });
+
+    describe("throttling by the published limits", () => {
+      let slow: Emulator;
+      beforeAll(async () => {
+        // Windows 1,000 times longer (refills 1,000 times slower): the counts are exact however slow the machine.
+        slow = await startEmulator({ ...exampleSeed(), certs: trustedCerts ?? freshCerts(), throttle: { scale: 0.001 } });
+      });
+      afterAll(() => slow.close());
+      beforeEach(() => slow.reset());
+      const on = (audience: string, tenantId = TENANT_A, clientId = CLIENT_A.clientId): string => slow.issueToken({ tenantId, clientId, audience });
+
+      it("Defender: 100 calls per API, tenant and app; the 101st is 429 with Retry-After in Defender's shape", async () => {
+        const t = on("https://api.securitycenter.microsoft.com");
+        for (let i = 0; i < 100; i++) expect((await call("GET", "/api/machines", { token: t, on: slow })).status).toBe(200);
+        const limited = await call("GET", "/api/machines?$top=1", { token: t, on: slow });
+        expect({ status: limited.status, json: limited.json }).toEqual({
+          status: 429,
+          json: { error: { code: "TooManyRequests", message: "API calls quota exceeded! Maximum admitted 100 per 1m.", target: expect.any(String) } },
+        });
+        // The window is 60 s / 0.001: the oldest call leaves it in 60,000 s.
+        expect(Number(limited.headers["retry-after"])).toBeGreaterThan(59_000);
+        // Another API, another tenant: their own counts.
+        expect((await call("GET", "/api/machineactions", { token: t, on: slow })).status).toBe(200);
+        expect((await call("GET", "/api/machines", { token: on("https://api.securitycenter.microsoft.com", TENANT_B, CLIENT_B.clientId), on: slow })).status).toBe(200);
+        slow.reset();
+        expect((await call("GET", "/api/machines", { token: t, on: slow })).status).toBe(200);
+      });
+
+      it("ARM: a bucket of 250 reads per subscription and principal, then 429 SubscriptionRequestsThrottled", async () => {
+        const t = on("https://management.azure.com");
+        const nsg = `/subscriptions/${SUBSCRIPTION_A}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network/networkSecurityGroups/${NSG}?api-version=2025-05-01`;
+        for (let i = 0; i < 250; i++) expect((await call("GET", nsg, { token: t, on: slow })).status).toBe(200);
+        const limited = await call("GET", nsg, { token: t, on: slow });
+        expect(limited.status).toBe(429);
+        expect(limited.json).toEqual({
+          error: {
+            code: "SubscriptionRequestsThrottled",
+            message: expect.stringMatching(new RegExp(`^Number of 'read' requests for subscription '${SUBSCRIPTION_A}' actor '[0-9a-f-]{36}' on tenant '${TENANT_A}' exceeded\\. Please try again after '\\d+' seconds`)),
+            details: [],
+          },
+        });
+        expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+        // Writes have their own bucket.
+        const put = await call("PUT", nsg.replace("?", "/securityRules/r2?"), {
+          token: t,
+          on: slow,
+          json: { properties: { access: "Deny", direction: "Inbound", priority: 151, protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: "203.0.113.6", destinationAddressPrefix: "*" } },
+        });
+        expect(put.status).toBe(201);
+      });
+
+      it("Graph: 3,500 identity requests per 10 s per app and tenant, then Graph's 429; mailboxes count apart", async () => {
+        const t = on("https://graph.microsoft.com");
+        const statuses: number[] = [];
+        for (let i = 0; i < 35; i++) {
+          const batch = await Promise.all(Array.from({ length: 100 }, () => call("GET", "/v1.0/organization", { token: t, on: slow })));
+          statuses.push(...batch.map((r) => r.status));
+        }
+        expect(statuses.filter((s) => s !== 200)).toEqual([]);
+        const limited = await call("GET", "/v1.0/users/alex.wilber@contoso.com", { token: t, on: slow });
+        expect({ status: limited.status, code: field(limited.json, "error", "code"), message: field(limited.json, "error", "message") }).toEqual({
+          status: 429,
+          code: "TooManyRequests",
+          message: "Please retry again later.",
+        });
+        expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+        expect((await call("GET", "/v1.0/users/alex.wilber@contoso.com/messages", { token: t, on: slow })).status).toBe(200);
+      }, 60_000);
     });
 
     it("reset() restores the seed and forgets requests and faults", async () => {

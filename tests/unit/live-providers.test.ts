@@ -177,7 +177,7 @@ describe("credentials the services refuse (401): named as refused, not as a miss
       ...exampleSeed(),
       certs: certsFromEnv()!,
       audiences: { defender: ["https://elsewhere.example"], graph: ["https://elsewhere.example"], arm: ["https://elsewhere.example"] },
-      aws: { accessKeyIds: ["AKIAANOTHERKEY000000"] },
+      aws: { credentials: [{ accessKeyId: "AKIAANOTHERKEY000000", secretAccessKey: "another/secret" }] },
     });
   });
   afterAll(() => strict?.close());
