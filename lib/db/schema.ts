@@ -3,18 +3,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type SQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-import {
-  ACTION_STATUSES,
-  ACTION_TYPES,
-  AUDIT_EVENTS,
-  MODES,
-  PROTECTED_ASSET_KINDS,
-  PROVIDER_NAMES,
-  ROLES,
-} from "@/lib/mdr/enums";
+import { AUDIT_EVENTS, ROLES } from "@/lib/auth/enums";
+import { ACTION_STATUSES, ACTION_TYPES, MODES, PROTECTED_ASSET_KINDS, PROVIDER_NAMES } from "@/lib/mdr/enums";
 
 export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES, ROLES };
-export type { ActionStatus, ActionType, ProviderName, Role } from "@/lib/mdr/enums";
+export type { Role } from "@/lib/auth/enums";
+export type { ActionStatus, ActionType, ProviderName } from "@/lib/mdr/enums";
 
 type ActionColumns = Record<"type" | "status" | "active" | "target" | "parameters" | "result", SQLiteColumn>;
 

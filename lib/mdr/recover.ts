@@ -3,8 +3,8 @@
 // asked, and the row is completed with what is really there: done (succeeded and active, or in
 // progress for the poller to follow) or verified absent (failed, saying so). No row stays pending.
 import "server-only";
-import { and, eq, lt } from "drizzle-orm";
-import { type ActionRow, actions } from "@/lib/db/schema";
+import { pendingActionsBefore } from "@/lib/db/queries/actions";
+import type { ActionRow } from "@/lib/db/schema";
 import { getActionRow, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import {
@@ -23,11 +23,7 @@ const VERIFIED = "Verified after a restart";
 
 /** Settles every row left pending by an earlier process; returns how many were settled. */
 export async function recoverOrphans(ctx: MdrContext, startedAt: number): Promise<number> {
-  const orphans = ctx.db
-    .select()
-    .from(actions)
-    .where(and(eq(actions.status, "pending"), lt(actions.createdAt, startedAt)))
-    .all();
+  const orphans = pendingActionsBefore(ctx.db, startedAt);
   let settled = 0;
   for (const row of orphans) {
     try {

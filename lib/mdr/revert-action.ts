@@ -2,9 +2,9 @@
 // back to the inbox. The reverse action is an action of its own, linked by `reverts`; when it
 // succeeds the original shows `reverted_by` and stops being active.
 import "server-only";
-import { and, eq, inArray } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
-import { type ActionRow, actions } from "@/lib/db/schema";
+import { findRunningUndo, undoAttempts } from "@/lib/db/queries/actions";
+import type { ActionRow } from "@/lib/db/schema";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
 import { PartialFailure, getActionRow, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
@@ -38,14 +38,10 @@ export async function revertAction({
   }
   // A reverse action left pending by a process that died mid-call is settled at the next start
   // (recover.ts), so an open one is really running.
-  const running = ctx.db
-    .select({ id: actions.id })
-    .from(actions)
-    .where(and(eq(actions.reverts, id), inArray(actions.status, ["pending", "in_progress"])))
-    .get();
+  const running = findRunningUndo(ctx.db, id);
   if (running) {
-    throw new MdrError("conflict", `Action ${id} is already being reverted by ${running.id}.`, {
-      extra: { reverted_by: running.id },
+    throw new MdrError("conflict", `Action ${id} is already being reverted by ${running}.`, {
+      extra: { reverted_by: running },
     });
   }
 
@@ -124,11 +120,7 @@ function enableUser(ctx: MdrContext, disabled: ActionRow, reason: string | null)
  * had in quarantine (which names nothing now), the id of that restore.
  */
 function restoredEarlier(ctx: MdrContext, quarantineId: string): Map<string, string> {
-  const attempts = ctx.db
-    .select({ id: actions.id, result: actions.result })
-    .from(actions)
-    .where(and(eq(actions.reverts, quarantineId), eq(actions.type, "restore_email")))
-    .all();
+  const attempts = undoAttempts(ctx.db, quarantineId, "restore_email");
   const earlier = new Map<string, string>();
   for (const attempt of attempts) {
     for (const m of (attempt.result?.messages ?? []) as MovedMessage[]) earlier.set(m.id, attempt.id);
