@@ -8,7 +8,8 @@ import { monotonicFactory } from "ulid";
 import { z } from "zod";
 import { recordAudit } from "@/lib/auth/audit";
 import type { Store } from "@/lib/auth/store";
-import { inTransaction } from "@/lib/db/client";
+import { type Config, ConfigError } from "@/lib/config";
+import { getDb, inTransaction } from "@/lib/db/client";
 import {
   allProtectedAssets,
   deleteProtectedAsset,
@@ -95,6 +96,19 @@ export function seedProtectedAssets(store: Store, file: string): number {
     added++;
   }
   return added;
+}
+
+/** At start: adds the rules of MDR_PROTECTED_ASSETS_FILE that are missing; a bad file is a ConfigError. */
+export function prepareProtectedAssets(cfg: Config, print: (line: string) => void): void {
+  const file = cfg.auth.protectedAssetsFile;
+  if (!file) return;
+  let added: number;
+  try {
+    added = seedProtectedAssets({ db: getDb(), now: Date.now }, file);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (added) print(`[mdr] Protected assets: ${added} rule(s) added from ${file}`);
 }
 
 /** Compiled patterns: compiling one costs more than the rest of a check. Rules are few; the cache is bounded anyway. */
