@@ -9,7 +9,8 @@ import { forgetKeysOlderThan } from "@/lib/db/queries/idempotency";
 import type { ActionRow } from "@/lib/db/schema";
 import { addEvent, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { machineActionFailure, machineActionOutcome } from "@/lib/mdr/machine-actions";
+import { ProviderError } from "@/lib/mdr/providers/types";
 import { type CallScope, runInScope } from "@/lib/mdr/providers/call-scope";
 import { recoverOrphans } from "@/lib/mdr/recover";
 import { unblockIp } from "@/lib/mdr/unblock-ip";
@@ -45,20 +46,24 @@ async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
   const last = row.result?.machine_action_status;
   if (status === last) return false;
   const result = { machine_action_status: status };
-  if (status === "Succeeded") {
-    const isolating = row.type === "isolate_endpoint";
-    transition(ctx, row, "succeeded", `Defender: ${isolating ? "isolation" : "release"} Succeeded`, {
-      result,
-      active: isolating,
-    });
-  } else if (FINAL_MACHINE_ACTION_STATUSES.includes(status)) {
-    transition(ctx, row, "failed", `Defender: machine action ended ${status}`, {
-      result,
-      error: `[Defender] machine action ${row.providerRef} ended ${status}`,
-    });
-  } else {
-    patchAction(ctx.db, row.id, { result: { ...(row.result ?? {}), ...result }, updatedAt: ctx.now() });
-    addEvent(ctx, row.id, row.status, `Defender: machine action is ${status}`);
+  switch (machineActionOutcome(status)) {
+    case "succeeded": {
+      const isolating = row.type === "isolate_endpoint";
+      transition(ctx, row, "succeeded", `Defender: ${isolating ? "isolation" : "release"} Succeeded`, {
+        result,
+        active: isolating,
+      });
+      break;
+    }
+    case "failed":
+      transition(ctx, row, "failed", `Defender: machine action ended ${status}`, {
+        result,
+        error: machineActionFailure({ id: row.providerRef, status }).message,
+      });
+      break;
+    case "running":
+      patchAction(ctx.db, row.id, { result: { ...(row.result ?? {}), ...result }, updatedAt: ctx.now() });
+      addEvent(ctx, row.id, row.status, `Defender: machine action is ${status}`);
   }
   return true;
 }

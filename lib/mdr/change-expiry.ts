@@ -7,6 +7,7 @@ import { MdrError } from "@/lib/errors";
 import { findRunningUndo, patchAction } from "@/lib/db/queries/actions";
 import type { ActionRow } from "@/lib/db/schema";
 import { addEvent, getActionRow, providerFailure } from "@/lib/mdr/actions";
+import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FIREWALL_LABELS, type FirewallType, ProviderError } from "@/lib/mdr/providers/types";
 import { type ChangeExpiryRequest, MAX_BLOCK_HOURS } from "@/lib/mdr/schemas";
@@ -59,7 +60,7 @@ export async function changeExpiry({
       address: row.target,
       expiresAt: new Date(at),
       // The indicator's description as the block wrote it: an update must not rewrite who asked.
-      description: `MDR ${row.id} by ${row.requestedBy}: ${row.reason ?? "no reason given"}`,
+      description: actionComment(row.id, row.requestedBy, row.reason),
     });
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;

@@ -7,8 +7,9 @@ import { pendingActionsBefore } from "@/lib/db/queries/actions";
 import type { ActionRow } from "@/lib/db/schema";
 import { getActionRow, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
+import { isCommentOf } from "@/lib/mdr/action-comment";
+import { machineActionFailure, machineActionOutcome } from "@/lib/mdr/machine-actions";
 import {
-  FINAL_MACHINE_ACTION_STATUSES,
   FIREWALL_LABELS,
   type FirewallType,
   type MachineAction,
@@ -78,7 +79,7 @@ async function machineOf(ctx: MdrContext, row: ActionRow): Promise<string | null
   return machines.length === 1 ? machines[0]!.id : null;
 }
 
-/** Defender's machine action sent in this row's name: its Comment starts with `MDR {id} `. */
+/** Defender's machine action sent in this row's name: its Comment is the row's (actionComment). */
 async function settleMachineAction(ctx: MdrContext, row: ActionRow): Promise<void> {
   const isolating = row.type === "isolate_endpoint";
   const machineId = await machineOf(ctx, row);
@@ -88,24 +89,28 @@ async function settleMachineAction(ctx: MdrContext, row: ActionRow): Promise<voi
   }
   const type: MachineAction["type"] = isolating ? "Isolate" : "Unisolate";
   const sent = (await ctx.providers.endpoint.listMachineActions(row.tenantId, machineId)).find(
-    (a) => a.type === type && (a.requestorComment ?? "").startsWith(`MDR ${row.id} `),
+    (a) => a.type === type && isCommentOf(a.requestorComment, row.id),
   );
   if (!sent) {
     absent(ctx, row, `Defender has no ${type} machine action from ${row.id} for device ${machineId}; nothing was sent`);
     return;
   }
   const facts = { providerRef: sent.id, result: { machine_id: machineId, machine_action_status: sent.status } };
-  if (sent.status === "Succeeded") {
-    transition(ctx, row, "succeeded", `${VERIFIED}: Defender ${isolating ? "isolated" : "released"} the device (${sent.id})`, {
-      ...facts,
-      active: isolating,
-    });
-  } else if (FINAL_MACHINE_ACTION_STATUSES.includes(sent.status)) {
-    const message = `${VERIFIED}: Defender machine action ${sent.id} ended ${sent.status}`;
-    transition(ctx, row, "failed", message, { ...facts, error: `[Defender] machine action ${sent.id} ended ${sent.status}` });
-  } else {
-    // Still running at Defender: the poller follows it from here.
-    transition(ctx, row, "in_progress", `${VERIFIED}: Defender machine action ${sent.id} is ${sent.status}`, facts);
+  switch (machineActionOutcome(sent.status)) {
+    case "succeeded":
+      transition(ctx, row, "succeeded", `${VERIFIED}: Defender ${isolating ? "isolated" : "released"} the device (${sent.id})`, {
+        ...facts,
+        active: isolating,
+      });
+      break;
+    case "failed": {
+      const message = `${VERIFIED}: Defender machine action ${sent.id} ended ${sent.status}`;
+      transition(ctx, row, "failed", message, { ...facts, error: machineActionFailure(sent).message });
+      break;
+    }
+    case "running":
+      // Still running at Defender: the poller follows it from here.
+      transition(ctx, row, "in_progress", `${VERIFIED}: Defender machine action ${sent.id} is ${sent.status}`, facts);
   }
 }
 

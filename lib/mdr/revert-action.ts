@@ -8,8 +8,8 @@ import type { ActionRow } from "@/lib/db/schema";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
 import { PartialFailure, getActionRow, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { actionComment } from "@/lib/mdr/isolate-endpoint";
-import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { actionComment } from "@/lib/mdr/action-comment";
+import { acceptedOutcome } from "@/lib/mdr/machine-actions";
 import { unblockIp } from "@/lib/mdr/unblock-ip";
 
 interface MovedMessage {
@@ -76,18 +76,7 @@ function releaseEndpoint(ctx: MdrContext, isolation: ActionRow, reason: string |
       const machineAction = await ctx.providers.endpoint.release(isolation.tenantId, machineId, {
         comment: actionComment(action.id, ctx.actor, reason),
       });
-      const facts = { providerRef: machineAction.id, result: { machine_id: machineId, machine_action_status: machineAction.status } };
-      if (machineAction.status === "Succeeded") {
-        return { status: "succeeded", message: `Defender released the device (${machineAction.id})`, ...facts };
-      }
-      if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
-        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
-      }
-      return {
-        status: "in_progress",
-        message: `Defender accepted the release: machine action ${machineAction.id} is ${machineAction.status}`,
-        ...facts,
-      };
+      return acceptedOutcome(machineAction, { isolating: false, result: { machine_id: machineId } });
     },
   );
 }

@@ -141,4 +141,15 @@ describe("the layout", () => {
     expect(metrics.filter((m) => sdk.test(m) || m === "lib/mdr/context.ts" || under("lib/mdr/providers/live")(m))).toEqual([]);
     expect(metrics).toContain("lib/db/queries/metrics.ts");
   });
+
+  // (Whether an undo is still running is one query, findRunningUndo: nothing outside lib/db can ask another.)
+  it("gives logic written once one home: machine action outcomes, the action comment", () => {
+    // The providers speak Defender's statuses themselves; the page's labels are words, not logic.
+    const holding = (pattern: RegExp) =>
+      files.filter((f) => under("lib")(f) && !under("lib/mdr/providers")(f) && pattern.test(read(f).text));
+    // Which machine action statuses are final, and that Succeeded is the one success.
+    expect(holding(/FINAL_MACHINE_ACTION_STATUSES|["']Succeeded["']/)).toEqual(["lib/mdr/machine-actions.ts"]);
+    // `MDR {id} by …`, written with a change and read back by crash recovery.
+    expect(holding(/`MDR \$\{/)).toEqual(["lib/mdr/action-comment.ts"]);
+  });
 });
