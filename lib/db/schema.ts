@@ -16,7 +16,7 @@ type ActionColumns = Record<"type" | "status" | "active" | "target" | "parameter
  * The names an isolation row knows its device by, lower-cased: what was asked (hostname or
  * machine id), the machine id given, and what Defender resolved the device to (its machine id,
  * its DNS name and that name's first label). Each is an index over the isolations that hold their
- * device (HOLDING_ISOLATION), so the duplicate check (lib/mdr/duplicates.ts) looks a device up
+ * device (HOLDING_ISOLATION), so the duplicate check (lib/db/queries/holders.ts) looks a device up
  * instead of reading every isolation. The queries must use these same expressions, and the same
  * HOLDING_ISOLATION terms, for SQLite to use the indexes.
  */
