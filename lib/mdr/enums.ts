@@ -16,9 +16,12 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 export const ACTION_STATUSES = ["pending", "in_progress", "succeeded", "failed", "rejected"] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
-/** Whether an action is still running: pending, or in progress at the provider. */
+/** The statuses of an action still running: written, or in progress at the provider. */
+export const OPEN_STATUSES = ["pending", "in_progress"] as const satisfies readonly ActionStatus[];
+
+/** Whether an action is still running. */
 export function isOpen(row: { status: string }): boolean {
-  return row.status === "pending" || row.status === "in_progress";
+  return (OPEN_STATUSES as readonly string[]).includes(row.status);
 }
 
 export const PROVIDER_NAMES = ["defender", "graph", "azure_nsg", "aws_sg"] as const;

@@ -3,6 +3,7 @@
 // API ask of it. The statements every action runs are prepared once per database.
 import { type SQL, and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { type Db, perDb } from "@/lib/db/client";
+import { OPEN_STATUSES } from "@/lib/mdr/enums";
 import {
   type ActionEventRow,
   type ActionRow,
@@ -166,14 +167,12 @@ export function listActionRows(db: Db, filter: ActionFilter, limit: number): Act
     .all();
 }
 
-const OPEN: ActionStatus[] = ["pending", "in_progress"];
-
 /** The id of an action undoing `id` that is still running (pending, in progress), if any. */
 export function findRunningUndo(db: Db, id: string): string | undefined {
   return db
     .select({ id: actions.id })
     .from(actions)
-    .where(and(eq(actions.reverts, id), inArray(actions.status, OPEN)))
+    .where(and(eq(actions.reverts, id), inArray(actions.status, [...OPEN_STATUSES])))
     .get()?.id;
 }
 
