@@ -3,14 +3,18 @@
 // protected assets file, then start the background loops (machine action polling, block expiry).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ startBackground }, { getContext }, { ConfigError, config }, { prepareAuth }] = await Promise.all([
-    import("@/lib/mdr/background"),
-    import("@/lib/mdr/context"),
-    import("@/lib/config"),
-    import("@/lib/auth/bootstrap"),
-  ]);
+  const [{ startBackground }, { getContext }, { ConfigError, config }, { prepareAuth }, { prepareProtectedAssets }] =
+    await Promise.all([
+      import("@/lib/mdr/background"),
+      import("@/lib/mdr/context"),
+      import("@/lib/config"),
+      import("@/lib/auth/bootstrap"),
+      import("@/lib/mdr/protected-assets"),
+    ]);
+  const print = (line: string) => console.log(line);
   try {
-    await prepareAuth(config(), (line) => console.log(line));
+    await prepareAuth(config(), print);
+    prepareProtectedAssets(config(), print);
     startBackground(() => getContext("system"));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

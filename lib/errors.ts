@@ -23,6 +23,11 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** A stable URI reference per error code (RFC 9457 `type`). */
+export function problemType(code: ErrorCode): string {
+  return `urn:mdr:problem:${code.replaceAll("_", "-")}`;
+}
+
 export interface FieldError {
   /** Dotted path of the field in the request (`hostname`, `ips.3`); empty for the whole body. */
   path: string;

@@ -6,7 +6,7 @@ import { redirect } from "next/navigation";
 import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { BlockIpCard } from "@/components/mdr/block-ip-card";
 import { DisableUserCard } from "@/components/mdr/disable-user-card";
-import type { Examples, Tenant } from "@/components/mdr/form-controls";
+import type { Tenant } from "@/components/mdr/form-controls";
 import { IsolateCard } from "@/components/mdr/isolate-card";
 import { LiveData } from "@/components/mdr/live-data";
 import { Metrics } from "@/components/mdr/metrics";
@@ -22,7 +22,6 @@ import { config } from "@/lib/config";
 import { getContext } from "@/lib/mdr/context";
 import { listActions } from "@/lib/mdr/list-actions";
 import { getMetrics } from "@/lib/mdr/metrics";
-import { SIM_DEVICES, SIM_MAILBOXES, SIM_PHISHING_MESSAGE, SIM_USERS } from "@/lib/mdr/providers/simulation";
 import { ListActionsQuery } from "@/lib/mdr/schemas";
 import { getServiceStatus } from "@/lib/mdr/service-status";
 
@@ -38,13 +37,6 @@ function tenantsOf(ids: readonly string[]): Tenant[] {
   }));
 }
 
-const SIM_EXAMPLES: Examples = {
-  hosts: [...new Set(SIM_DEVICES.map((d) => d.computerDnsName.split(".")[0]!))],
-  users: SIM_USERS.filter((u) => u.accountEnabled).map((u) => u.userPrincipalName),
-  mailboxes: Object.keys(SIM_MAILBOXES),
-  messageIds: [SIM_PHISHING_MESSAGE.internetMessageId],
-};
-
 export default async function MdrPage() {
   const me = await pageIdentity();
   if (!me) redirect("/login?next=/mdr");
@@ -55,7 +47,7 @@ export default async function MdrPage() {
   const actions = listActions({ ctx, query: ListActionsQuery.parse({ limit: PAGE_SIZE }) });
   const metrics = getMetrics({ ctx, hours: 24 });
   const tenants = tenantsOf(ctx.providers.tenants);
-  const examples = simulation ? SIM_EXAMPLES : null;
+  const examples = ctx.providers.examples;
   const fallback = { [actionsKey()]: actions, [STATUS_KEY]: status, [METRICS_KEY]: metrics };
 
   return (

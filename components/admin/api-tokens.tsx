@@ -11,7 +11,7 @@ import { NativeSelect } from "@/components/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Field } from "@/components/mdr/field";
 import { useNow } from "@/components/mdr/time";
-import { ROLES, type Role } from "@/lib/mdr/enums";
+import { ROLES, type Role } from "@/lib/auth/enums";
 import { type ApiToken, type NewApiToken, TOKENS_KEY, sendJson } from "./api";
 import { useRefresh, useTokens } from "./hooks";
 import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";

@@ -3,7 +3,7 @@
 // The security audit log, newest first: sign-ins (and failures), tokens, users, protected assets.
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import type { AuditEvent } from "@/lib/mdr/enums";
+import type { AuditEvent } from "@/lib/auth/enums";
 import { AUDIT_LIMIT } from "./api";
 import { ADMIN_REFRESH_MS, useAudit } from "./hooks";
 import { AdminSection, EmptyRow, When } from "./parts";

@@ -9,7 +9,7 @@ import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Field } from "@/components/mdr/field";
-import { ROLES, type Role } from "@/lib/mdr/enums";
+import { ROLES, type Role } from "@/lib/auth/enums";
 import { type ApiUser, USERS_KEY, sendJson } from "./api";
 import { useRefresh, useUsers } from "./hooks";
 import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";

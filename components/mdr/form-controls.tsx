@@ -3,6 +3,7 @@
 // Controls the four forms share: a labelled select of closed choices, the reason, the tenant.
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
+import type { TargetExamples } from "@/lib/mdr/providers/types";
 import { Field } from "./field";
 
 export interface Tenant {
@@ -11,12 +12,7 @@ export interface Tenant {
 }
 
 /** Values the simulated tenant knows, offered as suggestions (simulation mode only). */
-export interface Examples {
-  hosts: string[];
-  users: string[];
-  mailboxes: string[];
-  messageIds: string[];
-}
+export type Examples = TargetExamples;
 
 export function ChoiceField<T extends string>({
   id,

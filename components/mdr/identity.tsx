@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { type ReactNode, createContext, useContext, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { hasRole } from "@/lib/auth/roles";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "@/lib/auth/enums";
 
 export interface SignedIn {
   name: string;

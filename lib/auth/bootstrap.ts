@@ -1,12 +1,11 @@
 import "server-only";
-import { type Config, ConfigError } from "@/lib/config";
+import type { Config } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
-import { seedProtectedAssets } from "@/lib/mdr/protected-assets";
 import { ensureFirstAdmin } from "./users";
 
 /**
  * At start: on a database without users, create `admin` (MDR_ADMIN_PASSWORD, or a generated
- * password printed once); then add the rules of MDR_PROTECTED_ASSETS_FILE that are missing.
+ * password printed once).
  */
 export async function prepareAuth(cfg: Config, print: (line: string) => void): Promise<void> {
   const store = { db: getDb(), now: Date.now };
@@ -18,13 +17,5 @@ export async function prepareAuth(cfg: Config, print: (line: string) => void): P
     );
   } else if (admin) {
     print(`[mdr] First run: created user "admin" with the password from MDR_ADMIN_PASSWORD.`);
-  }
-  if (cfg.auth.protectedAssetsFile) {
-    try {
-      const added = seedProtectedAssets(store, cfg.auth.protectedAssetsFile);
-      if (added) print(`[mdr] Protected assets: ${added} rule(s) added from ${cfg.auth.protectedAssetsFile}`);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
   }
 }

@@ -2,11 +2,12 @@
 // roles or group ids), the account found by issuer + subject or made on first sign-in, the role
 // brought up to date on every sign-in, and each outcome audited. A single sign-on identity never
 // takes over a local account of the same name.
-import { eq } from "drizzle-orm";
 import type { OidcConfig } from "@/lib/config";
-import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema";
+import { inTransaction } from "@/lib/db/client";
+import { findUserByOidcSubject, patchUser, revokeSessionById, revokeSessionsOfUser } from "@/lib/db/queries/auth";
+import type { SessionRow, UserRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
-import { ROLES, type Role } from "@/lib/mdr/enums";
+import { ROLES, type Role } from "./enums";
 import { recordAudit } from "./audit";
 import { startSession } from "./sessions";
 import type { Store } from "./store";
@@ -35,10 +36,6 @@ export function roleFromClaims(cfg: Pick<OidcConfig, "roleClaim" | "roleMap">, c
 /** The account key: the same subject at another issuer is another person. */
 export function oidcSubjectOf(issuer: string, sub: string): string {
   return `${issuer}|${sub}`;
-}
-
-function findBySubject(store: Store, subject: string): UserRow | undefined {
-  return store.db.select().from(users).where(eq(users.oidcSubject, subject)).get();
 }
 
 function noRoleReason(cfg: OidcConfig, claims: Claims): string {
@@ -77,7 +74,7 @@ export async function signInWithOidc(
   const rawName = claims[cfg.usernameClaim];
   const parsedName = Username.safeParse(typeof rawName === "string" ? rawName : "");
   const claimedName = typeof rawName === "string" ? rawName.slice(0, 100) : undefined;
-  const existing = findBySubject(store, oidcSubject);
+  const existing = findUserByOidcSubject(store.db, oidcSubject);
   // Failures are recorded against the account only when it is a single sign-on account: a
   // local account's name must not collect failures (and sign-in throttling) it did not cause.
   const auditSubject = existing?.username ?? null;
@@ -117,9 +114,9 @@ export async function signInWithOidc(
     const now = store.now();
     const previous = user.role;
     const id = user.id;
-    store.db.transaction((tx) => {
-      tx.update(users).set({ role, updatedAt: now }).where(eq(users.id, id)).run();
-      tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.userId, id)).run();
+    inTransaction(store.db, () => {
+      patchUser(store.db, id, { role, updatedAt: now });
+      revokeSessionsOfUser(store.db, id, now);
       recordAudit(store, {
         event: "user_updated",
         actor: "system",
@@ -131,7 +128,7 @@ export async function signInWithOidc(
   }
   // Whoever this browser was signed in as before, that session ends here.
   if (opts.previousSessionId) {
-    store.db.update(sessions).set({ revokedAt: store.now() }).where(eq(sessions.id, opts.previousSessionId)).run();
+    revokeSessionById(store.db, opts.previousSessionId, store.now());
   }
 
   const { session, secret } = startSession(store, user, {

@@ -2,7 +2,7 @@ import "server-only";
 // The identity of a page request, from its session cookie (pages are for people; tokens are for the API).
 import { cookies } from "next/headers";
 import { getDb } from "@/lib/db/client";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "./enums";
 import { SESSION_COOKIE, findSession } from "./sessions";
 
 export interface PageIdentity {

@@ -1,5 +1,5 @@
 // Free of server imports: the page uses it to decide which controls to show.
-import { ROLES, type Role } from "@/lib/mdr/enums";
+import { ROLES, type Role } from "./enums";
 
 /** Whether `have` includes the rights of `need` (admin > responder > viewer). */
 export function hasRole(have: Role, need: Role): boolean {

@@ -1,7 +1,7 @@
 // Request schemas of the admin API (accounts and API tokens), free of server imports: the routes
 // and the CLI validate with them, and the admin page's forms check the same rules before sending.
 import { z } from "zod";
-import { ROLES } from "@/lib/mdr/enums";
+import { ROLES } from "./enums";
 
 export const MIN_PASSWORD_LENGTH = 12;
 

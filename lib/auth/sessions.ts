@@ -1,9 +1,8 @@
 // Browser sessions: the cookie carries a random secret; the database keeps its SHA-256, the
 // expiry and the revocation, so signing out (or an admin disabling the user) ends it at once.
-import { and, eq, sql } from "drizzle-orm";
-import { type Db, perDb } from "@/lib/db/client";
 import { monotonicFactory } from "ulid";
-import { type SessionRow, type UserRow, sessions, users } from "@/lib/db/schema";
+import { findSessionBySecretHash, insertSession, revokeSessionById, touchSession } from "@/lib/db/queries/auth";
+import type { SessionRow, UserRow } from "@/lib/db/schema";
 import { recordAudit } from "./audit";
 import { newSecret, sha256 } from "./secrets";
 import type { Store } from "./store";
@@ -27,10 +26,7 @@ export function createSession(store: Store, user: UserRow, ttlMs: number): { sec
     lastSeenAt: now,
     revokedAt: null,
   };
-  store.db.transaction((tx) => {
-    tx.insert(sessions).values(session).run();
-    tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)).run();
-  });
+  insertSession(store.db, session);
   return { secret, session };
 }
 
@@ -52,30 +48,16 @@ export function startSession(
 }
 
 /** The live session a cookie secret belongs to, with its user; undefined if expired, revoked or disabled. */
-/** Every signed-in request looks its session up: prepared once per database. */
-const sessionBySecret = perDb((db: Db) =>
-  db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
-    .prepare(),
-);
-
 export function findSession(store: Store, secret: string): { session: SessionRow; user: UserRow } | undefined {
-  const found = sessionBySecret(store.db).get({ secretHash: sha256(secret) });
+  const found = findSessionBySecretHash(store.db, sha256(secret));
   const now = store.now();
   if (!found || found.session.revokedAt !== null || found.session.expiresAt <= now || found.user.disabled) return undefined;
   if (now - found.session.lastSeenAt >= TOUCH_EVERY_MS) {
-    store.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id)).run();
+    touchSession(store.db, found.session.id, now);
   }
   return found;
 }
 
 export function revokeSession(store: Store, id: string): void {
-  store.db
-    .update(sessions)
-    .set({ revokedAt: store.now() })
-    .where(and(eq(sessions.id, id)))
-    .run();
+  revokeSessionById(store.db, id, store.now());
 }

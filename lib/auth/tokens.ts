@@ -1,11 +1,19 @@
 // API tokens for scripts and SOAR playbooks: `mdr_` + 256 random bits, shown once at creation,
 // stored as SHA-256 only, each with a role, a name, an optional expiry and a last-used time.
-import { eq, sql } from "drizzle-orm";
-import { type Db, perDb } from "@/lib/db/client";
 import { monotonicFactory } from "ulid";
-import { type ApiTokenRow, apiTokens } from "@/lib/db/schema";
+import { inTransaction } from "@/lib/db/client";
+import {
+  findTokenById,
+  findTokenByName,
+  findTokenBySecretHash,
+  insertToken,
+  listTokensByCreation,
+  revokeTokenById,
+  touchToken,
+} from "@/lib/db/queries/auth";
+import type { ApiTokenRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "./enums";
 import { recordAudit } from "./audit";
 import { newSecret, sha256 } from "./secrets";
 import type { Store } from "./store";
@@ -24,7 +32,7 @@ export function createToken(
   input: { name: string; role: Role; expiresAt?: number | null },
   actor: string,
 ): { token: string; row: ApiTokenRow } {
-  if (store.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, input.name)).get()) {
+  if (findTokenByName(store.db, input.name)) {
     throw new MdrError("conflict", `A token named ${input.name} already exists; choose another name or revoke it first.`, {
       errors: [{ path: "name", message: "is taken" }],
     });
@@ -44,8 +52,8 @@ export function createToken(
     revokedAt: null,
     revokedBy: null,
   };
-  store.db.transaction((tx) => {
-    tx.insert(apiTokens).values(row).run();
+  inTransaction(store.db, () => {
+    insertToken(store.db, row);
     recordAudit(store, {
       event: "token_created",
       actor,
@@ -58,40 +66,34 @@ export function createToken(
 
 export type TokenCheck = { ok: true; row: ApiTokenRow } | { ok: false; why: "unknown" | "revoked" | "expired" };
 
-/** Every request with a token looks it up: prepared once per database. */
-const tokenBySecret = perDb((db: Db) =>
-  db.select().from(apiTokens).where(eq(apiTokens.secretHash, sql.placeholder("secretHash"))).prepare(),
-);
-
 /** What a presented bearer token is worth. */
 export function checkToken(store: Store, token: string): TokenCheck {
   if (!token.startsWith(TOKEN_PREFIX)) return { ok: false, why: "unknown" };
-  const row = tokenBySecret(store.db).get({ secretHash: sha256(token) });
+  const row = findTokenBySecretHash(store.db, sha256(token));
   if (!row) return { ok: false, why: "unknown" };
   if (row.revokedAt !== null) return { ok: false, why: "revoked" };
   const now = store.now();
   if (row.expiresAt !== null && row.expiresAt <= now) return { ok: false, why: "expired" };
   if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_EVERY_MS) {
-    store.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+    touchToken(store.db, row.id, now);
   }
   return { ok: true, row };
 }
 
 export function listTokens(store: Store): ApiTokenRow[] {
-  return store.db.select().from(apiTokens).orderBy(apiTokens.createdAt).all();
+  return listTokensByCreation(store.db);
 }
 
 /** Revokes by id (`tok_...`) or name; revoking twice is a 409. */
 export function revokeToken(store: Store, idOrName: string, actor: string): ApiTokenRow {
-  const column = idOrName.startsWith("tok_") ? apiTokens.id : apiTokens.name;
-  const row = store.db.select().from(apiTokens).where(eq(column, idOrName)).get();
+  const row = idOrName.startsWith("tok_") ? findTokenById(store.db, idOrName) : findTokenByName(store.db, idOrName);
   if (!row) throw new MdrError("not_found", `No token ${idOrName}.`);
   if (row.revokedAt !== null) {
     throw new MdrError("conflict", `Token ${row.name} was already revoked at ${new Date(row.revokedAt).toISOString()}.`);
   }
   const now = store.now();
-  store.db.transaction((tx) => {
-    tx.update(apiTokens).set({ revokedAt: now, revokedBy: actor }).where(eq(apiTokens.id, row.id)).run();
+  inTransaction(store.db, () => {
+    revokeTokenById(store.db, row.id, now, actor);
     recordAudit(store, { event: "token_revoked", actor, subject: row.id, detail: { name: row.name } });
   });
   return { ...row, revokedAt: now, revokedBy: actor };

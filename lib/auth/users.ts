@@ -1,9 +1,10 @@
 // Accounts of people who sign in to the page. Usernames are case-insensitive (stored lower case).
-import { count, eq } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
-import { type UserRow, sessions, users } from "@/lib/db/schema";
+import { inTransaction } from "@/lib/db/client";
+import { countUsers, findUserByName, insertUser, listUsersByName, patchUser, revokeSessionsOfUser } from "@/lib/db/queries/auth";
+import type { UserRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "./enums";
 export { hasRole } from "./roles";
 // The request schemas live in a client-safe module (the admin page's forms use them too).
 export { CreateUserRequest, Password, RoleSchema, UpdateUserRequest, Username } from "./schemas";
@@ -14,11 +15,11 @@ import type { Store } from "./store";
 const ulid = monotonicFactory();
 
 export function findUser(store: Store, username: string): UserRow | undefined {
-  return store.db.select().from(users).where(eq(users.username, username.toLowerCase())).get();
+  return findUserByName(store.db, username.toLowerCase());
 }
 
 export function listUsers(store: Store): UserRow[] {
-  return store.db.select().from(users).orderBy(users.username).all();
+  return listUsersByName(store.db);
 }
 
 export async function createUser(
@@ -45,9 +46,8 @@ export async function createUser(
     updatedAt: now,
     lastSignInAt: null,
   };
-  store.db.transaction((tx) => {
-    tx.insert(users).values(row).run();
-    // recordAudit uses store.db; inside better-sqlite3's synchronous transaction that is the same connection.
+  inTransaction(store.db, () => {
+    insertUser(store.db, row);
     recordAudit(store, { event: "user_created", actor, subject: username, detail: { role: row.role, source: row.source } });
   });
   return row;
@@ -75,9 +75,9 @@ export async function updateUser(
   if (change.disabled !== undefined) patch.disabled = change.disabled;
   if (change.password !== undefined) patch.passwordHash = await hashPassword(change.password);
   const signOut = change.password !== undefined || change.disabled === true || change.role !== undefined;
-  store.db.transaction((tx) => {
-    tx.update(users).set(patch).where(eq(users.id, user.id)).run();
-    if (signOut) tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.userId, user.id)).run();
+  inTransaction(store.db, () => {
+    patchUser(store.db, user.id, patch);
+    if (signOut) revokeSessionsOfUser(store.db, user.id, now);
     recordAudit(store, {
       event: "user_updated",
       actor,
@@ -100,8 +100,7 @@ export async function ensureFirstAdmin(
   store: Store,
   password: string | undefined,
 ): Promise<{ username: string; password: string; generated: boolean } | null> {
-  const existing = store.db.select({ n: count() }).from(users).get()!.n;
-  if (existing > 0) return null;
+  if (countUsers(store.db) > 0) return null;
   const chosen = password ?? generatePassword();
   try {
     await createUser(store, { username: "admin", role: "admin", password: chosen }, "system");

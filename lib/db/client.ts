@@ -104,6 +104,19 @@ export function perDb<T>(build: (db: Db) => T): (db: Db) => T {
   };
 }
 
+/**
+ * Runs `work` as one transaction: every query of lib/db/queries it makes on `db` commits together
+ * or not at all (better-sqlite3 is synchronous: it is the same connection). Nested, a savepoint.
+ */
+export function inTransaction<T>(db: Db, work: () => T): T {
+  return db.transaction(() => work());
+}
+
+/** The database's file, or null for an in-memory database. */
+export function dbFile(db: Db): string | null {
+  return db.$client.memory ? null : db.$client.name;
+}
+
 const cache = globalThis as unknown as { __mdrDb?: Db };
 
 /** The process's database, opened on first use (never at import: `next build` imports this file). */

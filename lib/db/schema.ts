@@ -3,18 +3,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type SQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-import {
-  ACTION_STATUSES,
-  ACTION_TYPES,
-  AUDIT_EVENTS,
-  MODES,
-  PROTECTED_ASSET_KINDS,
-  PROVIDER_NAMES,
-  ROLES,
-} from "@/lib/mdr/enums";
+import { AUDIT_EVENTS, ROLES } from "@/lib/auth/enums";
+import { ACTION_STATUSES, ACTION_TYPES, MODES, PROTECTED_ASSET_KINDS, PROVIDER_NAMES } from "@/lib/mdr/enums";
 
 export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES, ROLES };
-export type { ActionStatus, ActionType, ProviderName, Role } from "@/lib/mdr/enums";
+export type { Role } from "@/lib/auth/enums";
+export type { ActionStatus, ActionType, ProviderName } from "@/lib/mdr/enums";
 
 type ActionColumns = Record<"type" | "status" | "active" | "target" | "parameters" | "result", SQLiteColumn>;
 
@@ -22,7 +16,7 @@ type ActionColumns = Record<"type" | "status" | "active" | "target" | "parameter
  * The names an isolation row knows its device by, lower-cased: what was asked (hostname or
  * machine id), the machine id given, and what Defender resolved the device to (its machine id,
  * its DNS name and that name's first label). Each is an index over the isolations that hold their
- * device (HOLDING_ISOLATION), so the duplicate check (lib/mdr/duplicates.ts) looks a device up
+ * device (HOLDING_ISOLATION), so the duplicate check (lib/db/queries/holders.ts) looks a device up
  * instead of reading every isolation. The queries must use these same expressions, and the same
  * HOLDING_ISOLATION terms, for SQLite to use the indexes.
  */

@@ -9,7 +9,7 @@ import { findSession, SESSION_COOKIE } from "@/lib/auth/sessions";
 import type { Store } from "@/lib/auth/store";
 import { checkToken } from "@/lib/auth/tokens";
 import { MdrError } from "@/lib/errors";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "@/lib/auth/enums";
 
 export interface Identity {
   /** As recorded in the audit log: `user:alice`, `token:soar-playbook`. */

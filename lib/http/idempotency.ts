@@ -3,10 +3,9 @@
 // while the first is still running, a second gets 409 and may retry.
 import "server-only";
 import { createHash } from "node:crypto";
-import { and, eq, lt } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
 import { getDb } from "@/lib/db/client";
-import { idempotencyKeys } from "@/lib/db/schema";
+import { claimKey, findKey, forgetKeyIfOlder, releaseKey, storeKeyResponse } from "@/lib/db/queries/idempotency";
 import { problemResponse } from "./problem";
 import { MAX_BODY_BYTES, type RequestContext } from "./route";
 
@@ -58,18 +57,10 @@ export function idempotent<P extends Params>(handler: Handler<P>): Handler<P> {
     const db = getDb();
     const now = Date.now();
     const scope = `${rc.actor} ${req.method} ${new URL(req.url).pathname}`;
-    const where = and(eq(idempotencyKeys.key, key), eq(idempotencyKeys.scope, scope));
-    db.delete(idempotencyKeys)
-      .where(and(where, lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)))
-      .run();
+    forgetKeyIfOlder(db, key, scope, now - IDEMPOTENCY_TTL_MS);
     // Claim the key; a unique (key, scope) means only one request can.
-    const claimed = db
-      .insert(idempotencyKeys)
-      .values({ key, scope, bodyHash: hash, createdAt: now })
-      .onConflictDoNothing()
-      .run().changes === 1;
-    if (!claimed) {
-      const first = db.select().from(idempotencyKeys).where(where).get()!;
+    if (!claimKey(db, { key, scope, bodyHash: hash, createdAt: now })) {
+      const first = findKey(db, key, scope)!;
       if (first.bodyHash !== hash) {
         throw headerError("was already used with a different body; send a new key for a new request");
       }
@@ -94,20 +85,17 @@ export function idempotent<P extends Params>(handler: Handler<P>): Handler<P> {
     } catch (err) {
       if (!(err instanceof MdrError)) {
         // Nothing known to store: free the key so a retry can run.
-        db.delete(idempotencyKeys).where(where).run();
+        releaseKey(db, key, scope);
         throw err;
       }
       res = problemResponse(err, rc.requestId);
     }
-    db.update(idempotencyKeys)
-      .set({
-        status: res.status,
-        contentType: res.headers.get("content-type"),
-        location: res.headers.get("location"),
-        body: await res.clone().text(),
-      })
-      .where(where)
-      .run();
+    storeKeyResponse(db, key, scope, {
+      status: res.status,
+      contentType: res.headers.get("content-type"),
+      location: res.headers.get("location"),
+      body: await res.clone().text(),
+    });
     return res;
   };
 }

@@ -1,12 +1,7 @@
 import { z } from "zod";
-import { ERROR_CODES, type FieldError, MdrError } from "@/lib/errors";
+import { ERROR_CODES, type FieldError, MdrError, problemType } from "@/lib/errors";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
-
-/** A stable URI reference per error code (RFC 9457 `type`). */
-export function problemType(code: keyof typeof ERROR_CODES): string {
-  return `urn:mdr:problem:${code.replaceAll("_", "-")}`;
-}
 
 export function problemResponse(error: MdrError, requestId: string): Response {
   const { status, title } = ERROR_CODES[error.code];

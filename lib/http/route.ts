@@ -6,7 +6,7 @@ import type { Store } from "@/lib/auth/store";
 import { config } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "@/lib/auth/enums";
 import { checkSameOrigin, clientIp, type Identity, identify, requireRole, unauthorized } from "./auth";
 import { problemResponse, validationError } from "./problem";
 

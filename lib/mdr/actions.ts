@@ -3,18 +3,19 @@
 // Whatever happens at the provider, the row ends truthful: succeeded, in_progress (still running
 // there), failed (attempted, did not work) or rejected (refused, nothing changed).
 import "server-only";
-import { asc, eq, sql } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import { type ErrorCode, MdrError } from "@/lib/errors";
+import type { ActionRow, ActionStatus, ActionType, ProviderName } from "@/lib/db/schema";
+import { type Db, inTransaction } from "@/lib/db/client";
 import {
-  type ActionRow,
-  type ActionStatus,
-  type ActionType,
-  type ProviderName,
-  actionEvents,
-  actions,
-} from "@/lib/db/schema";
-import { type Db, perDb } from "@/lib/db/client";
+  actionTimeline,
+  findAction,
+  findActionStatus,
+  insertActionEvent,
+  insertPendingAction,
+  markReverted,
+  updateActionState,
+} from "@/lib/db/queries/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { type Holder, holderOf } from "@/lib/mdr/duplicates";
 import { runInScope } from "@/lib/mdr/providers/call-scope";
@@ -52,61 +53,6 @@ export function newActionId(at: number): string {
   gen.last = at;
   return `act_${gen.next(at)}`;
 }
-
-const param = (name: string) => sql.placeholder(name);
-
-/** The statements every action runs, built once per database. */
-const statements = perDb((db: Db) => ({
-    insertAction: db
-      .insert(actions)
-      .values({
-        id: param("id"),
-        type: param("type"),
-        status: "pending",
-        target: param("target"),
-        tenantId: param("tenantId"),
-        provider: param("provider"),
-        mode: param("mode"),
-        parameters: param("parameters"),
-        reason: param("reason"),
-        requestedBy: param("requestedBy"),
-        providerRef: null,
-        result: null,
-        error: null,
-        active: false,
-        createdAt: param("createdAt"),
-        updatedAt: param("updatedAt"),
-        completedAt: null,
-        expiresAt: param("expiresAt"),
-        reverts: param("reverts"),
-        revertedBy: null,
-      })
-      .prepare(),
-    insertEvent: db
-      .insert(actionEvents)
-      .values({ actionId: param("actionId"), at: param("at"), status: param("status"), message: param("message") })
-      .prepare(),
-    row: db.select().from(actions).where(eq(actions.id, param("id"))).prepare(),
-    status: db.select({ status: actions.status }).from(actions).where(eq(actions.id, param("id"))).prepare(),
-    /**
-     * Writes every column a transition may change; the caller passes the unchanged ones as they were,
-     * already in their stored form (drizzle's JSON encoder would store no result as the text 'null').
-     */
-    transition: db
-      .update(actions)
-      .set({
-        status: sql`${param("status")}`,
-        updatedAt: sql`${param("updatedAt")}`,
-        completedAt: sql`${param("completedAt")}`,
-        providerRef: sql`${param("providerRef")}`,
-        active: sql`${param("active")}`,
-        error: sql`${param("error")}`,
-        result: sql`${param("result")}`,
-      })
-      .where(eq(actions.id, param("id")))
-      .returning()
-      .prepare(),
-}));
 
 export interface ActionSpec {
   type: ActionType;
@@ -204,7 +150,7 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
     note(message, facts = {}) {
       // A provider answering after the pipeline gave up still lands in the timeline.
       const suffix = settled ? " (after the action had been closed)" : "";
-      ctx.db.transaction(() => {
+      inTransaction(ctx.db, () => {
         const row = writeRow(ctx.db, action.id, undefined, ctx.now(), settled ? { ...facts, active: undefined } : facts);
         addEvent(ctx, action.id, row.status, message + suffix);
       });
@@ -276,26 +222,10 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; 
     revertedBy: null,
   };
   let holder: Holder | undefined;
-  const q = statements(ctx.db);
-  ctx.db.transaction(() => {
+  inTransaction(ctx.db, () => {
     holder = holderOf(ctx.db, spec);
-    // The prepared insert writes the constant columns as the row above has them.
-    q.insertAction.run({
-      id: row.id,
-      type: row.type,
-      target: row.target,
-      tenantId: row.tenantId,
-      provider: row.provider,
-      mode: row.mode,
-      parameters: row.parameters,
-      reason: row.reason,
-      requestedBy: row.requestedBy,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-      expiresAt: row.expiresAt,
-      reverts: row.reverts,
-    });
-    q.insertEvent.run({ actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` });
+    insertPendingAction(ctx.db, row);
+    insertActionEvent(ctx.db, { actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` });
   });
   return { action: row, holder };
 }
@@ -309,12 +239,12 @@ export function refuseDuplicate(ctx: MdrContext, action: ActionRow, holder: Hold
 }
 
 function currentStatus(ctx: MdrContext, id: string): ActionStatus {
-  return statements(ctx.db).status.get({ id })?.status ?? "pending";
+  return findActionStatus(ctx.db, id) ?? "pending";
 }
 
 /** Records facts on the row at once, its status unchanged. */
 function applyFacts(ctx: MdrContext, id: string, facts: Facts): void {
-  ctx.db.transaction(() => writeRow(ctx.db, id, undefined, ctx.now(), facts));
+  inTransaction(ctx.db, () => writeRow(ctx.db, id, undefined, ctx.now(), facts));
 }
 
 /**
@@ -328,26 +258,23 @@ function writeRow(
   now: number,
   facts: Facts & { error?: string | null },
 ): ActionRow {
-  const q = statements(db);
-  const current = q.row.get({ id });
+  const current = findAction(db, id);
   if (!current) throw new Error(`action ${id} is not in the audit log`);
   const final = status === "succeeded" || status === "failed" || status === "rejected";
-  const result = facts.result === undefined ? current.result : { ...(current.result ?? {}), ...facts.result };
-  const [row] = q.transition.all({
+  return updateActionState(db, {
     id,
     status: status ?? current.status,
     updatedAt: now,
     completedAt: final ? now : current.completedAt,
     providerRef: facts.providerRef === undefined ? current.providerRef : facts.providerRef,
-    active: (facts.active === undefined ? current.active : facts.active) ? 1 : 0,
+    active: facts.active === undefined ? current.active : facts.active,
     error: facts.error === undefined ? current.error : facts.error,
-    result: result === null ? null : JSON.stringify(result),
+    result: facts.result === undefined ? current.result : { ...(current.result ?? {}), ...facts.result },
   });
-  return row!;
 }
 
 export function addEvent(ctx: MdrContext, actionId: string, status: ActionStatus, message: string): void {
-  statements(ctx.db).insertEvent.run({ actionId, at: ctx.now(), status, message });
+  insertActionEvent(ctx.db, { actionId, at: ctx.now(), status, message });
 }
 
 /** Moves an action to a new status with a timeline entry; final statuses set completed_at. */
@@ -359,22 +286,18 @@ export function transition(
   facts: Facts & { error?: string | null } = {},
 ): ActionRow {
   const now = ctx.now();
-  const q = statements(ctx.db);
-  return ctx.db.transaction((tx) => {
+  return inTransaction(ctx.db, () => {
     const row = writeRow(ctx.db, action.id, status, now, facts);
-    q.insertEvent.run({ actionId: action.id, at: now, status, message });
+    insertActionEvent(ctx.db, { actionId: action.id, at: now, status, message });
     if (status === "succeeded" && action.reverts) {
       // The original keeps its own status (a disable that failed part way stays failed), and so
       // does the timeline entry saying it was reverted.
-      const original = q.status.get({ id: action.reverts });
-      tx.update(actions)
-        .set({ active: false, revertedBy: action.id, updatedAt: now })
-        .where(eq(actions.id, action.reverts))
-        .run();
-      q.insertEvent.run({
+      const original = findActionStatus(ctx.db, action.reverts);
+      markReverted(ctx.db, action.reverts, action.id, now);
+      insertActionEvent(ctx.db, {
         actionId: action.reverts,
         at: now,
-        status: original?.status ?? "succeeded",
+        status: original ?? "succeeded",
         message: `Reverted by ${action.id}`,
       });
     }
@@ -463,13 +386,8 @@ class Deadline {
   }
 }
 
-/** Whether an action is still running: pending, or in progress at the provider. */
-export function isOpen(row: Pick<ActionRow, "status">): boolean {
-  return row.status === "pending" || row.status === "in_progress";
-}
-
 export function getActionRow(ctx: Pick<MdrContext, "db">, id: string): ActionRow | undefined {
-  return statements(ctx.db).row.get({ id });
+  return findAction(ctx.db, id);
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -502,12 +420,7 @@ export function toApiAction(row: ActionRow): Action {
 export function getActionDetail(ctx: Pick<MdrContext, "db">, id: string): ActionDetail | undefined {
   const row = getActionRow(ctx, id);
   if (!row) return undefined;
-  const events = ctx.db
-    .select()
-    .from(actionEvents)
-    .where(eq(actionEvents.actionId, id))
-    .orderBy(asc(actionEvents.id))
-    .all();
+  const events = actionTimeline(ctx.db, id);
   return {
     ...toApiAction(row),
     timeline: events.map((e) => ({ at: iso(e.at)!, status: e.status, message: e.message })),

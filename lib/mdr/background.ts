@@ -2,24 +2,22 @@
 // mirror Defender machine actions onto their rows, and end IP blocks whose time is up. All read
 // their work from the database, so they resume after a restart.
 import "server-only";
-import { and, desc, eq, inArray, isNull, lt, lte } from "drizzle-orm";
 import { startCheckpointer } from "@/lib/db/checkpointer";
-import { refreshPlannerStatistics } from "@/lib/db/client";
-import { type ActionRow, actions, idempotencyKeys } from "@/lib/db/schema";
-import { addEvent, isOpen, transition } from "@/lib/mdr/actions";
+import { dbFile, refreshPlannerStatistics } from "@/lib/db/client";
+import { expiredBlocks, findRunningUndo, machineActionsInProgress, patchAction, undoAttempts } from "@/lib/db/queries/actions";
+import { forgetKeysOlderThan } from "@/lib/db/queries/idempotency";
+import type { ActionRow } from "@/lib/db/schema";
+import { addEvent, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { machineActionFailure, machineActionOutcome } from "@/lib/mdr/machine-actions";
+import { ProviderError } from "@/lib/mdr/providers/types";
 import { type CallScope, runInScope } from "@/lib/mdr/providers/call-scope";
 import { recoverOrphans } from "@/lib/mdr/recover";
 import { unblockIp } from "@/lib/mdr/unblock-ip";
 
 /** Polls every in-progress machine action once; returns how many rows changed. */
 export async function pollMachineActions(ctx: MdrContext): Promise<number> {
-  const open = ctx.db
-    .select()
-    .from(actions)
-    .where(and(eq(actions.status, "in_progress"), inArray(actions.type, ["isolate_endpoint", "release_endpoint"])))
-    .all();
+  const open = machineActionsInProgress(ctx.db);
   let changed = 0;
   for (const row of open) {
     // Polls yield to actions under the rate limit: a poll without a free turn waits for the next round.
@@ -48,24 +46,24 @@ async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
   const last = row.result?.machine_action_status;
   if (status === last) return false;
   const result = { machine_action_status: status };
-  if (status === "Succeeded") {
-    const isolating = row.type === "isolate_endpoint";
-    transition(ctx, row, "succeeded", `Defender: ${isolating ? "isolation" : "release"} Succeeded`, {
-      result,
-      active: isolating,
-    });
-  } else if (FINAL_MACHINE_ACTION_STATUSES.includes(status)) {
-    transition(ctx, row, "failed", `Defender: machine action ended ${status}`, {
-      result,
-      error: `[Defender] machine action ${row.providerRef} ended ${status}`,
-    });
-  } else {
-    ctx.db
-      .update(actions)
-      .set({ result: { ...(row.result ?? {}), ...result }, updatedAt: ctx.now() })
-      .where(eq(actions.id, row.id))
-      .run();
-    addEvent(ctx, row.id, row.status, `Defender: machine action is ${status}`);
+  switch (machineActionOutcome(status)) {
+    case "succeeded": {
+      const isolating = row.type === "isolate_endpoint";
+      transition(ctx, row, "succeeded", `Defender: ${isolating ? "isolation" : "release"} Succeeded`, {
+        result,
+        active: isolating,
+      });
+      break;
+    }
+    case "failed":
+      transition(ctx, row, "failed", `Defender: machine action ended ${status}`, {
+        result,
+        error: machineActionFailure({ id: row.providerRef, status }).message,
+      });
+      break;
+    case "running":
+      patchAction(ctx.db, row.id, { result: { ...(row.result ?? {}), ...result }, updatedAt: ctx.now() });
+      addEvent(ctx, row.id, row.status, `Defender: machine action is ${status}`);
   }
   return true;
 }
@@ -82,13 +80,8 @@ export const MAX_UNBLOCK_RETRY_MS = 3_600_000;
  * attempt is interval * 2^(n-1), at most an hour.
  */
 function unblockDue(ctx: MdrContext, block: ActionRow): boolean {
-  const attempts = ctx.db
-    .select({ createdAt: actions.createdAt, status: actions.status })
-    .from(actions)
-    .where(and(eq(actions.reverts, block.id), eq(actions.type, "unblock_ip")))
-    .orderBy(desc(actions.createdAt))
-    .all();
-  if (attempts.some(isOpen)) return false;
+  if (findRunningUndo(ctx.db, block.id)) return false;
+  const attempts = undoAttempts(ctx.db, block.id, "unblock_ip");
   const last = attempts[0];
   if (!last) return true;
   const wait = Math.min(ctx.config.sweepIntervalMs * 2 ** (attempts.length - 1), MAX_UNBLOCK_RETRY_MS);
@@ -97,18 +90,7 @@ function unblockDue(ctx: MdrContext, block: ActionRow): boolean {
 
 /** Ends every block whose expiry has passed, as an unblock_ip action by `system`. */
 export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
-  const due = ctx.db
-    .select()
-    .from(actions)
-    .where(
-      and(
-        eq(actions.type, "block_ip"),
-        eq(actions.active, true),
-        isNull(actions.revertedBy),
-        lte(actions.expiresAt, ctx.now()),
-      ),
-    )
-    .all();
+  const due = expiredBlocks(ctx.db, ctx.now());
   let ended = 0;
   for (const block of due) {
     if (!unblockDue(ctx, block)) continue;
@@ -126,7 +108,7 @@ export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
 
 /** Idempotency keys are answered for 24 hours; older ones are deleted. */
 export function forgetOldIdempotencyKeys(ctx: MdrContext): number {
-  return ctx.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, ctx.now() - 24 * 3_600_000)).run().changes;
+  return forgetKeysOlderThan(ctx.db, ctx.now() - 24 * 3_600_000);
 }
 
 const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Timeout[] } };
@@ -169,7 +151,8 @@ export function startBackground(makeContext: () => MdrContext): void {
       loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),
     ],
   };
-  if (!ctx.db.$client.memory) startCheckpointer(ctx.db.$client.name, { intervalMs: CHECKPOINT_INTERVAL_MS });
+  const file = dbFile(ctx.db);
+  if (file !== null) startCheckpointer(file, { intervalMs: CHECKPOINT_INTERVAL_MS });
   // Rows cut off by a crash are settled first (an unblock left pending would hold its block back),
   // then blocks that expired while the server was down end now, not one interval later.
   void recover(ctx)

@@ -1,6 +1,7 @@
 import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
 import { SERVICE_OF, runAction } from "@/lib/mdr/actions";
+import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
@@ -41,7 +42,7 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
         address: input.ip,
         priority: input.priority,
         expiresAt: new Date(expiresAt),
-        description: `MDR ${action.id} by ${ctx.actor}: ${input.reason ?? "no reason given"}`,
+        description: actionComment(action.id, ctx.actor, input.reason),
         planned: (details) => progress.remember({ result: details }),
       });
       return {

@@ -2,8 +2,7 @@
 // answered as a single request would have been. The list was validated as a whole before any of
 // it ran (a bad item refuses the request); from then on each target succeeds or fails on its own.
 import "server-only";
-import { ERROR_CODES, MdrError } from "@/lib/errors";
-import { problemType } from "@/lib/http/problem";
+import { ERROR_CODES, MdrError, problemType } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
 import { blockIp } from "@/lib/mdr/block-ip";
 import type { MdrContext } from "@/lib/mdr/context";

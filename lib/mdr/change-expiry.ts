@@ -3,10 +3,11 @@
 // Indicator: the same value updates it in place); NSG rules and ACL entries have none, and the
 // expiry sweep reads the row, so for them the row is all there is to change.
 import "server-only";
-import { and, eq, inArray } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
-import { type ActionRow, actions } from "@/lib/db/schema";
+import { findRunningUndo, patchAction } from "@/lib/db/queries/actions";
+import type { ActionRow } from "@/lib/db/schema";
 import { addEvent, getActionRow, providerFailure } from "@/lib/mdr/actions";
+import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FIREWALL_LABELS, type FirewallType, ProviderError } from "@/lib/mdr/providers/types";
 import { type ChangeExpiryRequest, MAX_BLOCK_HOURS } from "@/lib/mdr/schemas";
@@ -19,12 +20,8 @@ function whyNotChangeable(ctx: MdrContext, row: ActionRow): string | null {
   if (row.type !== "block_ip") return `it is ${row.type}; only an IP block (block_ip) has an expiry`;
   if (row.revertedBy) return `the block was already ended by ${row.revertedBy}`;
   if (row.status !== "succeeded" || !row.active) return `the block is not in effect (status ${row.status}, active ${row.active})`;
-  const ending = ctx.db
-    .select({ id: actions.id })
-    .from(actions)
-    .where(and(eq(actions.reverts, row.id), inArray(actions.status, ["pending", "in_progress"])))
-    .get();
-  return ending ? `the block is being ended by ${ending.id}` : null;
+  const ending = findRunningUndo(ctx.db, row.id);
+  return ending ? `the block is being ended by ${ending}` : null;
 }
 
 /** The new expiry as milliseconds, refused (422 on expires_at) unless in the future and within the longest block. */
@@ -63,7 +60,7 @@ export async function changeExpiry({
       address: row.target,
       expiresAt: new Date(at),
       // The indicator's description as the block wrote it: an update must not rewrite who asked.
-      description: `MDR ${row.id} by ${row.requestedBy}: ${row.reason ?? "no reason given"}`,
+      description: actionComment(row.id, row.requestedBy, row.reason),
     });
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
@@ -73,11 +70,9 @@ export async function changeExpiry({
   }
 
   const where = firewall === "defender" ? ` (indicator ${row.providerRef} updated at Defender)` : ` (${FIREWALL_LABELS[firewall]}: the expiry sweep removes it then)`;
-  ctx.db.transaction((tx) => {
-    const patch: Partial<ActionRow> = { expiresAt: at, updatedAt: ctx.now() };
-    if (row.result && "expiration_time" in row.result) patch.result = { ...row.result, expiration_time: iso(at) };
-    tx.update(actions).set(patch).where(eq(actions.id, row.id)).run();
-  });
+  const patch: Partial<ActionRow> = { expiresAt: at, updatedAt: ctx.now() };
+  if (row.result && "expiration_time" in row.result) patch.result = { ...row.result, expiration_time: iso(at) };
+  patchAction(ctx.db, row.id, patch);
   addEvent(ctx, row.id, row.status, `Expiry changed from ${from} to ${iso(at)}${where} by ${by}`);
   return getActionRow(ctx, row.id)!;
 }

@@ -3,9 +3,10 @@
 // Asked inside the transaction that writes the new row, so of two identical requests at the same
 // moment the first holds and the second is refused, never both.
 import "server-only";
-import { and, eq, ne, sql } from "drizzle-orm";
-import { type ActionRow, type ActionType, HOLDING, HOLDING_ISOLATION, actions, isolationNameExpressions } from "@/lib/db/schema";
-import { type Db, perDb } from "@/lib/db/client";
+import type { Db } from "@/lib/db/client";
+import { holdersOfTarget, isolationsHoldingAny } from "@/lib/db/queries/holders";
+import type { ActionRow, ActionType } from "@/lib/db/schema";
+import { isOpen } from "@/lib/mdr/enums";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
 
 /** The action that already holds what a new one asks for, and how to say so. */
@@ -23,66 +24,6 @@ export interface Claim {
   parameters: Record<string, unknown>;
 }
 
-/**
- * Rows that hold their effect: still running (pending, in progress), or done and in effect now
- * (active, not reverted). A failed disable that did disable the account is active too: the
- * account is disabled.
- */
-const HOLDS = sql`${HOLDING(actions)} and ${actions.revertedBy} is null`;
-
-/** Most names an isolation is looked up by: what was asked, the machine id, the DNS name. */
-const MAX_NAMES = 3;
-const name = (i: number) => sql.placeholder(`name${i}`);
-
-/** The duplicate checks, prepared once per database (they run inside every action's first write). */
-const statements = perDb((db: Db) => ({
-  /** Rows of a type in the tenant holding `target` (the actions_holder index). */
-  byTarget: db
-    .select()
-    .from(actions)
-    .where(
-      and(
-        eq(actions.target, sql.placeholder("target")),
-        eq(actions.type, sql.placeholder("type")),
-        eq(actions.tenantId, sql.placeholder("tenantId")),
-        HOLDS,
-      ),
-    )
-    .prepare(),
-  /**
-   * Isolations in the tenant holding a device that one of the names names in any of deviceNames()'s
-   * places: one equality per place and name, each through its place's index of holding isolations
-   * (lib/db/schema.ts), never by reading every isolation. (`in (…)` lists cost SQLite ten times as
-   * much here as equalities.) Unused name slots repeat the first name.
-   */
-  isolations: db
-    .select()
-    .from(actions)
-    .where(
-      and(
-        eq(actions.tenantId, sql.placeholder("tenantId")),
-        ne(actions.id, sql.placeholder("exceptId")),
-        HOLDS,
-        sql`${actions.id} in (${sql.join(
-          isolationNameExpressions(actions).flatMap((expr) =>
-            Array.from(
-              { length: MAX_NAMES },
-              (_, i) => sql`select ${actions.id} from ${actions} where ${HOLDING_ISOLATION(actions)} and ${expr} = ${name(i)}`,
-            ),
-          ),
-          sql` union all `,
-        )})`,
-      ),
-    )
-    .prepare(),
-}));
-
-function holdingTarget(db: Db, type: ActionType, tenantId: string, target: string): ActionRow[] {
-  return statements(db).byTarget.all({ type, tenantId, target });
-}
-
-const running = (row: ActionRow) => row.status === "pending" || row.status === "in_progress";
-
 /** Names a device is known by in an isolation row: what was asked, and what Defender resolved it to. */
 function deviceNames(row: ActionRow): string[] {
   const names = [row.target, row.parameters.machine_id, row.result?.machine_id, row.result?.computer_dns_name]
@@ -96,40 +37,38 @@ function deviceNames(row: ActionRow): string[] {
 /** The isolation that holds any of `names` (host names, FQDNs, machine ids). */
 export function isolationHolder(db: Db, tenantId: string, names: string[], exceptId?: string): Holder | undefined {
   const wanted = [...new Set(names.map((n) => n.toLowerCase()))];
-  if (wanted.length > MAX_NAMES) throw new Error(`an isolation is looked up by at most ${MAX_NAMES} names`);
-  const slots = Object.fromEntries(Array.from({ length: MAX_NAMES }, (_, i) => [`name${i}`, wanted[i] ?? wanted[0]]));
-  const row = statements(db)
-    .isolations.all({ tenantId, exceptId: exceptId ?? "", ...slots })
-    .find((r) => deviceNames(r).some((n) => wanted.includes(n)));
+  const row = isolationsHoldingAny(db, tenantId, wanted, exceptId ?? "").find((r) =>
+    deviceNames(r).some((n) => wanted.includes(n)),
+  );
   if (!row) return undefined;
   const shown = names[0]!;
   return {
     id: row.id,
-    detail: running(row)
+    detail: isOpen(row)
       ? `${shown} is already being isolated by ${row.id} (${row.status.replace("_", " ")}); nothing was sent to Defender`
       : `${shown} is already isolated by ${row.id}; nothing was sent to Defender`,
   };
 }
 
 function blockHolder(db: Db, claim: Claim): Holder | undefined {
-  const row = holdingTarget(db, "block_ip", claim.tenantId, claim.target).find((r) => r.provider === claim.provider);
+  const row = holdersOfTarget(db, "block_ip", claim.tenantId, claim.target).find((r) => r.provider === claim.provider);
   if (!row) return undefined;
   const firewall = FIREWALL_LABELS[claim.provider as keyof typeof FIREWALL_LABELS];
   const until = row.expiresAt === null ? "" : ` until ${new Date(row.expiresAt).toISOString()}`;
   return {
     id: row.id,
-    detail: running(row)
+    detail: isOpen(row)
       ? `${claim.target} is already being blocked on ${firewall} by ${row.id}; nothing was sent to the firewall`
       : `${claim.target} is already blocked on ${firewall} by ${row.id}${until}; nothing was sent to the firewall (change its expiry with PATCH /api/v1/mdr/actions/${row.id})`,
   };
 }
 
 function disableHolder(db: Db, claim: Claim): Holder | undefined {
-  const row = holdingTarget(db, "disable_user", claim.tenantId, claim.target)[0];
+  const row = holdersOfTarget(db, "disable_user", claim.tenantId, claim.target)[0];
   if (!row) return undefined;
   return {
     id: row.id,
-    detail: running(row)
+    detail: isOpen(row)
       ? `${claim.target} is already being disabled by ${row.id}; nothing was sent to Graph`
       : `${claim.target} is already disabled by ${row.id}; nothing was sent to Graph`,
   };
@@ -137,13 +76,13 @@ function disableHolder(db: Db, claim: Claim): Holder | undefined {
 
 function quarantineHolder(db: Db, claim: Claim): Holder | undefined {
   const mailbox = String(claim.parameters.user_principal_name);
-  const row = holdingTarget(db, "quarantine_email", claim.tenantId, claim.target).find(
+  const row = holdersOfTarget(db, "quarantine_email", claim.tenantId, claim.target).find(
     (r) => String(r.parameters.user_principal_name) === mailbox,
   );
   if (!row) return undefined;
   return {
     id: row.id,
-    detail: running(row)
+    detail: isOpen(row)
       ? `${claim.target} in the mailbox of ${mailbox} is already being quarantined by ${row.id}; nothing was sent to Graph`
       : `${claim.target} in the mailbox of ${mailbox} is already quarantined by ${row.id} (${String(row.parameters.action)}); nothing was sent to Graph`,
   };

@@ -16,6 +16,14 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 export const ACTION_STATUSES = ["pending", "in_progress", "succeeded", "failed", "rejected"] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
+/** The statuses of an action still running: written, or in progress at the provider. */
+export const OPEN_STATUSES = ["pending", "in_progress"] as const satisfies readonly ActionStatus[];
+
+/** Whether an action is still running. */
+export function isOpen(row: { status: string }): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(row.status);
+}
+
 export const PROVIDER_NAMES = ["defender", "graph", "azure_nsg", "aws_sg"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
@@ -24,24 +32,6 @@ export const MODES = ["simulation", "live"] as const;
 export const QUARANTINE_ACTIONS = ["softDelete", "hardDelete", "moveToJunk"] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
-/** Who may do what, each role including the rights of those before it. */
-export const ROLES = ["viewer", "responder", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-
 /** What a protected asset rule matches: device names, account UPNs, or address ranges. */
 export const PROTECTED_ASSET_KINDS = ["hostname", "upn", "ip_range"] as const;
 export type ProtectedAssetKind = (typeof PROTECTED_ASSET_KINDS)[number];
-
-/** What the security audit log records besides actions. */
-export const AUDIT_EVENTS = [
-  "sign_in",
-  "sign_in_failed",
-  "sign_out",
-  "user_created",
-  "user_updated",
-  "token_created",
-  "token_revoked",
-  "protected_asset_added",
-  "protected_asset_removed",
-] as const;
-export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -5,14 +5,11 @@ import { runAction } from "@/lib/mdr/actions";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import { isolationHolder } from "@/lib/mdr/duplicates";
 import type { MdrContext } from "@/lib/mdr/context";
-import { FINAL_MACHINE_ACTION_STATUSES, type Machine, ProviderError } from "@/lib/mdr/providers/types";
+import { actionComment } from "@/lib/mdr/action-comment";
+import { acceptedOutcome } from "@/lib/mdr/machine-actions";
+import { type Machine, ProviderError } from "@/lib/mdr/providers/types";
 import type { IsolateRequest } from "@/lib/mdr/schemas";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
-
-/** The comment Defender stores with the machine action: who, why, and which audit row. */
-export function actionComment(actionId: string, actor: string, reason: string | null): string {
-  return `MDR ${actionId} by ${actor}: ${reason ?? "no reason given"}`;
-}
 
 /** Finds the one device meant: 404 when none, 409 listing candidates when several. */
 async function resolveMachine(ctx: MdrContext, tenantId: string, input: IsolateRequest): Promise<Machine> {
@@ -89,18 +86,7 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
         comment: actionComment(action.id, ctx.actor, input.reason),
         isolationType: input.isolation_type,
       });
-      const facts = { providerRef: machineAction.id, result: { machine_action_status: machineAction.status } };
-      if (machineAction.status === "Succeeded") {
-        return { status: "succeeded", message: `Defender isolated the device (${machineAction.id})`, active: true, ...facts };
-      }
-      if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
-        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
-      }
-      return {
-        status: "in_progress",
-        message: `Defender accepted the isolation: machine action ${machineAction.id} is ${machineAction.status}`,
-        ...facts,
-      };
+      return acceptedOutcome(machineAction, { isolating: true });
     },
   );
 }

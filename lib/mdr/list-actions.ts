@@ -1,7 +1,6 @@
 import "server-only";
-import { type SQL, and, desc, eq, gte, lt, lte } from "drizzle-orm";
 import { encodeTime } from "ulid";
-import { actions } from "@/lib/db/schema";
+import { listActionRows } from "@/lib/db/queries/actions";
 import { toApiAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import type { ActionList, ListActionsQuery } from "@/lib/mdr/schemas";
@@ -12,21 +11,16 @@ export const idCeiling = (ms: number) => `act_${encodeTime(ms, 10)}${"Z".repeat(
 
 // The audit log, newest first, a keyset page at a time (no OFFSET: deep pages cost the same).
 export function listActions({ ctx, query }: { ctx: Pick<MdrContext, "db">; query: ListActionsQuery }): ActionList {
-  const where: SQL[] = [];
-  if (query.type) where.push(eq(actions.type, query.type));
-  if (query.status) where.push(eq(actions.status, query.status));
-  if (query.target) where.push(eq(actions.target, query.target));
-  if (query.tenant_id) where.push(eq(actions.tenantId, query.tenant_id));
-  if (query.since) where.push(gte(actions.id, idFloor(Date.parse(query.since))));
-  if (query.until) where.push(lte(actions.id, idCeiling(Date.parse(query.until))));
-  if (query.cursor) where.push(lt(actions.id, query.cursor));
-  const rows = ctx.db
-    .select()
-    .from(actions)
-    .where(and(...where))
-    .orderBy(desc(actions.id))
-    .limit(query.limit + 1)
-    .all();
+  const filter = {
+    type: query.type,
+    status: query.status,
+    target: query.target,
+    tenantId: query.tenant_id,
+    idFrom: query.since ? idFloor(Date.parse(query.since)) : undefined,
+    idTo: query.until ? idCeiling(Date.parse(query.until)) : undefined,
+    idBelow: query.cursor,
+  };
+  const rows = listActionRows(ctx.db, filter, query.limit + 1);
   const page = rows.slice(0, query.limit);
   return {
     actions: page.map(toApiAction),

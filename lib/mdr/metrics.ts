@@ -1,6 +1,6 @@
 import "server-only";
-import { and, count, eq, gte, isNotNull, lte, sql } from "drizzle-orm";
-import { ACTION_STATUSES, ACTION_TYPES, type ActionStatus, type ActionType, actions } from "@/lib/db/schema";
+import { countActionsByHour, countActiveTargets, successDurations } from "@/lib/db/queries/metrics";
+import { ACTION_STATUSES, ACTION_TYPES, type ActionStatus, type ActionType } from "@/lib/mdr/enums";
 import type { MdrContext } from "@/lib/mdr/context";
 import type { MetricsResponse } from "@/lib/mdr/schemas";
 
@@ -21,27 +21,9 @@ function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
 export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">; hours: number }): MetricsResponse {
   const until = ctx.now();
   const since = until - hours * HOUR_MS;
-  // A range of the actions_created index, which covers every column read here.
-  const inWindow = and(gte(actions.createdAt, since), lte(actions.createdAt, until));
-
-  // Both reads are ranges of the covering actions_created index, and SQLite does the counting: a
-  // day holds thousands of actions, and turning each into a JavaScript object cost more than the
-  // reading. One pass counts by type, status and hour...
-  // CAST: the driver binds every JavaScript number as a REAL, which would make the division exact.
-  const hourOf = sql<number>`cast((${actions.createdAt} - ${since}) / ${HOUR_MS} as integer)`;
-  const groups = ctx.db
-    .select({ type: actions.type, status: actions.status, hour: hourOf, n: count() })
-    .from(actions)
-    .where(inWindow)
-    .groupBy(actions.type, actions.status, hourOf)
-    .all();
-  // ...the other gives the time each success took, shortest first, as bare numbers.
-  const durations = ctx.db
-    .values<[number]>(
-      sql`select ${actions.completedAt} - ${actions.createdAt} from ${actions}
-          where ${and(inWindow, eq(actions.status, "succeeded"), isNotNull(actions.completedAt))} order by 1`,
-    )
-    .map((r) => r[0]);
+  // One pass counts by type, status and hour; the other gives the time each success took.
+  const groups = countActionsByHour(ctx.db, since, until, HOUR_MS);
+  const durations = successDurations(ctx.db, since, until);
 
   const byType = zeros(ACTION_TYPES);
   const byStatus = zeros(ACTION_STATUSES);
@@ -64,13 +46,6 @@ export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">
   }
   const decided = byStatus.succeeded + byStatus.failed;
 
-  const activeTargets = (type: ActionType, extra = sql`1 = 1`) =>
-    ctx.db
-      .select({ n: sql<number>`count(distinct ${actions.target})` })
-      .from(actions)
-      .where(and(eq(actions.type, type), eq(actions.active, true), extra))
-      .get()?.n ?? 0;
-
   return {
     window: { hours, since: new Date(since).toISOString(), until: new Date(until).toISOString() },
     total,
@@ -80,9 +55,9 @@ export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">
     success_rate: decided === 0 ? null : byStatus.succeeded / decided,
     time_to_completion_ms: { median: percentile(durations, 50), p90: percentile(durations, 90) },
     contained_now: {
-      isolated_endpoints: activeTargets("isolate_endpoint"),
-      active_ip_blocks: activeTargets("block_ip", sql`${actions.expiresAt} > ${until}`),
-      disabled_users: activeTargets("disable_user"),
+      isolated_endpoints: countActiveTargets(ctx.db, "isolate_endpoint"),
+      active_ip_blocks: countActiveTargets(ctx.db, "block_ip", until),
+      disabled_users: countActiveTargets(ctx.db, "disable_user"),
     },
     per_hour: perHour,
   };

@@ -4,13 +4,20 @@ import "server-only";
 // and address ranges; an action against one is refused with 403 and recorded as rejected.
 import fs from "node:fs";
 import picomatch from "picomatch";
-import { eq, sql } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import { z } from "zod";
 import { recordAudit } from "@/lib/auth/audit";
 import type { Store } from "@/lib/auth/store";
-import { type Db, perDb } from "@/lib/db/client";
-import { type ProtectedAssetRow, protectedAssets } from "@/lib/db/schema";
+import { type Config, ConfigError } from "@/lib/config";
+import { getDb, inTransaction } from "@/lib/db/client";
+import {
+  allProtectedAssets,
+  deleteProtectedAsset,
+  findProtectedAsset,
+  insertProtectedAsset,
+  protectedAssetsOfKind,
+} from "@/lib/db/queries/protected-assets";
+import type { ProtectedAssetRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import type { ProtectedAssetKind } from "@/lib/mdr/enums";
 import { ProtectedAssetInput, parseRange } from "./protected-asset-schema";
@@ -21,7 +28,7 @@ const ulid = monotonicFactory();
 export { ProtectedAssetInput } from "./protected-asset-schema";
 
 export function listProtectedAssets(store: Store): ProtectedAssetRow[] {
-  return store.db.select().from(protectedAssets).orderBy(protectedAssets.kind, protectedAssets.pattern).all();
+  return allProtectedAssets(store.db);
 }
 
 export function addProtectedAsset(
@@ -38,18 +45,18 @@ export function addProtectedAsset(
   }
   const now = store.now();
   const row: ProtectedAssetRow = { id: `pa_${ulid(now)}`, ...input, source, createdBy: actor, createdAt: now };
-  store.db.transaction((tx) => {
-    tx.insert(protectedAssets).values(row).run();
+  inTransaction(store.db, () => {
+    insertProtectedAsset(store.db, row);
     recordAudit(store, { event: "protected_asset_added", actor, subject: row.id, detail: { ...input, source } });
   });
   return row;
 }
 
 export function removeProtectedAsset(store: Store, id: string, actor: string): ProtectedAssetRow {
-  const row = store.db.select().from(protectedAssets).where(eq(protectedAssets.id, id)).get();
+  const row = findProtectedAsset(store.db, id);
   if (!row) throw new MdrError("not_found", `No protected asset ${id}.`);
-  store.db.transaction((tx) => {
-    tx.delete(protectedAssets).where(eq(protectedAssets.id, id)).run();
+  inTransaction(store.db, () => {
+    deleteProtectedAsset(store.db, id);
     recordAudit(store, {
       event: "protected_asset_removed",
       actor,
@@ -91,6 +98,19 @@ export function seedProtectedAssets(store: Store, file: string): number {
   return added;
 }
 
+/** At start: adds the rules of MDR_PROTECTED_ASSETS_FILE that are missing; a bad file is a ConfigError. */
+export function prepareProtectedAssets(cfg: Config, print: (line: string) => void): void {
+  const file = cfg.auth.protectedAssetsFile;
+  if (!file) return;
+  let added: number;
+  try {
+    added = seedProtectedAssets({ db: getDb(), now: Date.now }, file);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (added) print(`[mdr] Protected assets: ${added} rule(s) added from ${file}`);
+}
+
 /** Compiled patterns: compiling one costs more than the rest of a check. Rules are few; the cache is bounded anyway. */
 const matchers = new Map<string, (value: string) => boolean>();
 
@@ -103,11 +123,6 @@ function globMatches(pattern: string, value: string): boolean {
   }
   return matches(value);
 }
-
-/** Every action asks for the rules of one kind: prepared once per database. */
-const rulesOfKind = perDb((db: Db) =>
-  db.select().from(protectedAssets).where(eq(protectedAssets.kind, sql.placeholder("kind"))).prepare(),
-);
 
 function rangesOverlap(a: string, b: string): boolean {
   const ra = parseRange(a);
@@ -124,7 +139,7 @@ export function protectingRule(
   kind: ProtectedAssetKind,
   value: string,
 ): ProtectedAssetRow | undefined {
-  const rules = rulesOfKind(store.db).all({ kind });
+  const rules = protectedAssetsOfKind(store.db, kind);
   if (kind === "ip_range") return rules.find((r) => rangesOverlap(r.pattern, value));
   const candidates = kind === "hostname" ? [value, value.split(".")[0]!] : [value];
   return rules.find((r) => candidates.some((c) => globMatches(r.pattern, c)));

@@ -3,12 +3,13 @@
 // asked, and the row is completed with what is really there: done (succeeded and active, or in
 // progress for the poller to follow) or verified absent (failed, saying so). No row stays pending.
 import "server-only";
-import { and, eq, lt } from "drizzle-orm";
-import { type ActionRow, actions } from "@/lib/db/schema";
+import { pendingActionsBefore } from "@/lib/db/queries/actions";
+import type { ActionRow } from "@/lib/db/schema";
 import { getActionRow, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
+import { isCommentOf } from "@/lib/mdr/action-comment";
+import { machineActionFailure, machineActionOutcome } from "@/lib/mdr/machine-actions";
 import {
-  FINAL_MACHINE_ACTION_STATUSES,
   FIREWALL_LABELS,
   type FirewallType,
   type MachineAction,
@@ -23,11 +24,7 @@ const VERIFIED = "Verified after a restart";
 
 /** Settles every row left pending by an earlier process; returns how many were settled. */
 export async function recoverOrphans(ctx: MdrContext, startedAt: number): Promise<number> {
-  const orphans = ctx.db
-    .select()
-    .from(actions)
-    .where(and(eq(actions.status, "pending"), lt(actions.createdAt, startedAt)))
-    .all();
+  const orphans = pendingActionsBefore(ctx.db, startedAt);
   let settled = 0;
   for (const row of orphans) {
     try {
@@ -82,7 +79,7 @@ async function machineOf(ctx: MdrContext, row: ActionRow): Promise<string | null
   return machines.length === 1 ? machines[0]!.id : null;
 }
 
-/** Defender's machine action sent in this row's name: its Comment starts with `MDR {id} `. */
+/** Defender's machine action sent in this row's name: its Comment is the row's (actionComment). */
 async function settleMachineAction(ctx: MdrContext, row: ActionRow): Promise<void> {
   const isolating = row.type === "isolate_endpoint";
   const machineId = await machineOf(ctx, row);
@@ -92,24 +89,28 @@ async function settleMachineAction(ctx: MdrContext, row: ActionRow): Promise<voi
   }
   const type: MachineAction["type"] = isolating ? "Isolate" : "Unisolate";
   const sent = (await ctx.providers.endpoint.listMachineActions(row.tenantId, machineId)).find(
-    (a) => a.type === type && (a.requestorComment ?? "").startsWith(`MDR ${row.id} `),
+    (a) => a.type === type && isCommentOf(a.requestorComment, row.id),
   );
   if (!sent) {
     absent(ctx, row, `Defender has no ${type} machine action from ${row.id} for device ${machineId}; nothing was sent`);
     return;
   }
   const facts = { providerRef: sent.id, result: { machine_id: machineId, machine_action_status: sent.status } };
-  if (sent.status === "Succeeded") {
-    transition(ctx, row, "succeeded", `${VERIFIED}: Defender ${isolating ? "isolated" : "released"} the device (${sent.id})`, {
-      ...facts,
-      active: isolating,
-    });
-  } else if (FINAL_MACHINE_ACTION_STATUSES.includes(sent.status)) {
-    const message = `${VERIFIED}: Defender machine action ${sent.id} ended ${sent.status}`;
-    transition(ctx, row, "failed", message, { ...facts, error: `[Defender] machine action ${sent.id} ended ${sent.status}` });
-  } else {
-    // Still running at Defender: the poller follows it from here.
-    transition(ctx, row, "in_progress", `${VERIFIED}: Defender machine action ${sent.id} is ${sent.status}`, facts);
+  switch (machineActionOutcome(sent.status)) {
+    case "succeeded":
+      transition(ctx, row, "succeeded", `${VERIFIED}: Defender ${isolating ? "isolated" : "released"} the device (${sent.id})`, {
+        ...facts,
+        active: isolating,
+      });
+      break;
+    case "failed": {
+      const message = `${VERIFIED}: Defender machine action ${sent.id} ended ${sent.status}`;
+      transition(ctx, row, "failed", message, { ...facts, error: machineActionFailure(sent).message });
+      break;
+    }
+    case "running":
+      // Still running at Defender: the poller follows it from here.
+      transition(ctx, row, "in_progress", `${VERIFIED}: Defender machine action ${sent.id} is ${sent.status}`, facts);
   }
 }
 

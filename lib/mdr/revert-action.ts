@@ -2,14 +2,14 @@
 // back to the inbox. The reverse action is an action of its own, linked by `reverts`; when it
 // succeeds the original shows `reverted_by` and stops being active.
 import "server-only";
-import { and, eq, inArray } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
-import { type ActionRow, actions } from "@/lib/db/schema";
+import { findRunningUndo, undoAttempts } from "@/lib/db/queries/actions";
+import type { ActionRow } from "@/lib/db/schema";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
 import { PartialFailure, getActionRow, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { actionComment } from "@/lib/mdr/isolate-endpoint";
-import { FINAL_MACHINE_ACTION_STATUSES, ProviderError } from "@/lib/mdr/providers/types";
+import { actionComment } from "@/lib/mdr/action-comment";
+import { acceptedOutcome } from "@/lib/mdr/machine-actions";
 import { unblockIp } from "@/lib/mdr/unblock-ip";
 
 interface MovedMessage {
@@ -38,14 +38,10 @@ export async function revertAction({
   }
   // A reverse action left pending by a process that died mid-call is settled at the next start
   // (recover.ts), so an open one is really running.
-  const running = ctx.db
-    .select({ id: actions.id })
-    .from(actions)
-    .where(and(eq(actions.reverts, id), inArray(actions.status, ["pending", "in_progress"])))
-    .get();
+  const running = findRunningUndo(ctx.db, id);
   if (running) {
-    throw new MdrError("conflict", `Action ${id} is already being reverted by ${running.id}.`, {
-      extra: { reverted_by: running.id },
+    throw new MdrError("conflict", `Action ${id} is already being reverted by ${running}.`, {
+      extra: { reverted_by: running },
     });
   }
 
@@ -80,18 +76,7 @@ function releaseEndpoint(ctx: MdrContext, isolation: ActionRow, reason: string |
       const machineAction = await ctx.providers.endpoint.release(isolation.tenantId, machineId, {
         comment: actionComment(action.id, ctx.actor, reason),
       });
-      const facts = { providerRef: machineAction.id, result: { machine_id: machineId, machine_action_status: machineAction.status } };
-      if (machineAction.status === "Succeeded") {
-        return { status: "succeeded", message: `Defender released the device (${machineAction.id})`, ...facts };
-      }
-      if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
-        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
-      }
-      return {
-        status: "in_progress",
-        message: `Defender accepted the release: machine action ${machineAction.id} is ${machineAction.status}`,
-        ...facts,
-      };
+      return acceptedOutcome(machineAction, { isolating: false, result: { machine_id: machineId } });
     },
   );
 }
@@ -124,11 +109,7 @@ function enableUser(ctx: MdrContext, disabled: ActionRow, reason: string | null)
  * had in quarantine (which names nothing now), the id of that restore.
  */
 function restoredEarlier(ctx: MdrContext, quarantineId: string): Map<string, string> {
-  const attempts = ctx.db
-    .select({ id: actions.id, result: actions.result })
-    .from(actions)
-    .where(and(eq(actions.reverts, quarantineId), eq(actions.type, "restore_email")))
-    .all();
+  const attempts = undoAttempts(ctx.db, quarantineId, "restore_email");
   const earlier = new Map<string, string>();
   for (const attempt of attempts) {
     for (const m of (attempt.result?.messages ?? []) as MovedMessage[]) earlier.set(m.id, attempt.id);

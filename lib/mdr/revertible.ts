@@ -1,6 +1,6 @@
 // Whether an action can be undone, and why not: shared by the revert endpoint and the page's
 // Undo button, so both say the same. Pure: no server imports.
-import type { ActionType } from "@/lib/mdr/enums";
+import { type ActionType, isOpen } from "@/lib/mdr/enums";
 
 /** The fields of an action (row or API shape) the decision needs. */
 export interface RevertibleFacts {
@@ -29,7 +29,7 @@ export function whyNotRevertible(action: RevertibleFacts): string | null {
   if (action.type === "quarantine_email" && action.parameters.action === "hardDelete") {
     return "a hardDelete permanently deleted the message: it cannot be undone";
   }
-  if (action.status === "pending" || action.status === "in_progress") {
+  if (isOpen(action)) {
     return `the action is still ${action.status.replace("_", " ")}; wait until it has finished`;
   }
   if (!action.active) return `nothing of it is in effect (status ${action.status}): there is nothing to undo`;

@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "@/lib/mdr/enums";
+import type { Role } from "@/lib/auth/enums";
 import { type TestServer, mintToken, startServer } from "../support/server";
 import { ACTION_ID, GUID, type Reply, post } from "./helpers";
 import {

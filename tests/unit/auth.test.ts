@@ -18,7 +18,7 @@ import { type Db, openDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
 import { checkSameOrigin, clientIp, identify } from "@/lib/http/auth";
 import { sessionCookie } from "@/lib/http/session-cookie";
-import { ROLES } from "@/lib/mdr/enums";
+import { ROLES } from "@/lib/auth/enums";
 import { ProtectedAssetInput, addProtectedAsset, protectingRule } from "@/lib/mdr/protected-assets";
 import { tempDbPath } from "../support/server";
 

@@ -155,8 +155,18 @@ export interface ServiceHealth {
   error: string | null;
 }
 
+/** Targets a tenant is known to hold, offered as suggestions in the page's forms. */
+export interface TargetExamples {
+  hosts: string[];
+  users: string[];
+  mailboxes: string[];
+  messageIds: string[];
+}
+
 export interface Providers {
   mode: "simulation" | "live";
+  /** What the page's forms suggest: the simulated tenant's devices, users and mail; none for a live tenant. */
+  examples: TargetExamples | null;
   endpoint: EndpointProvider;
   firewalls: Record<FirewallType, FirewallProvider>;
   identity: IdentityProvider;

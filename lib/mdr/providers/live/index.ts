@@ -86,6 +86,7 @@ export function createLiveProviders(cfg: Config, gate: CallGate = openGate()): P
   const missing = missingDefender(live.cloud);
   return {
     mode: "live",
+    examples: null,
     gate,
     tenants: tenants.map((t) => t.tenantId),
     configured,

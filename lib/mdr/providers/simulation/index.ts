@@ -2,13 +2,21 @@
 // (ids, limits, conflicts, asynchronous isolation), for first run, demos, training and tests.
 // Calls answer without artificial delay: performance benchmarks run against this.
 import { type CallGate, openGate } from "@/lib/mdr/providers/gate";
-import type { Providers, Service, ServiceHealth } from "@/lib/mdr/providers/types";
+import type { Providers, Service, ServiceHealth, TargetExamples } from "@/lib/mdr/providers/types";
 import { SimulatedEndpoint } from "./endpoint";
 import { type FaultController, OUTAGE_MESSAGE } from "./faults";
 import { SimulatedAwsNacl, SimulatedAzureNsg, SimulatedDefenderIndicators, type NumberRange } from "./firewalls";
 import { createDirectory } from "./directory";
 import { SimRuntime } from "./runtime";
-import { SIM_MAX_EXTRA_DEVICES, SIM_MAX_INDICATORS, SIM_TENANT_ID } from "./seed";
+import {
+  SIM_DEVICES,
+  SIM_MAILBOXES,
+  SIM_MAX_EXTRA_DEVICES,
+  SIM_MAX_INDICATORS,
+  SIM_PHISHING_MESSAGE,
+  SIM_TENANT_ID,
+  SIM_USERS,
+} from "./seed";
 
 export { type FaultController, parseFaultSpec, SIM_OPERATIONS, type SimOperation } from "./faults";
 export {
@@ -50,6 +58,14 @@ export interface SimulationOptions {
   gate?: CallGate;
 }
 
+/** The seeded tenant's short host names, enabled users, mailboxes and the phishing message, for the page's forms. */
+const SIM_EXAMPLES: TargetExamples = {
+  hosts: [...new Set(SIM_DEVICES.map((d) => d.computerDnsName.split(".")[0]!))],
+  users: SIM_USERS.filter((u) => u.accountEnabled).map((u) => u.userPrincipalName),
+  mailboxes: Object.keys(SIM_MAILBOXES),
+  messageIds: [SIM_PHISHING_MESSAGE.internetMessageId],
+};
+
 // Added to the real (near zero) elapsed time so the health panel does not show a suspicious 0 ms.
 const BASE_LATENCY_MS: Record<Service, number> = { defender: 4, graph: 3, azure_nsg: 5, aws: 2 };
 
@@ -66,6 +82,7 @@ export function createSimulatedProviders(opts: SimulationOptions): Providers & {
   const { identity, mail } = createDirectory(rt);
   return {
     mode: "simulation",
+    examples: SIM_EXAMPLES,
     tenants: [SIM_TENANT_ID],
     // Every simulated service exists in the simulated tenant.
     configured: () => true,

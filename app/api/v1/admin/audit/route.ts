@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listAudit, toApiAuditEvent } from "@/lib/auth/audit";
-import { AUDIT_EVENTS } from "@/lib/mdr/enums";
+import { AUDIT_EVENTS } from "@/lib/auth/enums";
 import { authStore, json, methodsNotAllowed, readQuery, route } from "@/lib/http/route";
 
 const AuditQuery = z.strictObject({

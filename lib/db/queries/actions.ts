@@ -1,0 +1,214 @@
+// The audit log of actions: the row each action is written to before anything is sent, its
+// timeline, its changes of state, and the questions the pipeline, the background loops and the
+// API ask of it. The statements every action runs are prepared once per database.
+import { type SQL, and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { type Db, perDb } from "@/lib/db/client";
+import { OPEN_STATUSES } from "@/lib/mdr/enums";
+import {
+  type ActionEventRow,
+  type ActionRow,
+  type ActionStatus,
+  type ActionType,
+  actionEvents,
+  actions,
+} from "@/lib/db/schema";
+
+const param = (name: string) => sql.placeholder(name);
+
+/** The statements every action runs, built once per database. */
+const statements = perDb((db: Db) => ({
+  insertAction: db
+    .insert(actions)
+    .values({
+      id: param("id"),
+      type: param("type"),
+      status: "pending",
+      target: param("target"),
+      tenantId: param("tenantId"),
+      provider: param("provider"),
+      mode: param("mode"),
+      parameters: param("parameters"),
+      reason: param("reason"),
+      requestedBy: param("requestedBy"),
+      providerRef: null,
+      result: null,
+      error: null,
+      active: false,
+      createdAt: param("createdAt"),
+      updatedAt: param("updatedAt"),
+      completedAt: null,
+      expiresAt: param("expiresAt"),
+      reverts: param("reverts"),
+      revertedBy: null,
+    })
+    .prepare(),
+  insertEvent: db
+    .insert(actionEvents)
+    .values({ actionId: param("actionId"), at: param("at"), status: param("status"), message: param("message") })
+    .prepare(),
+  row: db.select().from(actions).where(eq(actions.id, param("id"))).prepare(),
+  status: db.select({ status: actions.status }).from(actions).where(eq(actions.id, param("id"))).prepare(),
+  /**
+   * Writes every column a transition may change; the caller passes the unchanged ones as they were,
+   * already in their stored form (drizzle's JSON encoder would store no result as the text 'null').
+   */
+  transition: db
+    .update(actions)
+    .set({
+      status: sql`${param("status")}`,
+      updatedAt: sql`${param("updatedAt")}`,
+      completedAt: sql`${param("completedAt")}`,
+      providerRef: sql`${param("providerRef")}`,
+      active: sql`${param("active")}`,
+      error: sql`${param("error")}`,
+      result: sql`${param("result")}`,
+    })
+    .where(eq(actions.id, param("id")))
+    .returning()
+    .prepare(),
+}));
+
+/**
+ * Writes a new action as pending. The prepared insert writes the constant columns (status
+ * pending, nothing learned from the provider yet, not active, not reverted) as a new row has them.
+ */
+export function insertPendingAction(db: Db, row: ActionRow): void {
+  statements(db).insertAction.run({
+    id: row.id,
+    type: row.type,
+    target: row.target,
+    tenantId: row.tenantId,
+    provider: row.provider,
+    mode: row.mode,
+    parameters: row.parameters,
+    reason: row.reason,
+    requestedBy: row.requestedBy,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    expiresAt: row.expiresAt,
+    reverts: row.reverts,
+  });
+}
+
+/** A step in an action's timeline. */
+export function insertActionEvent(db: Db, event: Omit<ActionEventRow, "id">): void {
+  statements(db).insertEvent.run(event);
+}
+
+export function findAction(db: Db, id: string): ActionRow | undefined {
+  return statements(db).row.get({ id });
+}
+
+export function findActionStatus(db: Db, id: string): ActionStatus | undefined {
+  return statements(db).status.get({ id })?.status;
+}
+
+/** The columns a change of state writes, all of them: the caller passes the unchanged ones as they are. */
+export type ActionState = Pick<
+  ActionRow,
+  "id" | "status" | "updatedAt" | "completedAt" | "providerRef" | "active" | "error" | "result"
+>;
+
+/** Writes an action's state; returns the row as it is now. */
+export function updateActionState(db: Db, state: ActionState): ActionRow {
+  const [row] = statements(db).transition.all({
+    ...state,
+    active: state.active ? 1 : 0,
+    result: state.result === null ? null : JSON.stringify(state.result),
+  });
+  return row!;
+}
+
+/** The original action stops being active: `by` undid it. */
+export function markReverted(db: Db, id: string, by: string, at: number): void {
+  db.update(actions).set({ active: false, revertedBy: by, updatedAt: at }).where(eq(actions.id, id)).run();
+}
+
+/** Changes what may change of an action outside a change of state: its expiry, its result. */
+export function patchAction(db: Db, id: string, patch: Partial<Pick<ActionRow, "expiresAt" | "result" | "updatedAt">>): void {
+  db.update(actions).set(patch).where(eq(actions.id, id)).run();
+}
+
+/** An action's timeline, oldest first. */
+export function actionTimeline(db: Db, id: string): ActionEventRow[] {
+  return db.select().from(actionEvents).where(eq(actionEvents.actionId, id)).orderBy(asc(actionEvents.id)).all();
+}
+
+/** What a page of the audit log is filtered on; ids sort by time, so time windows are id ranges. */
+export interface ActionFilter {
+  type?: ActionType;
+  status?: ActionStatus;
+  target?: string;
+  tenantId?: string;
+  /** Ids from this one on (inclusive). */
+  idFrom?: string;
+  /** Ids up to this one (inclusive). */
+  idTo?: string;
+  /** Ids below this one: the keyset cursor. */
+  idBelow?: string;
+}
+
+/** Newest first, at most `limit` (no OFFSET: each filter has an index ending in id). */
+export function listActionRows(db: Db, filter: ActionFilter, limit: number): ActionRow[] {
+  const where: SQL[] = [];
+  if (filter.type) where.push(eq(actions.type, filter.type));
+  if (filter.status) where.push(eq(actions.status, filter.status));
+  if (filter.target) where.push(eq(actions.target, filter.target));
+  if (filter.tenantId) where.push(eq(actions.tenantId, filter.tenantId));
+  if (filter.idFrom) where.push(gte(actions.id, filter.idFrom));
+  if (filter.idTo) where.push(lte(actions.id, filter.idTo));
+  if (filter.idBelow) where.push(lt(actions.id, filter.idBelow));
+  return db
+    .select()
+    .from(actions)
+    .where(and(...where))
+    .orderBy(desc(actions.id))
+    .limit(limit)
+    .all();
+}
+
+/** The id of an action undoing `id` that is still running (pending, in progress), if any. */
+export function findRunningUndo(db: Db, id: string): string | undefined {
+  return db
+    .select({ id: actions.id })
+    .from(actions)
+    .where(and(eq(actions.reverts, id), inArray(actions.status, [...OPEN_STATUSES])))
+    .get()?.id;
+}
+
+/** Every attempt of one type to undo `id` (a restore of a quarantine, an unblock of a block), newest first. */
+export function undoAttempts(db: Db, id: string, type: ActionType): ActionRow[] {
+  return db
+    .select()
+    .from(actions)
+    .where(and(eq(actions.reverts, id), eq(actions.type, type)))
+    .orderBy(desc(actions.createdAt))
+    .all();
+}
+
+/** Blocks in effect whose expiry is at or before `now`. */
+export function expiredBlocks(db: Db, now: number): ActionRow[] {
+  return db
+    .select()
+    .from(actions)
+    .where(and(eq(actions.type, "block_ip"), eq(actions.active, true), isNull(actions.revertedBy), lte(actions.expiresAt, now)))
+    .all();
+}
+
+/** Isolations and releases in progress at Defender: the machine actions the poller follows. */
+export function machineActionsInProgress(db: Db): ActionRow[] {
+  return db
+    .select()
+    .from(actions)
+    .where(and(eq(actions.status, "in_progress"), inArray(actions.type, ["isolate_endpoint", "release_endpoint"])))
+    .all();
+}
+
+/** Actions still pending that were made before `before`: left by an earlier process. */
+export function pendingActionsBefore(db: Db, before: number): ActionRow[] {
+  return db
+    .select()
+    .from(actions)
+    .where(and(eq(actions.status, "pending"), lt(actions.createdAt, before)))
+    .all();
+}

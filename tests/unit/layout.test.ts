@@ -1,0 +1,155 @@
+// The layout's rules, read from the source: every database read and write goes through lib/db (no
+// SQL builder, no SQLite-only SQL elsewhere), and dependencies point one way (lib/mdr -> lib/auth,
+// never back; lib/mdr never -> lib/http; the page without the simulation's seed data; GET /metrics
+// without the providers and their cloud SDKs). Imports are read with the TypeScript parser:
+// static imports and re-exports, import() and require(); `import type` is erased at build time and
+// counts only where a rule says so.
+import fs from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SCANNED = ["lib", "app", "components"];
+const SOURCE = /\.(ts|tsx|mts)$/;
+
+interface Import {
+  /** What the file names: `@/lib/...`, `./x`, a package. */
+  spec: string;
+  /** The file it resolves to (relative to the root), or the package's name. */
+  target: string;
+  /** Erased by the compiler: loads nothing at run time. */
+  typeOnly: boolean;
+}
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.posix.join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(rel);
+    return SOURCE.test(e.name) ? [rel] : [];
+  });
+}
+
+const packageOf = (spec: string) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+
+function resolve(from: string, spec: string): string {
+  const base = spec.startsWith("@/") ? spec.slice(2) : spec.startsWith(".") ? path.posix.join(path.posix.dirname(from), spec) : null;
+  if (base === null) return packageOf(spec);
+  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, `${base}/index.ts`, `${base}/index.tsx`]) {
+    if (fs.existsSync(path.join(ROOT, candidate)) && fs.statSync(path.join(ROOT, candidate)).isFile()) return candidate;
+  }
+  throw new Error(`${from}: cannot resolve ${spec}`);
+}
+
+const parsed = new Map<string, { text: string; imports: Import[] }>();
+
+function read(file: string): { text: string; imports: Import[] } {
+  const known = parsed.get(file);
+  if (known) return known;
+  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const imports: Import[] = [];
+  const add = (spec: string, typeOnly: boolean) => imports.push({ spec, target: resolve(file, spec), typeOnly });
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : undefined;
+      const allTypes = !!clause && !clause.name && !!named && named.length > 0 && named.every((e) => e.isTypeOnly);
+      add(node.moduleSpecifier.text, !!clause && (clause.isTypeOnly || allTypes));
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
+      add(node.moduleSpecifier.text, node.isTypeOnly || (!!named && named.length > 0 && named.every((e) => e.isTypeOnly)));
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require")) &&
+      node.arguments.length === 1 &&
+      ts.isStringLiteralLike(node.arguments[0]!)
+    ) {
+      add((node.arguments[0] as ts.StringLiteralLike).text, false);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const entry = { text, imports };
+  parsed.set(file, entry);
+  return entry;
+}
+
+/** Every project file `entry` loads at run time, itself included (packages as their names). */
+function loads(entry: string): Set<string> {
+  const seen = new Set<string>([entry]);
+  const todo = [entry];
+  while (todo.length > 0) {
+    for (const i of read(todo.pop()!).imports) {
+      if (i.typeOnly || seen.has(i.target)) continue;
+      seen.add(i.target);
+      if (SOURCE.test(i.target)) todo.push(i.target);
+    }
+  }
+  return seen;
+}
+
+const files = SCANNED.flatMap(sourceFiles);
+const under = (dir: string) => (file: string) => file === dir || file.startsWith(`${dir}/`);
+const inDb = under("lib/db");
+
+/** `file imports target` for every import of a scanned file that `bad` refuses. */
+function violations(which: (file: string) => boolean, bad: (i: Import) => boolean): string[] {
+  return files.filter(which).flatMap((f) => read(f).imports.filter(bad).map((i) => `${f} imports ${i.spec}`));
+}
+
+describe("the layout", () => {
+  it("reads the import graph (so that the rules below have something to hold)", () => {
+    expect(files.length).toBeGreaterThan(100);
+    const targets = (file: string) => read(file).imports.map((i) => `${i.target}${i.typeOnly ? " (type)" : ""}`);
+    expect(targets("lib/mdr/actions.ts")).toEqual(expect.arrayContaining(["lib/db/queries/actions.ts", "ulid", "lib/db/schema.ts (type)"]));
+    expect(targets("lib/mdr/context.ts")).toContain("lib/mdr/providers/live/index.ts");
+    expect(targets("lib/db/queries/actions.ts")).toContain("drizzle-orm");
+    expect(loads("app/api/v1/mdr/isolate/route.ts")).toContain("@aws-sdk/client-ec2");
+  });
+
+  it("keeps the SQL builder, its tables and SQLite-only SQL inside lib/db", () => {
+    const drizzle = violations((f) => !inDb(f), (i) => ["drizzle-orm", "better-sqlite3"].includes(packageOf(i.spec)));
+    // Types of rows are fine; the tables are what queries are built from.
+    const tables = violations((f) => !inDb(f), (i) => i.target === "lib/db/schema.ts" && !i.typeOnly);
+    const sqlite = files
+      .filter((f) => !inDb(f) && /\b(json_extract|instr)\s*\(/i.test(read(f).text))
+      .map((f) => `${f} has SQLite-only SQL`);
+    const builder = files
+      .filter((f) => !inDb(f) && /\b(db|tx)\s*\.\s*(select|selectDistinct|insert|update|delete|transaction|values|query|\$client|\$count)\b/.test(read(f).text))
+      .map((f) => `${f} uses the database's builder or driver`);
+    expect([...drizzle, ...tables, ...sqlite, ...builder]).toEqual([]);
+  });
+
+  it("points dependencies one way: lib/db at the bottom, lib/mdr -> lib/auth, lib/mdr never -> lib/http", () => {
+    const enums = new Set(["lib/mdr/enums.ts", "lib/auth/enums.ts"]);
+    expect([
+      ...violations(under("lib/auth"), (i) => under("lib/mdr")(i.target)),
+      ...violations(under("lib/mdr"), (i) => under("lib/http")(i.target)),
+      ...violations(inDb, (i) => ["lib/mdr", "lib/auth", "lib/http"].some((d) => under(d)(i.target)) && !enums.has(i.target)),
+    ]).toEqual([]);
+  });
+
+  it("builds the page without the simulation's seed data, and GET /metrics without providers or cloud SDKs", () => {
+    const page = (f: string) => under("app/mdr")(f) || under("components")(f);
+    const simulation = under("lib/mdr/providers/simulation");
+    const seedInClient = files.filter(under("components")).filter((f) => [...loads(f)].some(simulation));
+    expect([...violations(page, (i) => simulation(i.target)), ...seedInClient]).toEqual([]);
+
+    const metrics = [...loads("app/api/v1/mdr/metrics/route.ts")];
+    const sdk = /^@(azure|aws-sdk|microsoft|smithy)\//;
+    expect(metrics.filter((m) => sdk.test(m) || m === "lib/mdr/context.ts" || under("lib/mdr/providers/live")(m))).toEqual([]);
+    expect(metrics).toContain("lib/db/queries/metrics.ts");
+  });
+
+  // (Whether an undo is still running is one query, findRunningUndo: nothing outside lib/db can ask another.)
+  it("gives logic written once one home: machine action outcomes, the action comment", () => {
+    // The providers speak Defender's statuses themselves; the page's labels are words, not logic.
+    const holding = (pattern: RegExp) =>
+      files.filter((f) => under("lib")(f) && !under("lib/mdr/providers")(f) && pattern.test(read(f).text));
+    // Which machine action statuses are final, and that Succeeded is the one success.
+    expect(holding(/FINAL_MACHINE_ACTION_STATUSES|["']Succeeded["']/)).toEqual(["lib/mdr/machine-actions.ts"]);
+    // `MDR {id} by …`, written with a change and read back by crash recovery.
+    expect(holding(/`MDR \$\{/)).toEqual(["lib/mdr/action-comment.ts"]);
+  });
+});
