@@ -186,7 +186,7 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
     outcome = await deadline.race(runInScope(scope, () => perform(action, progress)));
   } catch (err) {
     settled = true;
-    throw recordFailure(ctx, action, err);
+    throw recordFailure(ctx, action, deadline.explain(err));
   }
   settled = true;
   return recordOutcome(ctx, action, outcome);
@@ -348,6 +348,9 @@ function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrErr
  * The longest an action's provider work may take, as a timer that a rate-limit wait pushes back:
  * the provider cannot be late for a call it has not been sent yet.
  */
+/** Date.now() and the timers' clock may disagree by a millisecond or two. */
+const CLOCK_SLACK_MS = 10;
+
 class Deadline {
   private timer: NodeJS.Timeout | undefined;
   private reject: ((err: unknown) => void) | undefined;
@@ -376,13 +379,21 @@ class Deadline {
     });
   }
 
+  /**
+   * A call that ran out of time when the action's own time was up is the action timing out: its
+   * timer and the call's abort end together, and whichever fires first, the answer is the same.
+   */
+  explain(err: unknown): unknown {
+    return err instanceof ProviderError && err.kind === "timeout" && Date.now() >= this.at - CLOCK_SLACK_MS ? this.error() : err;
+  }
+
+  private error(): ProviderError {
+    return new ProviderError(this.service, "timeout", `no answer within ${this.ms} ms; the outcome is unknown`);
+  }
+
   private arm(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(
-      () =>
-        this.reject?.(new ProviderError(this.service, "timeout", `no answer within ${this.ms} ms; the outcome is unknown`)),
-      Math.max(0, this.at - Date.now()),
-    );
+    this.timer = setTimeout(() => this.reject?.(this.error()), Math.max(0, this.at - Date.now()));
   }
 }
 

@@ -164,6 +164,31 @@ describe("the action pipeline", () => {
     release();
     expect(timeline(ctx, id).at(-1)).toEqual(["failed", "provider answered (after the action had been closed)"]);
   });
+
+  it("a call whose own time ran out with the action's is the action's timeout, whichever timer fired first", async () => {
+    const ctx = ctxFor({ env: { MDR_PROVIDER_TIMEOUT_MS: "100" } });
+    // The call's abort wins the race: the event loop is held past the deadline, so the action's
+    // timer has not run when the call fails with its own "no answer in time".
+    const err = await caught(
+      runAction(ctx, spec, async () => {
+        const until = Date.now() + 130;
+        while (Date.now() < until);
+        throw new ProviderError("defender", "timeout", "no answer in time");
+      }),
+    );
+    expect(err.code).toBe("provider_timeout");
+    expect(getActionRow(ctx, err.extra.action_id as string)).toMatchObject({
+      status: "failed",
+      error: "[Defender] no answer within 100 ms; the outcome is unknown",
+    });
+    // A call that timed out while the action still had time keeps its own words.
+    const early = await caught(
+      runAction(ctx, { ...spec, target: "203.0.113.10", parameters: { ip: "203.0.113.10" } }, async () => {
+        throw new ProviderError("defender", "timeout", "no answer in time");
+      }),
+    );
+    expect(getActionRow(ctx, early.extra.action_id as string)).toMatchObject({ error: "[Defender] no answer in time" });
+  });
 });
 
 describe("verbs on the simulated tenant", () => {
