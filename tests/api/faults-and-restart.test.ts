@@ -341,12 +341,14 @@ describe("a restart after SIGKILL", () => {
       await post(server, "/api/v1/mdr/disable-user", { upn: "bob@contoso.com" }),
       await post(server, "/api/v1/mdr/block-ip", { ip: "185.220.101.0/24", firewall_type: "azure_nsg" }),
       await post(server, "/api/v1/mdr/isolate", { hostname: "nope-host" }),
-      // 0.001 h = 3.6 s: still active when the server is killed, expired soon after.
-      await post(server, "/api/v1/mdr/block-ip", { ip: "185.220.101.34", duration_hours: 0.001, reason: "Tor exit" }),
+      await post(server, "/api/v1/mdr/block-ip", { ip: "185.220.101.34", duration_hours: 1, reason: "Tor exit" }),
     ];
     expect(made.map((r) => r.status)).toEqual([202, 201, 201, 404, 201]);
     const ids = made.map((r) => (r.body.id ?? r.body.action_id) as string);
     const blockId = ids[4]!;
+    // The block ends 8 s from now: time enough to read everything and kill the server while it is
+    // still active, however slow the machine; the restart waits until it has passed.
+    const expiresAt = Date.parse(await expireSoon(server, blockId, 8_000));
     const before = new Map<string, Json>();
     for (const id of ids) before.set(id, await detail(server, id));
     const listBefore = await allActions(server);
@@ -355,6 +357,7 @@ describe("a restart after SIGKILL", () => {
 
     expect(Date.parse(block.expires_at) - Date.now(), "the block must still be active when the server is killed").toBeGreaterThan(500);
     await server.stop("SIGKILL");
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt + 100 - Date.now())));
     await server.restart();
 
     // Everything but the expiring block is exactly as it was.
