@@ -2,7 +2,7 @@
 import crypto from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenClaims } from "./jwt";
-import type { EmulatorState, MachineActionProgress, RecordedRequest } from "./types";
+import type { EmulatorState, MachineActionProgress, MachineActionStatus, RecordedRequest } from "./types";
 
 export interface ResolvedOptions {
   tokenLifetimeSeconds: number;
@@ -32,6 +32,8 @@ export interface EmulatorCore {
   signingKey: Buffer;
   /** Errors the next ARM long-running operations end with (first in, first used). */
   armFailures: { code: string; message: string }[];
+  /** Statuses the next machine actions are created with (first in, first used); Pending otherwise. */
+  machineActionStarts: MachineActionStatus[];
 }
 
 export type ParsedBody =

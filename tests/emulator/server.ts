@@ -94,6 +94,11 @@ export interface Emulator {
   setMachineActionStatus(actionId: string, status: MachineActionStatus): void;
   /** The next ARM long-running operation started ends Failed with this error. */
   failNextArmOperation(error?: { code: string; message: string }): void;
+  /**
+   * The next isolate/unisolate is created, and answered, with this status instead of Pending
+   * (Succeeded applies it to the device at once): Defender answering with a final status at once.
+   */
+  startNextMachineActionAs(status: MachineActionStatus): void;
   /** A token as Entra would issue it, without an HTTP round trip (e.g. to test wrong audiences). */
   issueToken(input: { tenantId: string; clientId: string; audience: string; lifetimeSeconds?: number }): string;
   decodeToken(token: string): TokenClaims | undefined;
@@ -195,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     options: resolveOptions(options),
     signingKey: crypto.randomBytes(32),
     armFailures: [],
+    machineActionStarts: [],
   };
   const requests: RecordedRequest[] = [];
   const faults = new FaultList();
@@ -322,6 +328,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     reset() {
       core.state = buildState(structuredClone(seed));
       core.armFailures.length = 0;
+      core.machineActionStarts.length = 0;
       requests.length = 0;
       faults.clear();
     },
@@ -351,6 +358,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     failNextArmOperation(error = { code: "InternalServerError", message: "An error occurred." }) {
       core.armFailures.push(error);
+    },
+    startNextMachineActionAs(status) {
+      core.machineActionStarts.push(status);
     },
     issueToken({ tenantId, clientId, audience, lifetimeSeconds }) {
       const tenant = tenantOf(tenantId);
