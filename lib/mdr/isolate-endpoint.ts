@@ -94,7 +94,10 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
         return { status: "succeeded", message: `Defender isolated the device (${machineAction.id})`, active: true, ...facts };
       }
       if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
-        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
+        // Defender answered at once that it did not isolate the device: a failure it reports (502),
+        // not an outage, recorded with the machine action that says so.
+        progress.remember(facts);
+        throw new ProviderError("defender", "bad_request", `machine action ${machineAction.id} ended ${machineAction.status}`);
       }
       return {
         status: "in_progress",

@@ -76,7 +76,7 @@ function releaseEndpoint(ctx: MdrContext, isolation: ActionRow, reason: string |
       reason,
       reverts: isolation.id,
     },
-    async (action) => {
+    async (action, progress) => {
       const machineAction = await ctx.providers.endpoint.release(isolation.tenantId, machineId, {
         comment: actionComment(action.id, ctx.actor, reason),
       });
@@ -85,7 +85,9 @@ function releaseEndpoint(ctx: MdrContext, isolation: ActionRow, reason: string |
         return { status: "succeeded", message: `Defender released the device (${machineAction.id})`, ...facts };
       }
       if (FINAL_MACHINE_ACTION_STATUSES.includes(machineAction.status)) {
-        throw new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
+        // As for an isolation: a failure Defender reports (502), recorded with its machine action.
+        progress.remember(facts);
+        throw new ProviderError("defender", "bad_request", `machine action ${machineAction.id} ended ${machineAction.status}`);
       }
       return {
         status: "in_progress",
