@@ -60,8 +60,8 @@ async function expectAllBlocked(emu: Emulator, reply: { status: number; body: Js
 const live = liveSetup({
   name: "live-bulk",
   // ARM answers 409 AnotherOperationInProgress to a PUT while a write on the NSG is unfinished; its
-  // operations end on the first poll, so that writes follow one another about once a second.
-  emulator: { arm: { rejectConcurrent: true, inProgressPolls: 0 } },
+  // operations answer InProgress to one poll before they end.
+  emulator: { arm: { rejectConcurrent: true, inProgressPolls: 1 } },
   env: { AZURE_NSG_PRIORITY_RANGE: "100-199" },
 });
 
