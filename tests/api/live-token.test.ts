@@ -121,19 +121,34 @@ describe("the token endpoint unreachable", async () => {
     const { emu, server } = live();
     const from = mark(emu);
     const r = await post(server, BLOCK, { ip: "185.220.101.95" });
-    expect({ status: r.status, type: r.body.type, action_status: r.body.action_status }).toEqual({
-      status: 503,
-      type: "urn:mdr:problem:provider-unavailable",
-      action_status: "failed",
-    });
-    expect(r.body.detail).toMatch(/^\[Defender\] cannot reach the sign-in service\b/);
-    expect(withoutTimeline(await detail(server, r.body.action_id))).toMatchObject({ status: "failed", error: r.body.detail, provider_ref: null });
+    // MSAL cannot even read the authority's OpenID configuration; its message says no more.
+    const message =
+      "[Defender] cannot reach the sign-in service (endpoints_resolution_error): See https://aka.ms/msal.js.errors#endpoints_resolution_error for details";
+    expectProblem(r, problem("provider-unavailable", message, { action_id: anyActionId(), action_status: "failed" }));
+    const d = await detail(server, r.body.action_id);
+    expect(withoutTimeline(d)).toEqual(
+      liveAction({
+        id: r.body.action_id,
+        type: "block_ip",
+        status: "failed",
+        target: "185.220.101.95",
+        provider: "defender",
+        parameters: { ip: "185.220.101.95", firewall_type: "defender", priority: null, duration_hours: 24 },
+        error: message,
+        completed_at: d.updated_at,
+        expires_at: d.expires_at,
+      }),
+    );
+    expect(steps(d)).toEqual([
+      ["pending", "Requested by token:tests"],
+      ["failed", message],
+    ]);
     expect(since(emu, from)).toEqual([]);
   });
 });
 describe("token renewal", () => {
   // Tokens of 310 s: MSAL hands out the cached one until it is within 5 minutes of its end, that is
-  // for 10 s, then signs in again.
+  // for 10 s, then signs in again. (The next check, right after, is well inside the next 10 s.)
   const LIFETIME_S = 310;
   const live = liveSetup({ name: "live-token-renewal", emulator: { tokenLifetimeSeconds: LIFETIME_S } });
 
@@ -142,7 +157,8 @@ describe("token renewal", () => {
     const lastToken = (scope: string) => emu.find({ service: "entra", method: "POST", path: "/oauth2/v2.0/token" }).filter((t) => (t.body as Json).scope === scope).at(-1)!;
     // The server's readiness check signed in for each resource: wait until those tokens are stale.
     const issued = Math.max(Date.parse(lastToken(SCOPE.defender).at), Date.parse(lastToken(SCOPE.graph).at));
-    await new Promise((res) => setTimeout(res, Math.max(0, issued + (LIFETIME_S - 300) * 1000 + 500 - Date.now())));
+    // MSAL counts in whole seconds: 2 s past the 10 s leaves no doubt.
+    await new Promise((res) => setTimeout(res, Math.max(0, issued + (LIFETIME_S - 300 + 2) * 1000 - Date.now())));
 
     const from = mark(emu);
     const block = await post(server, BLOCK, { ip: "185.220.101.96" });
