@@ -273,6 +273,44 @@ describe("an isolation Defender answers as already final", () => {
     expect({ status: again.status, row: again.body.status }).toEqual({ status: 201, row: "succeeded" });
     expect(ws.isolated).toBe(true);
   });
+  it("a release answered Failed at once: 502 naming the machine action, the release failed with it, the isolation still active", async () => {
+    const { emu, server } = live();
+    const ws = emu.device(TENANT_A, "o'brien-pc.contoso.com");
+    emu.startNextMachineActionAs("Succeeded");
+    const isolation = (await post(server, ISOLATE, { machine_id: ws.id })).body;
+    expect(isolation).toMatchObject({ status: "succeeded", active: true });
+    emu.startNextMachineActionAs("Failed");
+    const from = mark(emu);
+    const r = await post(server, `/api/v1/mdr/actions/${isolation.id}/revert`, { reason: "done" });
+    const release = [...emu.tenant(TENANT_A).machineActions.values()].find((a) => a.machineId === ws.id && a.type === "Unisolate")!;
+    const message = `[Defender] machine action ${release.id} ended Failed`;
+    expectProblem(r, problem("provider-error", message, { action_id: anyActionId(), action_status: "failed" }));
+    const d = await detail(server, r.body.action_id);
+    expect(withoutTimeline(d)).toEqual(
+      liveAction({
+        id: r.body.action_id,
+        type: "release_endpoint",
+        status: "failed",
+        target: ws.id,
+        provider: "defender",
+        parameters: { machine_id: ws.id, isolation_action_id: isolation.id },
+        reason: "done",
+        provider_ref: release.id,
+        result: { machine_id: ws.id, machine_action_status: "Failed" },
+        error: message,
+        completed_at: d.updated_at,
+        reverts: isolation.id,
+      }),
+    );
+    expect(steps(d)).toEqual([
+      ["pending", "Requested by token:tests"],
+      ["failed", message],
+    ]);
+    expect(withoutTimeline(await detail(server, isolation.id))).toMatchObject({ active: true, reverted_by: null });
+    expect(ws.isolated).toBe(true);
+    await new Promise((res) => setTimeout(res, 600));
+    expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.status])).toEqual([["POST", `/api/machines/${ws.id}/unisolate`, 201]]);
+  });
 });
 
 describe("a connection reset in the middle of a write", () => {
