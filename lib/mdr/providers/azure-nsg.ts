@@ -109,8 +109,7 @@ export class AzureNsgFirewall implements FirewallProvider {
     // ARM runs one write at a time on an NSG: a PUT while another is running is refused with 409
     // AnotherOperationInProgress (nothing was written), and another writer may take the same free
     // priority at the same moment (400 SecurityRuleConflict). Both are tried again, the first after
-    // a growing wait, for as long as the call may take; no attempt starts in its last second, so
-    // none outlives the action it is part of.
+    // a growing wait, for as long as the call may take (no new attempt in its last second).
     const deadline = Date.now() + this.opts.timeoutMs - 1000;
     for (let attempt = 0; ; attempt++) {
       const used = await this.usedPriorities(tenantId);
