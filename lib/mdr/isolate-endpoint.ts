@@ -86,7 +86,7 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
         comment: actionComment(action.id, ctx.actor, input.reason),
         isolationType: input.isolation_type,
       });
-      return acceptedOutcome(machineAction, { isolating: true });
+      return acceptedOutcome(machineAction, progress, { isolating: true });
     },
   );
 }

@@ -2,7 +2,7 @@
 // follows it: the isolation and the release read it when Defender accepts the action, the poller
 // while it runs, crash recovery when it finds the action again after a restart.
 import "server-only";
-import type { Outcome } from "@/lib/mdr/actions";
+import type { Outcome, Progress } from "@/lib/mdr/actions";
 import {
   FINAL_MACHINE_ACTION_STATUSES,
   type MachineAction,
@@ -18,18 +18,22 @@ export function machineActionOutcome(status: MachineActionStatus): MachineAction
   return FINAL_MACHINE_ACTION_STATUSES.includes(status) ? "failed" : "running";
 }
 
-/** A machine action that ended without success, as the error the row records. */
+/**
+ * A machine action that ended without success, as the error the row records: a failure Defender
+ * reports (502), not an outage.
+ */
 export function machineActionFailure(machineAction: Pick<MachineAction, "id" | "status">): ProviderError {
-  return new ProviderError("defender", "unavailable", `machine action ${machineAction.id} ended ${machineAction.status}`);
+  return new ProviderError("defender", "bad_request", `machine action ${machineAction.id} ended ${machineAction.status}`);
 }
 
 /**
  * The pipeline's outcome for a machine action Defender has just accepted: succeeded (an isolation
  * is then in effect), in progress for the poller to follow, or thrown when it already ended
- * without success. `result`: what the row records besides the machine action's status.
+ * without success (recorded with its machine action). `result`: what the row records besides the machine action's status.
  */
 export function acceptedOutcome(
   machineAction: MachineAction,
+  progress: Progress,
   how: { isolating: boolean; result?: Record<string, unknown> },
 ): Outcome {
   const facts = { providerRef: machineAction.id, result: { ...how.result, machine_action_status: machineAction.status } };
@@ -42,6 +46,8 @@ export function acceptedOutcome(
         ...facts,
       };
     case "failed":
+      // Recorded with the machine action that says so.
+      progress.remember(facts);
       throw machineActionFailure(machineAction);
     case "running":
       return {

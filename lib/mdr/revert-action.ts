@@ -72,11 +72,11 @@ function releaseEndpoint(ctx: MdrContext, isolation: ActionRow, reason: string |
       reason,
       reverts: isolation.id,
     },
-    async (action) => {
+    async (action, progress) => {
       const machineAction = await ctx.providers.endpoint.release(isolation.tenantId, machineId, {
         comment: actionComment(action.id, ctx.actor, reason),
       });
-      return acceptedOutcome(machineAction, { isolating: false, result: { machine_id: machineId } });
+      return acceptedOutcome(machineAction, progress, { isolating: false, result: { machine_id: machineId } });
     },
   );
 }

@@ -292,6 +292,8 @@ function machineAction(
     polls: 0,
   };
   tenant.machineActions.set(action.id, action);
+  const start = ctx.core.machineActionStarts.shift();
+  if (start) setActionStatus(tenant, action, start);
   sendJson(ctx, 201, { "@odata.context": `${CONTEXT}#MachineActions/$entity`, ...machineActionJson(action) });
 }
 

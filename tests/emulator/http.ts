@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenClaims } from "./jwt";
 import type { Throttle } from "./throttle";
-import type { EmulatorState, MachineActionProgress, RecordedRequest } from "./types";
+import type { EmulatorState, MachineActionProgress, MachineActionStatus, RecordedRequest } from "./types";
 
 export interface ResolvedOptions {
   tokenLifetimeSeconds: number;
@@ -42,6 +42,8 @@ export interface EmulatorCore {
   /** Errors the next ARM long-running operations end with (first in, first used). */
   armFailures: { code: string; message: string }[];
   throttle: Throttle;
+  /** Statuses the next machine actions are created with (first in, first used); Pending otherwise. */
+  machineActionStarts: MachineActionStatus[];
 }
 
 export type ParsedBody =

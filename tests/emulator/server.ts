@@ -102,6 +102,11 @@ export interface Emulator {
   setMachineActionStatus(actionId: string, status: MachineActionStatus): void;
   /** The next ARM long-running operation started ends Failed with this error. */
   failNextArmOperation(error?: { code: string; message: string }): void;
+  /**
+   * The next isolate/unisolate is created, and answered, with this status instead of Pending
+   * (Succeeded applies it to the device at once): Defender answering with a final status at once.
+   */
+  startNextMachineActionAs(status: MachineActionStatus): void;
   /** A token as Entra would issue it, without an HTTP round trip (e.g. to test wrong audiences). */
   issueToken(input: {
     tenantId: string;
@@ -216,6 +221,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     signingKey: crypto.randomBytes(32),
     armFailures: [],
     throttle: new Throttle(resolved.throttleScale),
+    machineActionStarts: [],
   };
   const requests: RecordedRequest[] = [];
   const faults = new FaultList();
@@ -346,6 +352,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       core.state = buildState(structuredClone(seed));
       core.armFailures.length = 0;
       core.throttle.reset();
+      core.machineActionStarts.length = 0;
       requests.length = 0;
       faults.clear();
     },
@@ -376,6 +383,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     failNextArmOperation(error = { code: "InternalServerError", message: "An error occurred." }) {
       core.armFailures.push(error);
+    },
+    startNextMachineActionAs(status) {
+      core.machineActionStarts.push(status);
     },
     issueToken({ tenantId, clientId, audience, lifetimeSeconds, roles }) {
       const tenant = tenantOf(tenantId);

@@ -65,11 +65,9 @@ export class AzureNsgFirewall implements FirewallProvider {
     let client = this.clients.get(tenantId);
     if (!client) {
       const credential: TokenCredential = {
-        getToken: async () => ({
-          token: await this.opts.tokens.token("azure_nsg", tenantId, this.opts.armResource),
-          // MSAL keeps the real expiry and renews; the pipeline asks again after this.
-          expiresOnTimestamp: Date.now() + 5 * 60_000,
-        }),
+        // The token's real expiry: the pipeline keeps a token until shortly before it, so it must
+        // not be told a later one than the token has (an expired token is refused with 401).
+        getToken: () => this.opts.tokens.access("azure_nsg", tenantId, this.opts.armResource),
       };
       client = new NetworkManagementClient(credential, nsg.subscriptionId, {
         endpoint: this.opts.armUrl,
@@ -108,7 +106,11 @@ export class AzureNsgFirewall implements FirewallProvider {
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
     const { client, nsg } = this.target(tenantId);
     const name = nsgRuleName(request.actionId);
-    // Another writer may take the same free priority at the same moment: then try the next one.
+    // ARM runs one write at a time on an NSG: a PUT while another is running is refused with 409
+    // AnotherOperationInProgress (nothing was written), and another writer may take the same free
+    // priority at the same moment (400 SecurityRuleConflict). Both are tried again, the first after
+    // a growing wait, for as long as the call may take (no new attempt in its last second).
+    const deadline = Date.now() + this.opts.timeoutMs - 1000;
     for (let attempt = 0; ; attempt++) {
       const used = await this.usedPriorities(tenantId);
       let priority = request.priority;
@@ -152,9 +154,15 @@ export class AzureNsgFirewall implements FirewallProvider {
           }),
         );
       } catch (err) {
-        const lostRace = err instanceof ProviderError && err.kind === "conflict" && request.priority === undefined;
-        if (lostRace && attempt < 2) continue;
-        throw err;
+        if (!(err instanceof ProviderError) || err.kind !== "conflict") throw err;
+        const busy = /AnotherOperationInProgress/.test(err.message);
+        if (!busy && request.priority !== undefined) throw err;
+        const wait = busy
+          ? (err.retryAfterSeconds ?? 0) * 1000 || Math.min(250 * 2 ** Math.min(attempt, 4), 2000) * (0.5 + Math.random())
+          : 50 * Math.random();
+        if (Date.now() + wait >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
       }
       return { ref: name, details: { rule_name: name, priority, nsg: nsg.nsgName } };
     }

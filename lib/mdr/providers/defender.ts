@@ -2,7 +2,7 @@
 // JavaScript SDK). Machines, machine actions (isolate / unisolate) and IP indicators.
 import { z } from "zod";
 import type { CallGate } from "@/lib/mdr/providers/gate";
-import { type RetryPolicy, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
+import { type RetryPolicy, firstIssue, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
   type BlockRequest,
@@ -112,12 +112,27 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      if (!res.ok) throw httpError(res, text, `${method} ${path.split("?")[0]}`, permission);
+      const what = `${method} ${path.split("?")[0]}`;
+      if (!res.ok) throw httpError(res, text, what, permission);
       if (schema === null || res.status === 204) return null;
-      const parsed = schema.safeParse(text ? JSON.parse(text) : null);
-      if (!parsed.success) {
-        throw new ProviderError("defender", "bad_request", `unexpected answer to ${method} ${path.split("?")[0]}: ${parsed.error.issues[0]?.message}`);
+      // Defender answered, but not with what it documents: not a network failure (never retried),
+      // and a write it may have carried out is not called failed without saying so.
+      const unexpected = (why: string) =>
+        new ProviderError(
+          "defender",
+          "bad_request",
+          `unexpected answer to ${what} (HTTP ${res.status}): ${why}${idempotent ? "" : "; the outcome is unknown"}`,
+        );
+      let json: unknown = null;
+      if (text) {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw unexpected(`not JSON (${text.slice(0, 100)})`);
+        }
       }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw unexpected(firstIssue(parsed.error.issues));
       return parsed.data;
     }, { gate: this.opts.gate, tenantId });
   }

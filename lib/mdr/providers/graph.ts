@@ -3,7 +3,7 @@
 import { Client, GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
 import type { CallGate } from "@/lib/mdr/providers/gate";
-import { type RetryPolicy, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
+import { type RetryPolicy, firstIssue, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
   type DirectoryUser,
@@ -189,7 +189,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
         .middlewareOptions([o.noRetry])
         .post({ destinationId: destination }),
     );
-    return parse(MessageSchema, raw, "moved message");
+    return parse(MessageSchema, raw, "moved message", true);
   }
 
   async permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void> {
@@ -210,9 +210,13 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+/** `write`: the answer is to a change Graph may have made, so the outcome is unknown. */
+function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string, write = false): T {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ProviderError("graph", "bad_request", `unexpected ${what} in Graph's answer: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) {
+    const unknown = write ? "; the outcome is unknown" : "";
+    throw new ProviderError("graph", "bad_request", `unexpected ${what} in Graph's answer: ${firstIssue(parsed.error.issues)}${unknown}`);
+  }
   return parsed.data;
 }
 

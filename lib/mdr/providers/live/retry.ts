@@ -57,7 +57,7 @@ export async function withRetry<T>(
       ticket?.done("ok");
       return result;
     } catch (raw) {
-      const err = asProviderError(service, raw, signal);
+      const err = asProviderError(service, raw, signal, !idempotent);
       ticket?.done(outcomeOf(err), err.message);
       if (tries >= policy.maxTries || !retryable(err, idempotent)) throw err;
       const backoff = policy.baseDelayMs * 2 ** (tries - 1) * (0.5 + Math.random());
@@ -68,15 +68,37 @@ export async function withRetry<T>(
   }
 }
 
-/** Anything a try threw, as a ProviderError: an abort is a timeout, a network failure unavailable. */
-export function asProviderError(service: Service, err: unknown, signal?: AbortSignal): ProviderError {
+/** Network failures where the request never reached the service: nothing can have been acted on. */
+const NOT_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/;
+/** Network failures after the request was sent (the connection reset or closed without an answer). */
+const CUT_OFF = /^(UND_ERR_SOCKET|UND_ERR_CLOSED|ECONNRESET|EPIPE)$/;
+
+/**
+ * Anything a try threw, as a ProviderError: an abort is a timeout, a network failure unavailable.
+ * `write`: the call may have changed something, so a failure after the request went out says the
+ * outcome is unknown (a connection reset says nothing of whether the service acted on it).
+ */
+export function asProviderError(service: Service, err: unknown, signal?: AbortSignal, write = false): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (signal?.aborted || e?.name === "TimeoutError" || e?.name === "AbortError") {
     return new ProviderError(service, "timeout", "no answer in time");
   }
-  const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
-  return new ProviderError(service, "unavailable", `cannot reach the service: ${detail}`);
+  const code = e?.cause?.code ?? "";
+  if (NOT_SENT.test(code)) return new ProviderError(service, "unavailable", `cannot reach the service: ${code}`);
+  const unknown = write ? "; the outcome is unknown" : "";
+  if (CUT_OFF.test(code)) {
+    return new ProviderError(service, "unavailable", `the connection was closed before an answer (${code})${unknown}`);
+  }
+  const detail = code || (e?.cause?.message ?? e?.message ?? String(err));
+  return new ProviderError(service, "unavailable", `the request failed without an answer (${detail})${unknown}`);
+}
+
+/** The first problem zod found in an answer, with where it is: "value.0.id: Invalid input...". */
+export function firstIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const issue = issues[0];
+  if (!issue) return "not the expected shape";
+  return issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message;
 }
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date), capped at the budget. */

@@ -43,10 +43,15 @@ export class TokenSource {
 
   /** A bearer token for `resource` (e.g. https://graph.microsoft.com) in the tenant. */
   async token(service: Service, tenantId: string, resource: string): Promise<string> {
+    return (await this.access(service, tenantId, resource)).token;
+  }
+
+  /** The token with the time it expires (ms since the epoch), for clients that cache it themselves. */
+  async access(service: Service, tenantId: string, resource: string): Promise<{ token: string; expiresOnTimestamp: number }> {
     try {
       const result = await this.app(tenantId).acquireTokenByClientCredential({ scopes: [`${resource}/.default`] });
       if (!result?.accessToken) throw new Error("no access token in the answer");
-      return result.accessToken;
+      return { token: result.accessToken, expiresOnTimestamp: result.expiresOn?.getTime() ?? Date.now() + 5 * 60_000 };
     } catch (err) {
       throw tokenError(service, err);
     }
@@ -58,16 +63,37 @@ export function tokenSourceFor(endpoints: CloudEndpoints, tenants: readonly Tena
 }
 
 function tokenError(service: Service, err: unknown): ProviderError {
-  const e = err as { errorCode?: string; errorMessage?: string; message?: string };
+  const e = err as { name?: string; errorCode?: string; errorMessage?: string; message?: string; status?: number };
   // MSAL's messages carry the AADSTS code and text, never the secret. A server error reads
-  // "Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ...\r\nTrace ID: ...":
-  // keep the description's first line.
+  // "Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ... - Correlation ID: ...\r\nTrace ID: ...":
+  // keep the description's first line, without the ids.
   const text = (e.errorMessage || e.message || String(err))
     .replace(/^Error\(s\):.*? - Description: /, "")
     .split(/\r?\n/)[0]!
+    .replace(/ - Correlation ID: .*$/, "")
     .trim()
     .slice(0, 300);
   const code = e.errorCode ?? "";
+  // The token endpoint itself failing is an outage, not a missing permission. MSAL then refuses
+  // to ask again for that resource until the Retry-After it was given (60 s without one), replaying
+  // the error without a status: that is the same outage, seen through MSAL's wait.
+  if (e.name === "ServerError" && e.status === 429) {
+    return new ProviderError(service, "throttled", `the sign-in service is throttling requests (HTTP 429${code ? ` ${code}` : ""}): ${text}`, {
+      httpStatus: 429,
+    });
+  }
+  if (e.name === "ServerError" && typeof e.status === "number" && e.status >= 500) {
+    return new ProviderError(service, "unavailable", `the sign-in service is unavailable (HTTP ${e.status}${code ? ` ${code}` : ""}): ${text}`, {
+      httpStatus: e.status,
+    });
+  }
+  if (e.name === "ServerError" && e.status === undefined) {
+    return new ProviderError(
+      service,
+      "unavailable",
+      `the sign-in service failed recently and is not asked again until its wait is over (${code || "error"}): ${text}`,
+    );
+  }
   if (/invalid_client|unauthorized_client|AADSTS7000215|AADSTS700016|AADSTS7000222/.test(`${code} ${text}`)) {
     return new ProviderError(service, "permission", `sign-in of the app registration failed (${code || "invalid_client"}): ${text}`);
   }
