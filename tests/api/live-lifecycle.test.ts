@@ -23,7 +23,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { apiCalls, liveAction, liveEnv, liveSetup, mark } from "./live";
+import { apiCalls, expireSoon, liveAction, liveEnv, liveSetup, mark } from "./live";
 
 const ISOLATE = "/api/v1/mdr/isolate";
 const BLOCK = "/api/v1/mdr/block-ip";
@@ -147,7 +147,9 @@ describe("PATCH /actions/{id}: the expiry of an active block", () => {
         `The expiry of action ${user.id} cannot be changed: it is disable_user; only an IP block (block_ip) has an expiry.`,
       ),
     );
-    const block = (await post(server, BLOCK, { ip: "198.51.100.77", firewall_type: "aws_sg" })).body;
+    // A Defender block: a change of its expiry is a call to Defender, so a refusal that reached the
+    // provider would show in the emulator (an NSG or ACL expiry is only the row's).
+    const block = (await post(server, BLOCK, { ip: "185.220.101.77", firewall_type: "defender" })).body;
     const undo = await post(server, `/api/v1/mdr/actions/${block.id}/revert`, {});
     expect(undo.status).toBe(201);
     expectProblem(
@@ -462,8 +464,12 @@ describe("a block whose expiry passed while the server was down", () => {
 
   it("is removed at Defender at start, as an unblock_ip by system", async () => {
     const { emu, server } = live();
-    const block = (await post(server, BLOCK, { ip: "185.220.101.62", duration_hours: 0.0005 })).body;
-    expect(block.status).toBe("succeeded");
+    const made = (await post(server, BLOCK, { ip: "185.220.101.62", duration_hours: 1 })).body;
+    expect(made.status).toBe("succeeded");
+    // Its end moved to 8 s from now, and the server stopped at once: it expires while the server is
+    // down, however slow the machine (the indicator is still there after the stop).
+    await expireSoon(server, made.id, 8_000);
+    const block = await detail(server, made.id);
     await server.stop();
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(block.expires_at) - Date.now() + 300)));
     expect(emu.tenant(TENANT_A).indicators.has(block.provider_ref)).toBe(true);

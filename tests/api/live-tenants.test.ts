@@ -202,10 +202,11 @@ describe("live, two tenants from MDR_TENANTS_FILE", () => {
 
   it("the expiry sweep ends a tenant-B block with B's credentials on B's resources", async () => {
     const { emu, server } = live();
+    // Marked before the blocks: the first may be swept before the second is made.
+    const from = mark(emu);
     const nsgBlock = await api.post("/api/v1/mdr/block-ip", { ip: "203.0.113.91", firewall_type: "azure_nsg", tenant_id: TENANT_B, duration_hours: 0.0005 });
     const aclBlock = await api.post("/api/v1/mdr/block-ip", { ip: "198.51.100.92", firewall_type: "aws_sg", tenant_id: TENANT_B, duration_hours: 0.0005 });
     expect([nsgBlock.status, aclBlock.status]).toEqual([201, 201]);
-    const from = mark(emu);
     for (const made of [nsgBlock.body, aclBlock.body]) {
       const unblockId = await eventually(async () => (await detail(server, made.id)).reverted_by ?? undefined, 10_000, `${made.id} to be reverted`);
       const unblock = await detail(server, unblockId);
