@@ -3,11 +3,11 @@
 // isolation Defender answers as already Succeeded or Failed, and a connection reset in the middle of
 // a write. Never a 500, never a lie: each ends as a row that says what is known, and an unsafe write
 // is not sent twice.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { TENANT_A } from "../emulator/fixtures";
 import { eventually } from "../support/server";
 import { anyActionId, detail, expectAction, expectProblem, post, problem, steps, withoutTimeline } from "./helpers";
-import { apiCalls, liveAction, liveSetup, mark, since } from "./live";
+import { type Live, apiCalls, freshLive, liveAction, liveSetup, mark, since } from "./live";
 
 const ISOLATE = "/api/v1/mdr/isolate";
 const BLOCK = "/api/v1/mdr/block-ip";
@@ -26,6 +26,25 @@ const isolateRow = (hostname: string, over: Record<string, unknown>) =>
   });
 
 const live = liveSetup({ name: "live-malformed" });
+// Each test on a new database and a reset emulator: none depends on what another left.
+beforeEach(() => freshLive(live));
+
+/**
+ * Proves the machine action poller has run since now: an isolation of another device, Pending at
+ * Defender, is polled (Pending -> InProgress -> Succeeded) to its end. Returns the request number
+ * before it, so that what came before can be told apart from the marker's own calls.
+ */
+async function afterPollRounds({ emu, server }: Live, hostname = "srv-db01.contoso.com"): Promise<number> {
+  const upto = mark(emu);
+  const marker = await post(server, ISOLATE, { hostname, reason: "marker" });
+  expect(marker.status).toBe(202);
+  await eventually(
+    async () => ((await detail(server, marker.body.id)).status === "succeeded" ? true : undefined),
+    20_000,
+    "the poller to follow a later isolation to its end",
+  );
+  return upto;
+}
 
 describe("malformed 2xx answers", () => {
 
@@ -52,7 +71,7 @@ describe("malformed 2xx answers", () => {
       ["pending", `Resolved to device ${ws.id} (ws-0142.contoso.com)`],
       ["failed", message],
     ]);
-    await new Promise((res) => setTimeout(res, 600));
+    // Every try of a request is made before its answer: what was sent is complete now.
     expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.status])).toEqual([
       ["GET", "/api/machines", 200],
       ["POST", `/api/machines/${ws.id}/isolate`, 200],
@@ -228,12 +247,17 @@ describe("an isolation Defender answers as already final", () => {
       ["succeeded", `Defender isolated the device (${ref})`],
     ]);
     expect(ws.isolated).toBe(true);
-    // Several poll rounds (every 200 ms) later: nothing more was asked about it.
-    await new Promise((res) => setTimeout(res, 800));
-    expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.status])).toEqual([
+    // The poller has run since, and never asked about it.
+    const upto = await afterPollRounds(live());
+    expect(
+      since(emu, from)
+        .filter((r) => r.service !== "entra" && r.seq <= upto)
+        .map((c) => [c.method, c.path, c.status]),
+    ).toEqual([
       ["GET", "/api/machines", 200],
       ["POST", `/api/machines/${ws.id}/isolate`, 201],
     ]);
+    expect(since(emu, from, { path: ref })).toEqual([]);
   });
 
   it("Failed at once: 502 naming the machine action, recorded failed with its id and status, not active, no poll", async () => {
@@ -262,11 +286,17 @@ describe("an isolation Defender answers as already final", () => {
       ["failed", message],
     ]);
     expect(ws.isolated).toBe(false);
-    await new Promise((res) => setTimeout(res, 800));
-    expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.status])).toEqual([
+    // The poller has run since, and never asked about it.
+    const upto = await afterPollRounds(live());
+    expect(
+      since(emu, from)
+        .filter((r) => r.service !== "entra" && r.seq <= upto)
+        .map((c) => [c.method, c.path, c.status]),
+    ).toEqual([
       ["GET", "/api/machines", 200],
       ["POST", `/api/machines/${ws.id}/isolate`, 201],
     ]);
+    expect(since(emu, from, { path: ref })).toEqual([]);
     // The device is not held by a failed isolation: a new one may be sent.
     emu.startNextMachineActionAs("Succeeded");
     const again = await post(server, ISOLATE, { hostname: "ws-0143.contoso.com" });
@@ -308,8 +338,14 @@ describe("an isolation Defender answers as already final", () => {
     ]);
     expect(withoutTimeline(await detail(server, isolation.id))).toMatchObject({ active: true, reverted_by: null });
     expect(ws.isolated).toBe(true);
-    await new Promise((res) => setTimeout(res, 600));
-    expect(apiCalls(emu, from).map((c) => [c.method, c.path, c.status])).toEqual([["POST", `/api/machines/${ws.id}/unisolate`, 201]]);
+    // The poller has run since, and never asked about the release.
+    const upto = await afterPollRounds(live());
+    expect(
+      since(emu, from)
+        .filter((r) => r.service !== "entra" && r.seq <= upto)
+        .map((c) => [c.method, c.path, c.status]),
+    ).toEqual([["POST", `/api/machines/${ws.id}/unisolate`, 201]]);
+    expect(since(emu, from, { path: release.id })).toEqual([]);
   });
 });
 
@@ -338,7 +374,7 @@ describe("a connection reset in the middle of a write", () => {
       ["pending", `Resolved to device ${ws.id} (srv-db01.contoso.com)`],
       ["failed", message],
     ]);
-    await new Promise((res) => setTimeout(res, 1500));
+    // Every try of a request is made before its answer: what was sent is complete now.
     expect(since(emu, from).map((c) => [c.method, c.path, c.status ?? "reset"])).toEqual([
       ["GET", "/api/machines", 200],
       ["POST", `/api/machines/${ws.id}/isolate`, "reset"],
@@ -352,7 +388,7 @@ describe("a connection reset in the middle of a write", () => {
     const r = await post(server, BLOCK, { ip: "185.220.101.91" });
     const message = "[Defender] the connection was closed before an answer (UND_ERR_SOCKET); the outcome is unknown";
     expectProblem(r, problem("provider-unavailable", message, { action_id: anyActionId(), action_status: "failed" }));
-    await new Promise((res) => setTimeout(res, 1500));
+    // Every try of a request is made before its answer: what was sent is complete now.
     expect(since(emu, from).map((c) => [c.method, c.path, c.status ?? "reset"])).toEqual([
       ["GET", "/api/indicators", 200],
       ["POST", "/api/indicators", "reset"],
@@ -369,7 +405,7 @@ describe("a connection reset in the middle of a write", () => {
     const message = "[Graph] the request failed without an answer (fetch failed); the outcome is unknown";
     expectProblem(r, problem("provider-unavailable", message, { action_id: anyActionId(), action_status: "failed" }));
     expect(withoutTimeline(await detail(server, r.body.action_id))).toMatchObject({ status: "failed", error: message, active: false });
-    await new Promise((res) => setTimeout(res, 1500));
+    // Every try of a request is made before its answer: what was sent is complete now.
     expect(since(emu, from, { method: "POST" }).map((c) => c.status ?? "reset")).toEqual(["reset"]);
   });
 
