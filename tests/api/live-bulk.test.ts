@@ -2,11 +2,11 @@
 // (8 running at once, lib/mdr/bulk.ts) while ARM refuses a write during another one (409
 // AnotherOperationInProgress) and throttles some (429 with Retry-After). Every block must end with
 // its own priority, and the NSG must hold exactly those rules.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { NSG, RESOURCE_GROUP, SUBSCRIPTION_A } from "../emulator/fixtures";
 import type { Emulator } from "../emulator/server";
 import { type Json, anyIso, detail, post, steps, withoutTimeline } from "./helpers";
-import { liveAction, liveSetup, mark, nsgPath, since } from "./live";
+import { freshLive, liveAction, liveSetup, mark, nsgPath, since } from "./live";
 
 const BLOCK = "/api/v1/mdr/block-ip";
 const ips = (third: number, n: number) => Array.from({ length: n }, (_, i) => `203.0.${third}.${i + 1}`);
@@ -65,10 +65,12 @@ const live = liveSetup({
   env: { AZURE_NSG_PRIORITY_RANGE: "100-199" },
 });
 
+// Each test on a new database and a reset emulator.
+beforeEach(() => freshLive(live));
+
 describe("bulk block on the live NSG", () => {
   it("20 addresses, 8 at once, ARM refusing concurrent writes: all 201, priorities 100-119 each once, 409s retried", async () => {
     const { emu, server } = live();
-    emu.reset();
     const targets = ips(113, 20);
     const from = mark(emu);
     const r = await post(server, BLOCK, { ips: targets, firewall_type: "azure_nsg", reason: "INC-9000" });
@@ -92,7 +94,6 @@ describe("bulk block on the live NSG", () => {
 
   it("20 more with ARM also throttling (429, Retry-After: 1) some writes: all 201, each priority once", async () => {
     const { emu, server } = live();
-    emu.reset();
     const throttled = emu.setFault({ match: "PUT /securityRules/", status: 429, retryAfter: 1, times: 4 });
     const targets = ips(114, 20);
     const from = mark(emu);
