@@ -23,11 +23,19 @@ describe("live timeouts", () => {
     const held = emu.setFault({ match: "POST /isolate", until: new Promise<void>((res) => (release = res)) });
     const from = mark(emu);
     const started = Date.now();
-    const r = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0142.contoso.com" }).finally(() => release());
+    const r = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0142.contoso.com" });
     const took = Date.now() - started;
     const message = timedOut("Defender");
     expectProblem(r, problem("provider-timeout", message, { action_id: anyActionId(), action_status: "failed" }));
     expect(held.hits).toBe(1);
+    // Served only once the server has abandoned the call too (its own abort may come a moment
+    // after the 504), so no answer can reach it.
+    const sent = since(emu, from, { method: "POST", path: "/isolate" })[0]!;
+    try {
+      await eventually(async () => (sent.clientGone ? true : undefined), 10_000, "the server to abandon the held isolation");
+    } finally {
+      release();
+    }
     expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS);
     expect(took).toBeLessThan(TIMEOUT_MS + 10_000);
     const d = await detail(server, r.body.action_id);
@@ -118,9 +126,17 @@ describe("live timeouts", () => {
     let release = () => {};
     emu.setFault({ match: "PATCH /v1.0/users/", until: new Promise<void>((res) => (release = res)) });
     const from = mark(emu);
-    const r = await post(server, "/api/v1/mdr/disable-user", { upn: "alex.wilber@contoso.com" }).finally(() => release());
+    const r = await post(server, "/api/v1/mdr/disable-user", { upn: "alex.wilber@contoso.com" });
     const message = timedOut("Graph");
     expectProblem(r, problem("provider-timeout", message, { action_id: anyActionId(), action_status: "failed" }));
+    // The server gives up on the call too (its own abort, which may come a moment after the 504):
+    // only then is the held PATCH served, so no answer can reach the server.
+    const held = since(emu, from, { method: "PATCH" })[0]!;
+    try {
+      await eventually(async () => (held.clientGone ? true : undefined), 10_000, "the server to abandon the held PATCH");
+    } finally {
+      release();
+    }
     // The retries of the (idempotent) PATCH would outlive the action: they must stop with it.
     // The slow PATCH itself reached the emulator and was served after the client had gone: the
     // outcome really is unknown (here the account did get disabled), which is what the row says.

@@ -267,6 +267,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         }
       }
       requests.push(record);
+      res.once("close", () => {
+        if (!res.writableFinished) record.clientGone = true;
+      });
 
       const fault = faults.take({ service, method: record.method, path: record.path, ...(record.action ? { action: record.action } : {}) });
       if (fault) {

@@ -456,6 +456,8 @@ export interface RecordedRequest {
   responseBody?: unknown;
   /** Set when a fault rule produced (or delayed) the answer. */
   fault?: boolean;
+  /** The client closed the connection before the answer was sent (it gave up: an abort, a kill). */
+  clientGone?: boolean;
 }
 
 export interface FaultRequestInfo {
