@@ -36,12 +36,12 @@ export const STATUS_LABELS: Record<ActionStatus, { label: string; tone: StatusTo
 export const FINAL_STATUSES: readonly ActionStatus[] = ["succeeded", "failed", "rejected"];
 
 // The outside systems' names are their facts (lib/mdr/providers/<system>/facts.ts).
-export const PROVIDER_LABELS = Object.fromEntries(Object.values(SERVICE_FACTS).map((f) => [f.provider, f.providerLabel])) as Record<
+export const PROVIDER_LABELS = Object.fromEntries(Object.values(SERVICE_FACTS).map((f) => [f.provider, f.names.table])) as Record<
   ProviderName,
   string
 >;
 
-export const SERVICE_LABELS: Record<Service, string> = perService((_, f) => f.title);
+export const SERVICE_LABELS: Record<Service, string> = perService((_, f) => f.names.title);
 
 export const ISOLATION_LABELS: Record<IsolationType, { label: string; description: string }> = {
   Full: { label: "Full", description: "Cuts every connection except to Defender" },

@@ -21,7 +21,7 @@ export function createGate(cfg: Config): CallGate {
     limits: cfg.rateLimits,
     maxQueueWaitMs: cfg.rateQueueMaxWaitMs,
     // Calls in flight at once per service and tenant: each system's facts.
-    concurrency: perService((_, f) => f.concurrency),
+    concurrency: perService((_, f) => f.limits.concurrency),
     // 10%: a call let go at the end of one window may arrive in the next; 90 a minute are at most
     // 90 in 66 s as Defender counts them, well under its 100.
     windowMargin: 0.1,

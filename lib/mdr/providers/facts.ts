@@ -8,27 +8,31 @@ import { defender } from "./defender/facts";
 import { graph } from "./graph/facts";
 
 export interface ServiceFacts {
-  /** Its short name in messages: `[Defender] ...`, "circuit open: 5 consecutive failures of AWS". */
-  label: string;
-  /** Its name on the page (service health). */
-  title: string;
   /** Its name in the audit log's `provider` column and the API's `provider`; a firewall's `firewall_type`. */
   provider: string;
-  /** What the page's actions table calls that provider. */
-  providerLabel: string;
-  /** A service that blocks addresses (`firewall_type: provider`). */
-  firewall?: {
-    /** In the timeline: "Blocked 1.2.3.4 on {label} ...". */
+  names: {
+    /** Its short name in messages: `[Defender] ...`, "circuit open: 5 consecutive failures of AWS". */
     label: string;
-    /** The page's choice: its name and what it does. */
-    choice: { label: string; description: string };
-    /** Its place in the list of firewall types (the API's enum, the page's choices). */
-    position: number;
+    /** Its name on the page (service health). */
+    title: string;
+    /** What the page's actions table calls its provider. */
+    table: string;
   };
-  /** The published limits it stays below, per tenant (MDR_RATE_LIMIT_<SERVICE> when unset). */
-  rateLimits: string;
-  /** Calls in flight at once per tenant. */
-  concurrency: number;
+  /**
+   * A service that blocks addresses (`firewall_type: provider`): `label` in the timeline ("Blocked
+   * 1.2.3.4 on {label} ..."), `position` in the list of firewall types (the API's enum, the page's
+   * choices).
+   */
+  firewall?: { label: string; position: number };
+  /** A firewall's choice on the page: its name and what it does. */
+  choice?: { label: string; description: string };
+  /** A firewall's bounds of the rules it holds, where they matter to a block. */
+  rules?: Record<string, unknown>;
+  /**
+   * Calls per tenant: `rate`, the published limits it stays below (MDR_RATE_LIMIT_<SERVICE> when
+   * unset); `concurrency`, how many may be in flight at once.
+   */
+  limits: { rate: string; concurrency: number };
   /** Whether a live configuration gives it settings for this tenant. */
   configured(live: LiveConfig, tenant: TenantConfig): boolean;
   /** Added to a simulated health check's (near zero) time, so the page does not show a suspicious 0 ms. */
@@ -68,8 +72,9 @@ export function serviceOf(provider: ProviderName): Service {
 }
 
 /** The facts of a firewall type's service. */
-export function firewallFacts(type: FirewallType): NonNullable<ServiceFacts["firewall"]> {
-  return (SERVICE_FACTS[serviceOf(type)] as ServiceFacts).firewall!;
+export function firewallFacts(type: FirewallType): NonNullable<ServiceFacts["firewall"]> & { choice: NonNullable<ServiceFacts["choice"]> } {
+  const facts: ServiceFacts = SERVICE_FACTS[serviceOf(type)];
+  return { ...facts.firewall!, choice: facts.choice! };
 }
 
 /** Whether a string names a service. */

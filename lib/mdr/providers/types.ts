@@ -14,7 +14,7 @@ export const FIREWALL_LABELS = Object.fromEntries(FIREWALL_TYPES.map((t) => [t, 
 >;
 
 /** Each service's short name in messages. */
-export const SERVICE_LABELS: Record<Service, string> = perService((_, f) => f.label);
+export const SERVICE_LABELS: Record<Service, string> = perService((_, f) => f.names.label);
 
 export const ISOLATION_TYPES = ["Full", "Selective", "UnManagedDevice"] as const;
 export type IsolationType = (typeof ISOLATION_TYPES)[number];

@@ -3,18 +3,14 @@
 import type { ServiceFacts } from "../facts";
 
 export const aws = {
-  label: "AWS",
-  title: "AWS network ACL",
   provider: "aws_sg",
-  providerLabel: "AWS NACL",
-  firewall: {
-    label: "AWS network ACL",
-    choice: { label: "AWS network ACL", description: "Deny entry on the VPC's network ACL" },
-    position: 2,
-  },
+  names: { label: "AWS", title: "AWS network ACL", table: "AWS NACL" },
+  firewall: { label: "AWS network ACL", position: 2 },
+  choice: { label: "AWS network ACL", description: "Deny entry on the VPC's network ACL" },
+  /** EC2's rule numbers of an ACL entry, shared by both address families in one direction. */
+  rules: { numbers: { min: 1, max: 32766 } },
   // EC2 mutating actions refill at 5 a second (ec2-api-throttling.md).
-  rateLimits: "240/60s",
-  concurrency: 10,
+  limits: { rate: "240/60s", concurrency: 10 },
   configured: (_live, tenant) => tenant.awsNacl !== undefined,
   simulatedLatencyMs: 2,
 } as const satisfies ServiceFacts;

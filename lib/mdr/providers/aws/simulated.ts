@@ -2,9 +2,11 @@
 // the real service, since those are what operators run into.
 import ipaddr from "ipaddr.js";
 import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
-import { absent, type NumberRange, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
+import { lowestFree, type NumberRange } from "@/lib/mdr/providers/numbers";
+import { absent, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
 import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
 import { SIM_NACL } from "@/lib/mdr/providers/simulation/seed";
+import { aws } from "./facts";
 
 interface NaclEntry {
   ruleNumber: number;
@@ -13,7 +15,7 @@ interface NaclEntry {
   ruleAction: "allow" | "deny";
 }
 
-const NACL_RULE_NUMBER = { min: 1, max: 32766 } as const;
+const NACL_RULE_NUMBER = aws.rules.numbers;
 
 export class SimulatedAwsNacl implements FirewallProvider {
   private readonly inbound: Map<number, NaclEntry>;
@@ -54,12 +56,8 @@ export class SimulatedAwsNacl implements FirewallProvider {
       );
     }
     // Rule numbers are shared by both address families within a direction.
-    let ruleNumber: number | undefined;
-    const min = Math.max(this.range.min, NACL_RULE_NUMBER.min);
-    const max = Math.min(this.range.max, NACL_RULE_NUMBER.max);
-    for (let n = min; n <= max && ruleNumber === undefined; n++) {
-      if (!this.inbound.has(n)) ruleNumber = n;
-    }
+    const within = { min: Math.max(this.range.min, NACL_RULE_NUMBER.min), max: Math.min(this.range.max, NACL_RULE_NUMBER.max) };
+    const ruleNumber = lowestFree(within, this.inbound);
     if (ruleNumber === undefined) {
       throw conflict(
         `NetworkAclEntryLimitExceeded: no free inbound rule number in ${this.range.min}-${this.range.max} on ${aclId}`,
@@ -81,12 +79,7 @@ export class SimulatedAwsNacl implements FirewallProvider {
   }
 
   /** Its own entry: at the rule number the block recorded before writing it (see AwsNaclFirewall). */
-  async findBlock(
-    tenantId: string,
-    _actionId: string,
-    address: string,
-    known: Record<string, unknown> | null,
-  ): Promise<BlockResult | null> {
+  async findBlock(tenantId: string, _actionId: string, address: string, known: Record<string, unknown> | null): Promise<BlockResult | null> {
     await this.rt.enter("aws", "aws.block", tenantId, { mutating: false });
     const parsed = parseAddress(address);
     if (!parsed) return null;

@@ -1,9 +1,11 @@
 // The simulated Azure network security group: named Deny rules at a free priority, with the
 // limits of the real service, since those are what operators run into.
 import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
-import { absent, type NumberRange, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
+import { lowestFree, type NumberRange } from "@/lib/mdr/providers/numbers";
+import { absent, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
 import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
 import { SIM_NSG } from "@/lib/mdr/providers/simulation/seed";
+import { azureNsg } from "./facts";
 
 interface NsgRule {
   name: string;
@@ -13,8 +15,8 @@ interface NsgRule {
   description: string;
 }
 
-const NSG_PRIORITY = { min: 100, max: 4096 } as const;
-const NSG_NAME_MAX = 80;
+const NSG_PRIORITY = azureNsg.rules.priorities;
+const NSG_NAME_MAX = azureNsg.rules.nameMax;
 // Azure resource names: start with a letter or digit, end with one or an underscore.
 const NSG_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 
@@ -55,11 +57,7 @@ export class SimulatedAzureNsg implements FirewallProvider {
     } else if (own) {
       priority = own.priority;
     } else {
-      const used = new Set(others.map((r) => r.priority));
-      let free: number | undefined;
-      for (let p = this.range.min; p <= this.range.max && free === undefined; p++) {
-        if (!used.has(p)) free = p;
-      }
+      const free = lowestFree(this.range, new Set(others.map((r) => r.priority)));
       if (free === undefined) {
         throw conflict(
           `SecurityRuleConflict: no free priority in ${this.range.min}-${this.range.max} on ${SIM_NSG.name}; every one is used`,

@@ -2,18 +2,12 @@
 import type { ServiceFacts } from "../facts";
 
 export const defender = {
-  label: "Defender",
-  title: "Defender for Endpoint",
   provider: "defender",
-  providerLabel: "Defender",
-  firewall: {
-    label: "Defender for Endpoint (IP indicator)",
-    choice: { label: "Defender indicator", description: "Single public IPs, on every onboarded device" },
-    position: 3,
-  },
+  names: { label: "Defender", title: "Defender for Endpoint", table: "Defender" },
+  firewall: { label: "Defender for Endpoint (IP indicator)", position: 3 },
+  choice: { label: "Defender indicator", description: "Single public IPs, on every onboarded device" },
   // Below the published 100 a minute and 1,500 an hour per API (common-errors.md).
-  rateLimits: "90/60s,1350/1h",
-  concurrency: 10,
+  limits: { rate: "90/60s,1350/1h", concurrency: 10 },
   // A tenant-independent API host: none published in some clouds (China) unless MDE_API_URL is set.
   configured: (live) => Boolean(live.endpoints.mdeApiUrl && live.endpoints.mdeResource),
   simulatedLatencyMs: 4,

@@ -2,11 +2,6 @@
 // a strict address parse and the answer of a removal that found nothing.
 import ipaddr from "ipaddr.js";
 
-export interface NumberRange {
-  min: number;
-  max: number;
-}
-
 export interface Address {
   family: "ipv4" | "ipv6";
   /** Normalised address without prefix. */

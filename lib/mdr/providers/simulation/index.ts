@@ -3,9 +3,9 @@
 // Calls answer without artificial delay: performance benchmarks run against this.
 import { type CallGate, openGate } from "@/lib/mdr/providers/gate";
 import { assemble, SERVICES, type SimulatedSettings } from "@/lib/mdr/providers";
-import { perService } from "@/lib/mdr/providers/facts";
+import { perService, SERVICE_FACTS } from "@/lib/mdr/providers/facts";
 import type { Providers, Service, ServiceHealth, TargetExamples } from "@/lib/mdr/providers/types";
-import type { NumberRange } from "./addresses";
+import type { NumberRange } from "@/lib/mdr/providers/numbers";
 import { type FaultController, OUTAGE_MESSAGE } from "./faults";
 import { SimRuntime } from "./runtime";
 import {
@@ -116,7 +116,9 @@ function checkOptions(opts: SimulationOptions): void {
       problems.push(`${name} ${r.min}-${r.max} is not within ${min}-${max}`);
     }
   };
-  range("nsgPriorityRange", opts.nsgPriorityRange, 100, 4096);
-  range("naclRuleRange", opts.naclRuleRange, 1, 32766);
+  const { priorities } = SERVICE_FACTS.azure_nsg.rules;
+  const { numbers } = SERVICE_FACTS.aws.rules;
+  range("nsgPriorityRange", opts.nsgPriorityRange, priorities.min, priorities.max);
+  range("naclRuleRange", opts.naclRuleRange, numbers.min, numbers.max);
   if (problems.length > 0) throw new Error(`Invalid simulation options: ${problems.join("; ")}`);
 }
