@@ -1,6 +1,7 @@
 // The environment, parsed once with zod. Nothing else in the project reads process.env.
 import fs from "node:fs";
 import { z } from "zod";
+import { type Service, SERVICE_FACTS } from "@/lib/mdr/providers/facts";
 
 type Range = { min: number; max: number };
 
@@ -197,14 +198,11 @@ const EnvSchema = z.object({
   MDR_SWEEP_INTERVAL_MS: number(100, 3_600_000, 5000),
   MDR_POLL_INTERVAL_MS: number(100, 3_600_000, 2000),
   MDR_PROVIDER_TIMEOUT_MS: number(100, 600_000, 30_000),
-  // Below the published limits: Defender 100/min and 1,500/h per API (common-errors.md); Graph
-  // identity writes 3,000 per 150 s per app and tenant, Outlook 10,000 per 10 min per mailbox
-  // (throttling-limits.md); ARM writes refill at 10/s per subscription (request-limits-and-
-  // throttling.md); EC2 mutating actions refill at 5/s (ec2-api-throttling.md).
-  MDR_RATE_LIMIT_DEFENDER: rateLimits("90/60s,1350/1h"),
-  MDR_RATE_LIMIT_GRAPH: rateLimits("600/60s"),
-  MDR_RATE_LIMIT_AZURE_NSG: rateLimits("300/60s"),
-  MDR_RATE_LIMIT_AWS: rateLimits("240/60s"),
+  // Below the published limits, each system's own (lib/mdr/providers/<system>/facts.ts).
+  MDR_RATE_LIMIT_DEFENDER: rateLimits(SERVICE_FACTS.defender.limits.rate),
+  MDR_RATE_LIMIT_GRAPH: rateLimits(SERVICE_FACTS.graph.limits.rate),
+  MDR_RATE_LIMIT_AZURE_NSG: rateLimits(SERVICE_FACTS.azure_nsg.limits.rate),
+  MDR_RATE_LIMIT_AWS: rateLimits(SERVICE_FACTS.aws.limits.rate),
   MDR_RATE_QUEUE_MAX_WAIT_MS: number(0, 600_000, 30_000),
   MDR_BREAKER_THRESHOLD: number(0, 1000, 5),
   MDR_BREAKER_COOLDOWN_MS: number(100, 3_600_000, 30_000),
@@ -256,7 +254,7 @@ export type Config = {
   pollIntervalMs: number;
   providerTimeoutMs: number;
   /** Outgoing calls per service and tenant: every window applies. */
-  rateLimits: Record<"defender" | "graph" | "azure_nsg" | "aws", RateWindow[]>;
+  rateLimits: Record<Service, RateWindow[]>;
   rateQueueMaxWaitMs: number;
   /** Consecutive failures that open a service's circuit (0: never), and how long it stays open. */
   breaker: { threshold: number; cooldownMs: number };

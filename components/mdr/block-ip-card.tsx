@@ -4,7 +4,7 @@ import { CircleAlertIcon, ShieldBanIcon } from "lucide-react";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { ToggleGroup } from "@/components/ui/toggle-group";
-import { FIREWALL_TYPES, type FirewallType } from "@/lib/mdr/providers/types";
+import { FIREWALL_TYPES, type FirewallType } from "@/lib/mdr/providers/facts";
 import { ActionCard } from "./action-card";
 import { Field } from "./field";
 import { ChoiceField, ReasonField, type Tenant, TenantField } from "./form-controls";

@@ -1,7 +1,16 @@
 // What the page calls each closed value of the API: one place, so the table, the filters,
 // the drawer and the toasts say the same thing.
-import type { ActionStatus, ActionType, ProviderName, QuarantineAction } from "@/lib/mdr/enums";
-import type { FirewallType, IsolationType, Service } from "@/lib/mdr/providers/types";
+import type { ActionStatus, ActionType, QuarantineAction } from "@/lib/mdr/enums";
+import {
+  FIREWALL_TYPES,
+  type FirewallType,
+  firewallFacts,
+  type ProviderName,
+  perService,
+  type Service,
+  SERVICE_FACTS,
+} from "@/lib/mdr/providers/facts";
+import type { IsolationType } from "@/lib/mdr/providers/types";
 
 export const TYPE_LABELS: Record<ActionType, string> = {
   isolate_endpoint: "Isolate endpoint",
@@ -26,19 +35,13 @@ export const STATUS_LABELS: Record<ActionStatus, { label: string; tone: StatusTo
 
 export const FINAL_STATUSES: readonly ActionStatus[] = ["succeeded", "failed", "rejected"];
 
-export const PROVIDER_LABELS: Record<ProviderName, string> = {
-  defender: "Defender",
-  graph: "Graph",
-  azure_nsg: "Azure NSG",
-  aws_sg: "AWS NACL",
-};
+// The outside systems' names are their facts (lib/mdr/providers/<system>/facts.ts).
+export const PROVIDER_LABELS = Object.fromEntries(Object.values(SERVICE_FACTS).map((f) => [f.provider, f.names.table])) as Record<
+  ProviderName,
+  string
+>;
 
-export const SERVICE_LABELS: Record<Service, string> = {
-  defender: "Defender for Endpoint",
-  graph: "Microsoft Graph",
-  azure_nsg: "Azure NSG",
-  aws: "AWS network ACL",
-};
+export const SERVICE_LABELS: Record<Service, string> = perService((_, f) => f.names.title);
 
 export const ISOLATION_LABELS: Record<IsolationType, { label: string; description: string }> = {
   Full: { label: "Full", description: "Cuts every connection except to Defender" },
@@ -46,11 +49,10 @@ export const ISOLATION_LABELS: Record<IsolationType, { label: string; descriptio
   UnManagedDevice: { label: "Unmanaged device", description: "Contains it from managed devices" },
 };
 
-export const FIREWALL_LABELS: Record<FirewallType, { label: string; description: string }> = {
-  defender: { label: "Defender indicator", description: "Single public IPs, on every onboarded device" },
-  azure_nsg: { label: "Azure NSG", description: "Deny rule on the network security group" },
-  aws_sg: { label: "AWS network ACL", description: "Deny entry on the VPC's network ACL" },
-};
+export const FIREWALL_LABELS = Object.fromEntries(FIREWALL_TYPES.map((t) => [t, firewallFacts(t).choice])) as Record<
+  FirewallType,
+  { label: string; description: string }
+>;
 
 export const QUARANTINE_LABELS: Record<QuarantineAction, { label: string; description: string }> = {
   softDelete: { label: "Soft delete", description: "Recoverable: moved to Deleted Items" },

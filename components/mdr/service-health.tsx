@@ -4,7 +4,7 @@
 import { ActivityIcon, CircleCheckIcon, CircleMinusIcon, CircleXIcon, TriangleAlertIcon } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
-import { SERVICES, type Service } from "@/lib/mdr/providers/types";
+import { type Service, SERVICE_KEYS } from "@/lib/mdr/providers/facts";
 import type { StatusResponse } from "@/lib/mdr/schemas";
 import { cn } from "@/lib/utils";
 import { STATUS_REFRESH_MS, useServiceStatus } from "./hooks";
@@ -48,7 +48,7 @@ export function ServiceHealth() {
         )}
         {/* Beside each other when the sidebar sits above the content (narrow screens), stacked in it. */}
         <ul aria-labelledby="service-health-title" className="grid gap-x-6 sm:grid-cols-2 lg:grid-cols-1">
-          {SERVICES.map((s: Service) => {
+          {SERVICE_KEYS.map((s: Service) => {
             const h = data?.services[s];
             const state = h ? SERVICE_STATE[h.status] : null;
             return (

@@ -4,9 +4,9 @@ import { type SQL, sql } from "drizzle-orm";
 import { type SQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 import { AUDIT_EVENTS, ROLES } from "@/lib/auth/enums";
-import { ACTION_STATUSES, ACTION_TYPES, MODES, PROTECTED_ASSET_KINDS, PROVIDER_NAMES } from "@/lib/mdr/enums";
+import { ACTION_STATUSES, ACTION_TYPES, MODES, PROTECTED_ASSET_KINDS, type ProviderName } from "@/lib/mdr/enums";
 
-export { ACTION_STATUSES, ACTION_TYPES, MODES, PROVIDER_NAMES, ROLES };
+export { ACTION_STATUSES, ACTION_TYPES, MODES, ROLES };
 export type { Role } from "@/lib/auth/enums";
 export type { ActionStatus, ActionType, ProviderName } from "@/lib/mdr/enums";
 
@@ -46,7 +46,7 @@ export const actions = sqliteTable(
     status: text("status", { enum: ACTION_STATUSES }).notNull(),
     target: text("target").notNull(),
     tenantId: text("tenant_id").notNull(),
-    provider: text("provider", { enum: PROVIDER_NAMES }).notNull(),
+    provider: text("provider").$type<ProviderName>().notNull(),
     mode: text("mode", { enum: MODES }).notNull(),
     parameters: text("parameters", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     reason: text("reason"),

@@ -19,6 +19,7 @@ import {
 import type { MdrContext } from "@/lib/mdr/context";
 import { type Holder, holderOf } from "@/lib/mdr/duplicates";
 import { runInScope } from "@/lib/mdr/providers/call-scope";
+import { serviceOf } from "@/lib/mdr/providers/facts";
 import { ProviderError, SERVICE_LABELS, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
 import type { Action, ActionDetail } from "@/lib/mdr/schemas";
 
@@ -118,14 +119,6 @@ export class ClosedAction extends Error {
   }
 }
 
-/** The outside service behind each provider name of the audit log. */
-export const SERVICE_OF: Record<ProviderName, Service> = {
-  defender: "defender",
-  graph: "graph",
-  azure_nsg: "azure_nsg",
-  aws_sg: "aws",
-};
-
 /** How a provider error is recorded and answered. */
 const PROVIDER_FAILURES: Record<ProviderErrorKind, { status: "failed" | "rejected"; code: ErrorCode }> = {
   not_found: { status: "rejected", code: "not_found" },
@@ -163,7 +156,7 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
     },
   };
 
-  const deadline = new Deadline(ctx.config.providerTimeoutMs, SERVICE_OF[spec.provider]);
+  const deadline = new Deadline(ctx.config.providerTimeoutMs, serviceOf(spec.provider));
   let queuedNoted = false;
   const scope = {
     // Waiting for a turn under a provider's rate limit is not the provider being slow: the wait

@@ -1,9 +1,10 @@
 import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
-import { SERVICE_OF, runAction } from "@/lib/mdr/actions";
+import { runAction } from "@/lib/mdr/actions";
 import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
+import { serviceOf } from "@/lib/mdr/providers/facts";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
 import type { BlockIpRequest } from "@/lib/mdr/schemas";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
@@ -16,7 +17,7 @@ const HOUR_MS = 3_600_000;
 export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpRequest }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
   const firewall = input.firewall_type;
-  requireService(ctx, SERVICE_OF[firewall], tenantId, "firewall_type");
+  requireService(ctx, serviceOf(firewall), tenantId, "firewall_type");
   return runAction(
     ctx,
     {

@@ -8,7 +8,7 @@ import { blockIp } from "@/lib/mdr/block-ip";
 import type { MdrContext } from "@/lib/mdr/context";
 import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
 import type { BulkBlockIpRequest, BulkIsolateRequest, BulkResponse } from "@/lib/mdr/schemas";
-import { SERVICE_OF } from "@/lib/mdr/actions";
+import { serviceOf } from "@/lib/mdr/providers/facts";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
 
 type Result = BulkResponse["results"][number];
@@ -61,7 +61,7 @@ async function runAll<T>(targets: T[], label: (t: T) => string, act: (t: T) => P
 export async function blockIps({ ctx, input }: { ctx: MdrContext; input: BulkBlockIpRequest }): Promise<BulkResponse> {
   // What holds for every item is refused once, before any of them runs.
   const tenantId = resolveTenant(ctx, input.tenant_id);
-  requireService(ctx, SERVICE_OF[input.firewall_type], tenantId, "firewall_type");
+  requireService(ctx, serviceOf(input.firewall_type), tenantId, "firewall_type");
   const { ips, ...common } = input;
   const results = await runAll(ips, (a) => a.value, (address) =>
     blockIp({ ctx, input: { ...common, ip: address.value, address, priority: undefined } }),

@@ -1,6 +1,7 @@
 import "server-only";
 import { type Config, config } from "@/lib/config";
 import { type Db, getDb } from "@/lib/db/client";
+import { perService } from "@/lib/mdr/providers/facts";
 import { CallGate } from "@/lib/mdr/providers/gate";
 import { createSimulatedProviders } from "@/lib/mdr/providers/simulation";
 import type { Providers } from "@/lib/mdr/providers/types";
@@ -14,15 +15,13 @@ export interface MdrContext {
   now: () => number;
 }
 
-/** Calls in flight at once per service and tenant (Graph: Outlook allows 4 per mailbox). */
-const GATE_CONCURRENCY = { defender: 10, graph: 4, azure_nsg: 10, aws: 10 } as const;
-
 /** The rate limiter and circuit breaker of the configuration. */
 export function createGate(cfg: Config): CallGate {
   return new CallGate({
     limits: cfg.rateLimits,
     maxQueueWaitMs: cfg.rateQueueMaxWaitMs,
-    concurrency: GATE_CONCURRENCY,
+    // Calls in flight at once per service and tenant: each system's facts.
+    concurrency: perService((_, f) => f.limits.concurrency),
     // 10%: a call let go at the end of one window may arrive in the next; 90 a minute are at most
     // 90 in 66 s as Defender counts them, well under its 100.
     windowMargin: 0.1,

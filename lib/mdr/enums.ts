@@ -24,8 +24,8 @@ export function isOpen(row: { status: string }): boolean {
   return (OPEN_STATUSES as readonly string[]).includes(row.status);
 }
 
-export const PROVIDER_NAMES = ["defender", "graph", "azure_nsg", "aws_sg"] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** The outside system an action went to, as the audit log names it: each system's facts say its name. */
+export type { ProviderName } from "@/lib/mdr/providers/facts";
 
 export const MODES = ["simulation", "live"] as const;
 

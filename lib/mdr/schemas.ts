@@ -4,7 +4,8 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ACTION_STATUSES, ACTION_TYPES, QUARANTINE_ACTIONS } from "@/lib/mdr/enums";
-import { FIREWALL_TYPES, ISOLATION_TYPES } from "@/lib/mdr/providers/types";
+import { FIREWALL_TYPES, PROVIDERS } from "@/lib/mdr/providers/facts";
+import { ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
@@ -369,7 +370,7 @@ export const Action = z.object({
   status: z.enum(ACTION_STATUSES),
   target: z.string(),
   tenant_id: z.string(),
-  provider: z.enum(["defender", "graph", "azure_nsg", "aws_sg"]),
+  provider: z.enum(PROVIDERS),
   mode: z.enum(["simulation", "live"]),
   parameters: z.record(z.string(), z.unknown()),
   reason: z.string().nullable(),

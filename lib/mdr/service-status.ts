@@ -1,6 +1,7 @@
 import "server-only";
 import type { MdrContext } from "@/lib/mdr/context";
-import { SERVICES, type Service, type ServiceHealth } from "@/lib/mdr/providers/types";
+import { perService, SERVICE_KEYS } from "@/lib/mdr/providers/facts";
+import type { Service, ServiceHealth } from "@/lib/mdr/providers/types";
 import type { StatusResponse } from "@/lib/mdr/schemas";
 
 const cache = globalThis as unknown as {
@@ -20,8 +21,8 @@ async function check(ctx: Pick<MdrContext, "providers">, service: Service): Prom
 }
 
 async function checkAll(ctx: Pick<MdrContext, "providers" | "now">): Promise<StatusResponse> {
-  const results = await Promise.all(SERVICES.map((s) => check(ctx, s)));
-  const services = Object.fromEntries(SERVICES.map((s, i) => [s, results[i]!])) as Record<Service, ServiceHealth>;
+  const results = await Promise.all(SERVICE_KEYS.map((s) => check(ctx, s)));
+  const services = perService((s) => results[SERVICE_KEYS.indexOf(s)]!);
   const core = [services.defender.status, services.graph.status].filter((s) => s === "up").length;
   return {
     status: core === 2 ? "healthy" : core === 1 ? "degraded" : "unhealthy",

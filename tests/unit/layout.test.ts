@@ -142,6 +142,33 @@ describe("the layout", () => {
     expect(metrics).toContain("lib/db/queries/metrics.ts");
   });
 
+  it("keeps each outside system's code in its folder, and the cloud SDKs out of a simulation and the page", () => {
+    const sdk = /^@(azure|aws-sdk|microsoft|smithy)\//;
+    // The simulated tenant, with the record of the systems it is assembled from, loads no cloud SDK:
+    // the SDKs behind the live clients load in live mode only (lib/mdr/context.ts requires them then).
+    const simulation = [...loads("lib/mdr/providers/simulation/index.ts")];
+    expect(simulation).toContain("lib/mdr/providers/index.ts");
+    expect(simulation.filter((m) => sdk.test(m) || /^lib\/mdr\/providers\/[^/]+\/(client|live)\.ts$/.test(m))).toEqual([]);
+    expect(loads("lib/mdr/providers/live/index.ts")).toContain("@aws-sdk/client-ec2");
+    // The page's client components read the systems' facts (names, firewall types), never their
+    // clients or doubles, nor anything server-only.
+    const page = files.filter((f) => /^\s*["']use client["']/.test(read(f).text));
+    expect(page).toEqual(expect.arrayContaining(["components/mdr/service-health.tsx", "components/mdr/block-ip-card.tsx"]));
+    const serverSide = /^lib\/mdr\/providers\/(index\.ts|live\/|simulation\/|[^/]+\/(client|live|simulated[^/]*|index)\.ts$)/;
+    const loadedByPage = [...new Set(page.flatMap((f) => [...loads(f)]))];
+    expect(loadedByPage).toContain("lib/mdr/providers/facts.ts");
+    expect(loadedByPage.filter((m) => serverSide.test(m) || sdk.test(m) || m === "server-only")).toEqual([]);
+  });
+
+  it("names the outside systems in one record: no second list of services, providers or firewall types", () => {
+    // The services, the audit log's provider names and the firewall types are derived from
+    // SERVICE_FACTS (lib/mdr/providers/facts.ts); `aws_sg` (the service `aws`) is said in its facts only.
+    const lists = files.filter((f) => /\b(const|let|var|function)\s+(PROVIDER_NAMES|SERVICE_OF|SERVICES|FIREWALL_TYPES)\b\s*[=:(]/.test(read(f).text));
+    expect(lists).toEqual(["lib/mdr/providers/facts.ts", "lib/mdr/providers/index.ts"]);
+    expect(read("lib/mdr/providers/facts.ts").text).not.toMatch(/\bconst\s+FIREWALL_TYPES\s*=\s*\[/);
+    expect(files.filter((f) => /["']aws_sg["']/.test(read(f).text))).toEqual(["lib/mdr/providers/aws/facts.ts"]);
+  });
+
   // (Whether an undo is still running is one query, findRunningUndo: nothing outside lib/db can ask another.)
   it("gives logic written once one home: machine action outcomes, the action comment", () => {
     // The providers speak Defender's statuses themselves; the page's labels are words, not logic.

@@ -3,7 +3,7 @@
 // pointed at the emulator, since an override moves the calls but never the token resource.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Cloud, parseConfig } from "@/lib/config";
-import { odataString } from "@/lib/mdr/providers/defender";
+import { odataString } from "@/lib/mdr/providers/defender/client";
 import { createLiveProviders } from "@/lib/mdr/providers/live";
 import type { Providers } from "@/lib/mdr/providers/types";
 import { certsFromEnv, processTrusts } from "../emulator/certs";

@@ -7,7 +7,8 @@
 // - a circuit breaker: after N consecutive failures (unreachable, timeout, 5xx) calls fail fast
 //   for a cool-down; then one call goes through as a probe, and its success closes the circuit.
 import { currentScope } from "@/lib/mdr/providers/call-scope";
-import { ProviderError, SERVICE_LABELS, SERVICES, type Service } from "@/lib/mdr/providers/types";
+import { perService } from "@/lib/mdr/providers/facts";
+import { ProviderError, SERVICE_LABELS, type Service } from "@/lib/mdr/providers/types";
 
 export interface RateWindow {
   limit: number;
@@ -307,7 +308,7 @@ interface Lane {
 /** A gate that lets everything through: no limits, no breaker (unit tests, tools). */
 export function openGate(): CallGate {
   return new CallGate({
-    limits: Object.fromEntries(SERVICES.map((s) => [s, []])),
+    limits: perService(() => []),
     maxQueueWaitMs: Number.POSITIVE_INFINITY,
     breakerThreshold: 0,
     breakerCooldownMs: 0,

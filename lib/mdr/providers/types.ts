@@ -1,18 +1,20 @@
 // The small interfaces every outside system sits behind. The simulated tenant and the
 // live adapters implement the same ones, so the pipeline cannot tell them apart.
+// The services and their names come from one record (./facts.ts); the names below are kept for
+// the code that imported them from here.
 import type { CallGate } from "@/lib/mdr/providers/gate";
+import { FIREWALL_TYPES, type FirewallType, firewallFacts, perService, type Service } from "@/lib/mdr/providers/facts";
 
-export const SERVICES = ["defender", "graph", "azure_nsg", "aws"] as const;
-export type Service = (typeof SERVICES)[number];
+export { FIREWALL_TYPES, type FirewallType, type ProviderName, type Service } from "@/lib/mdr/providers/facts";
 
-export const FIREWALL_TYPES = ["azure_nsg", "aws_sg", "defender"] as const;
-export type FirewallType = (typeof FIREWALL_TYPES)[number];
+/** What the timeline calls each firewall. */
+export const FIREWALL_LABELS = Object.fromEntries(FIREWALL_TYPES.map((t) => [t, firewallFacts(t).label])) as Record<
+  FirewallType,
+  string
+>;
 
-export const FIREWALL_LABELS: Record<FirewallType, string> = {
-  defender: "Defender for Endpoint (IP indicator)",
-  azure_nsg: "Azure network security group",
-  aws_sg: "AWS network ACL",
-};
+/** Each service's short name in messages. */
+export const SERVICE_LABELS: Record<Service, string> = perService((_, f) => f.names.label);
 
 export const ISOLATION_TYPES = ["Full", "Selective", "UnManagedDevice"] as const;
 export type IsolationType = (typeof ISOLATION_TYPES)[number];
@@ -234,10 +236,3 @@ export class ProviderError extends Error {
     Object.defineProperty(this, PROVIDER_ERROR_BRAND, { value: true });
   }
 }
-
-export const SERVICE_LABELS: Record<Service, string> = {
-  defender: "Defender",
-  graph: "Graph",
-  azure_nsg: "Azure NSG",
-  aws: "AWS",
-};

@@ -1,45 +1,38 @@
-// The live providers: the real Defender, Graph, Azure and AWS APIs, per configured tenant.
-import type { Config, TenantConfig } from "@/lib/config";
-import { AwsNaclFirewall } from "@/lib/mdr/providers/aws-nacl";
-import { AzureNsgFirewall } from "@/lib/mdr/providers/azure-nsg";
-import { DefenderClient } from "@/lib/mdr/providers/defender";
-import { GraphProvider } from "@/lib/mdr/providers/graph";
+// The live providers: the real Defender, Graph, Azure and AWS APIs, per configured tenant. Loaded
+// in live mode only (lib/mdr/context.ts): the cloud SDKs behind the clients stay unloaded in a
+// simulation.
+import type { Config, LiveConfig } from "@/lib/config";
+import { awsLive } from "@/lib/mdr/providers/aws/live";
+import { azureNsgLive } from "@/lib/mdr/providers/azure-nsg/live";
+import { defenderLive } from "@/lib/mdr/providers/defender/live";
+import { type Service, SERVICES, type ServiceParts, assemble } from "@/lib/mdr/providers";
+import { perService } from "@/lib/mdr/providers/facts";
 import { type CallGate, openGate } from "@/lib/mdr/providers/gate";
-import { DEFAULT_RETRY } from "@/lib/mdr/providers/live/retry";
+import { graphLive } from "@/lib/mdr/providers/graph/live";
+import { DEFAULT_RETRY, type RetryPolicy } from "@/lib/mdr/providers/live/retry";
 import { TokenSource } from "@/lib/mdr/providers/live/tokens";
-import {
-  type EndpointProvider,
-  type FirewallProvider,
-  ProviderError,
-  type Providers,
-  type Service,
-  type ServiceHealth,
-} from "@/lib/mdr/providers/types";
+import type { Providers, ServiceHealth } from "@/lib/mdr/providers/types";
 
-/** Stands in for Defender where the cloud has no API host and none is configured. */
-function missingDefender(cloud: string): EndpointProvider & FirewallProvider {
-  const refuse = async (): Promise<never> => {
-    throw new ProviderError("defender", "bad_request", `Defender for Endpoint has no API host in cloud ${cloud}: set MDE_API_URL`);
-  };
-  return {
-    findMachines: refuse,
-    getMachine: refuse,
-    isolate: refuse,
-    release: refuse,
-    getMachineAction: refuse,
-    listMachineActions: refuse,
-    block: refuse,
-    unblock: refuse,
-    findBlock: refuse,
-    setExpiry: refuse,
-  };
+/** What a system's live part is made with. */
+export interface LiveDeps {
+  live: LiveConfig;
+  tokens: TokenSource;
+  retry: RetryPolicy;
+  /** How long one call (with its long-running operation) may take, for SDKs that bound it themselves. */
+  timeoutMs: number;
+  gate: CallGate;
 }
+
+/** A system's live client, and its health check: a token and the cheapest read. */
+export type LiveModule = (deps: LiveDeps) => ServiceParts & { probe(tenantId: string): Promise<void> };
+
+/** Each system's live part, by the keys of SERVICES (providers/index.ts). */
+const LIVE = { defender: defenderLive, graph: graphLive, azure_nsg: azureNsgLive, aws: awsLive } satisfies Record<Service, LiveModule>;
 
 export function createLiveProviders(cfg: Config, gate: CallGate = openGate()): Providers {
   const live = cfg.live;
   if (!live) throw new Error("live providers need the live configuration");
-  const { endpoints, tenants } = live;
-  const tokens = new TokenSource(endpoints.authorityHost, tenants);
+  const { tenants } = live;
   // No call (with its retries) may outlive the action it is part of: once the pipeline has answered
   // 504 and recorded the action failed, a retry that then succeeded would act in its name unseen.
   // The same bound keeps a status check from hanging on a slow probe.
@@ -48,59 +41,34 @@ export function createLiveProviders(cfg: Config, gate: CallGate = openGate()): P
     attemptTimeoutMs: Math.min(DEFAULT_RETRY.attemptTimeoutMs, cfg.providerTimeoutMs),
     budgetMs: Math.min(DEFAULT_RETRY.budgetMs, cfg.providerTimeoutMs),
   };
-  const timeoutMs = Math.min(30_000, cfg.providerTimeoutMs);
-
-  const defender =
-    endpoints.mdeApiUrl && endpoints.mdeResource
-      ? new DefenderClient({ baseUrl: endpoints.mdeApiUrl, resource: endpoints.mdeResource, tokens, retry, gate })
-      : undefined;
-  const graph = new GraphProvider({ baseUrl: endpoints.graphApiUrl, resource: endpoints.graphResource, tokens, retry, gate });
-  const nsg = new AzureNsgFirewall({
-    armUrl: endpoints.armUrl,
-    armResource: endpoints.armResource,
-    tokens,
-    tenants,
-    timeoutMs,
-    pollIntervalMs: 1000,
+  const deps: LiveDeps = {
+    live,
+    tokens: new TokenSource(live.endpoints.authorityHost, tenants),
+    retry,
+    timeoutMs: Math.min(30_000, cfg.providerTimeoutMs),
     gate,
-  });
-  const aws = new AwsNaclFirewall({ tenants, endpoint: live.ec2Endpoint, timeoutMs, gate });
-  const tenantOf = (id: string): TenantConfig | undefined => tenants.find((t) => t.tenantId === id);
+  };
+  const parts = perService((s) => LIVE[s](deps));
 
   const configured = (service: Service, tenantId: string): boolean => {
-    const tenant = tenantOf(tenantId);
-    if (!tenant) return false;
-    if (service === "defender") return defender !== undefined;
-    if (service === "azure_nsg") return tenant.azureNsg !== undefined;
-    if (service === "aws") return tenant.awsNacl !== undefined;
-    return true;
+    const tenant = tenants.find((t) => t.tenantId === tenantId);
+    return tenant !== undefined && SERVICES[service].facts.configured(live, tenant);
   };
 
-  const probes: Record<Service, (tenantId: string) => Promise<void>> = {
-    defender: (t) => defender!.probe(t),
-    graph: (t) => graph.probe(t),
-    azure_nsg: (t) => nsg.probe(t),
-    aws: (t) => aws.probe(t),
-  };
-
-  const missing = missingDefender(live.cloud);
   return {
     mode: "live",
     examples: null,
     gate,
     tenants: tenants.map((t) => t.tenantId),
     configured,
-    endpoint: defender ?? missing,
-    firewalls: { defender: defender ?? missing, azure_nsg: nsg, aws_sg: aws },
-    identity: graph,
-    mail: graph,
+    ...assemble(parts),
     // A token and the cheapest read, in the default tenant.
     async health(service: Service): Promise<ServiceHealth> {
       const tenantId = tenants[0]!.tenantId;
       if (!configured(service, tenantId)) return { status: "not_configured", latency_ms: null, error: null };
       const started = performance.now();
       try {
-        await probes[service](tenantId);
+        await parts[service].probe(tenantId);
         return { status: "up", latency_ms: Math.round(performance.now() - started), error: null };
       } catch (err) {
         return { status: "down", latency_ms: Math.round(performance.now() - started), error: (err as Error).message };

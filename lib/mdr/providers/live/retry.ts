@@ -121,3 +121,27 @@ export function kindOfStatus(status: number): ProviderError["kind"] {
   if (status >= 500) return "unavailable";
   return "bad_request";
 }
+
+/** Runs one SDK call, aborted after `timeoutMs`; what it throws is told as `toError` says. */
+export async function withTimeout<T>(
+  timeoutMs: number,
+  work: (abortSignal: AbortSignal) => Promise<T>,
+  toError: (err: unknown, abortSignal: AbortSignal) => unknown,
+): Promise<T> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await work(abortSignal);
+  } catch (err) {
+    throw toError(err, abortSignal);
+  }
+}
+
+/**
+ * What a Microsoft API's refusal says: a refused token, the permission the app registration
+ * lacks, or the service's own message. `head`: "403 Authorization_RequestDenied on GET /users/x".
+ */
+export function refusalMessage(head: string, status: number, kind: ProviderError["kind"], permission: string, message: string): string {
+  if (status === 401) return `${head}: the access token was refused. ${message}`.trim();
+  if (kind === "permission") return `${head}: the app registration needs ${permission}. ${message}`.trim();
+  return `${head}: ${message}`;
+}

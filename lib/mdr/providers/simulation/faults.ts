@@ -1,6 +1,7 @@
 // Fault injection (MDR_SIM_FAULTS): lets demos, training and tests show how the product behaves
 // when a provider is down or refuses one operation, without a real outage.
-import { ProviderError, type ProviderErrorKind, SERVICES, type Service } from "@/lib/mdr/providers/types";
+import { isService, SERVICE_KEYS } from "@/lib/mdr/providers/facts";
+import { ProviderError, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
 
 export const SIM_OPERATIONS = {
   defender: ["findMachines", "getMachine", "isolate", "release", "getMachineAction", "block", "unblock"],
@@ -30,10 +31,6 @@ export interface FaultController {
 const DOWN_RE = /^([\w-]+)\s*:\s*([\w-]+)$/;
 const OPERATION_RE = /^([\w-]+)\s*\.\s*([\w-]+)\s*=\s*(\S+)$/;
 
-function isService(value: string): value is Service {
-  return (SERVICES as readonly string[]).includes(value);
-}
-
 function isOperation(service: Service, operation: string): boolean {
   return (SIM_OPERATIONS[service] as readonly string[]).includes(operation);
 }
@@ -51,7 +48,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
     const d = DOWN_RE.exec(entry);
     if (d) {
       const [, service = "", mode = ""] = d;
-      if (!isService(service)) throw bad(`unknown service "${service}" (expected ${SERVICES.join(", ")})`);
+      if (!isService(service)) throw bad(`unknown service "${service}" (expected ${SERVICE_KEYS.join(", ")})`);
       if (mode !== "down") throw bad(`unknown mode "${mode}" (only "down")`);
       down.add(service);
       continue;
@@ -59,7 +56,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
     const o = OPERATION_RE.exec(entry);
     if (!o) throw bad('expected "service:down" or "service.operation=STATUS"');
     const [, service = "", operation = "", statusText = ""] = o;
-    if (!isService(service)) throw bad(`unknown service "${service}" (expected ${SERVICES.join(", ")})`);
+    if (!isService(service)) throw bad(`unknown service "${service}" (expected ${SERVICE_KEYS.join(", ")})`);
     if (!isOperation(service, operation)) {
       throw bad(`unknown operation "${operation}" for ${service} (expected ${SIM_OPERATIONS[service].join(", ")})`);
     }

@@ -2,11 +2,11 @@
 // (ids, limits, conflicts, asynchronous isolation), for first run, demos, training and tests.
 // Calls answer without artificial delay: performance benchmarks run against this.
 import { type CallGate, openGate } from "@/lib/mdr/providers/gate";
+import { assemble, SERVICES, type SimulatedSettings } from "@/lib/mdr/providers";
+import { perService, SERVICE_FACTS } from "@/lib/mdr/providers/facts";
 import type { Providers, Service, ServiceHealth, TargetExamples } from "@/lib/mdr/providers/types";
-import { SimulatedEndpoint } from "./endpoint";
+import type { NumberRange } from "@/lib/mdr/providers/numbers";
 import { type FaultController, OUTAGE_MESSAGE } from "./faults";
-import { SimulatedAwsNacl, SimulatedAzureNsg, SimulatedDefenderIndicators, type NumberRange } from "./firewalls";
-import { createDirectory } from "./directory";
 import { SimRuntime } from "./runtime";
 import {
   SIM_DEVICES,
@@ -66,9 +66,6 @@ const SIM_EXAMPLES: TargetExamples = {
   messageIds: [SIM_PHISHING_MESSAGE.internetMessageId],
 };
 
-// Added to the real (near zero) elapsed time so the health panel does not show a suspicious 0 ms.
-const BASE_LATENCY_MS: Record<Service, number> = { defender: 4, graph: 3, azure_nsg: 5, aws: 2 };
-
 export function createSimulatedProviders(opts: SimulationOptions): Providers & { faults: FaultController } {
   checkOptions(opts);
   const rt = new SimRuntime({
@@ -79,28 +76,27 @@ export function createSimulatedProviders(opts: SimulationOptions): Providers & {
     random: opts.random ?? Math.random,
     gate: opts.gate ?? openGate(),
   });
-  const { identity, mail } = createDirectory(rt);
+  const settings: SimulatedSettings = {
+    extraDevices: opts.extraDevices ?? 0,
+    maxIndicators: opts.maxIndicators ?? SIM_MAX_INDICATORS,
+    nsgPriorityRange: opts.nsgPriorityRange,
+    naclRuleRange: opts.naclRuleRange,
+  };
+  const parts = perService((s) => SERVICES[s].simulated(rt, settings));
   return {
     mode: "simulation",
     examples: SIM_EXAMPLES,
     tenants: [SIM_TENANT_ID],
     // Every simulated service exists in the simulated tenant.
     configured: () => true,
-    endpoint: new SimulatedEndpoint(rt, opts.extraDevices ?? 0),
-    firewalls: {
-      defender: new SimulatedDefenderIndicators(rt, opts.maxIndicators ?? SIM_MAX_INDICATORS),
-      azure_nsg: new SimulatedAzureNsg(rt, opts.nsgPriorityRange),
-      aws_sg: new SimulatedAwsNacl(rt, opts.naclRuleRange),
-    },
-    identity,
-    mail,
+    ...assemble(parts),
     faults: rt.faults,
     gate: rt.gate,
     async health(service: Service): Promise<ServiceHealth> {
       const started = performance.now();
       if (rt.faults.isDown(service)) return { status: "down", latency_ms: null, error: OUTAGE_MESSAGE };
       const elapsed = performance.now() - started;
-      return { status: "up", latency_ms: Math.round(BASE_LATENCY_MS[service] + elapsed), error: null };
+      return { status: "up", latency_ms: Math.round(SERVICES[service].facts.simulatedLatencyMs + elapsed), error: null };
     },
   };
 }
@@ -120,7 +116,9 @@ function checkOptions(opts: SimulationOptions): void {
       problems.push(`${name} ${r.min}-${r.max} is not within ${min}-${max}`);
     }
   };
-  range("nsgPriorityRange", opts.nsgPriorityRange, 100, 4096);
-  range("naclRuleRange", opts.naclRuleRange, 1, 32766);
+  const { priorities } = SERVICE_FACTS.azure_nsg.rules;
+  const { numbers } = SERVICE_FACTS.aws.rules;
+  range("nsgPriorityRange", opts.nsgPriorityRange, priorities.min, priorities.max);
+  range("naclRuleRange", opts.naclRuleRange, numbers.min, numbers.max);
   if (problems.length > 0) throw new Error(`Invalid simulation options: ${problems.join("; ")}`);
 }

@@ -3,6 +3,7 @@
 // offsets and turned into timestamps when a simulation is created, so the data never looks stale.
 import type { MailFolder } from "@/lib/mdr/providers/types";
 import { seededGraphMessageId, seededHexId } from "./ids";
+import MAILBOXES from "./mailboxes.json";
 
 export const SIM_TENANT_ID = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
 
@@ -94,52 +95,14 @@ const phish: MessageDraft = {
   receivedMinutesAgo: 47,
 };
 
-const DRAFTS: Record<string, MessageDraft[]> = {
-  "alice@contoso.com": [
-    phish,
-    { internetMessageId: "<CAH7x9kQm2vR8pLw3NfT5uYb1cZ0eJdK4sXa6gHo@mail.gmail.com>", subject: "Re: Q3 vendor invoices", from: "m.keller@fabrikam.com", receivedMinutesAgo: 95 },
-    { internetMessageId: "<SA1PR04MB8432B7E6D5C4A3F2@SA1PR04MB8432.namprd04.prod.outlook.com>", subject: "Team offsite agenda", from: "dave@contoso.com", receivedMinutesAgo: 210 },
-    { internetMessageId: "<0100018f2c3d4e5f-a1b2c3d4-e5f6-4789-9abc-def012345678-000000@email.amazonses.com>", subject: "Your AWS invoice is available", from: "no-reply@aws.amazon.com", receivedMinutesAgo: 1440 },
-  ],
-  "bob@contoso.com": [
-    phish,
-    { internetMessageId: "<CAH7x9pZ4tLw2QvN8mRb6YcK1sJd3eHf0gTa5uXo@mail.gmail.com>", subject: "Lunch on Friday?", from: "sam.patel@gmail.com", receivedMinutesAgo: 130 },
-    { internetMessageId: "<DM6PR11MB4657A1B2C3D4E5F6@DM6PR11MB4657.namprd11.prod.outlook.com>", subject: "Change request CR-2291 approved", from: "carol@contoso.com", receivedMinutesAgo: 300 },
-  ],
-  "carol@contoso.com": [
-    phish,
-    { internetMessageId: "<BN8PR15MB2611C9D8E7F6A5B4@BN8PR15MB2611.namprd15.prod.outlook.com>", subject: "Firewall change window tonight", from: "netops@contoso.com", receivedMinutesAgo: 75 },
-    { internetMessageId: "<CAH7x9wE5rTy7UiO9pAs2DfG4hJk6LzX8cVb1NmQ@mail.gmail.com>", subject: "Conference badge pickup", from: "events@securitysummit.org", receivedMinutesAgo: 520 },
-    { internetMessageId: "<20240611093012.4F2A1C0B9E@mailer.docusign.net>", subject: "Please DocuSign: NDA - Northwind Traders", from: "dse@docusign.net", receivedMinutesAgo: 2880 },
-    { internetMessageId: "<MW4PR19MB7001F3E2D1C0B9A8@MW4PR19MB7001.namprd19.prod.outlook.com>", subject: "Weekly SOC metrics", from: "soc-reports@contoso.com", receivedMinutesAgo: 4320 },
-  ],
-  "dave@contoso.com": [
-    { internetMessageId: "<CAH7x9bN3mK5jL7hG9fD2sA4pO6iU8yT1rE0wQzX@mail.gmail.com>", subject: "Invoice #88213 overdue - immediate payment", from: "accounts@northwind-billing.net", receivedMinutesAgo: 33 },
-    { internetMessageId: "<SN7PR08MB6123D4C3B2A1F0E9@SN7PR08MB6123.namprd08.prod.outlook.com>", subject: "Offsite venue options", from: "alice@contoso.com", receivedMinutesAgo: 240 },
-    { internetMessageId: "<01000190aabbccdd-11223344-5566-4778-8899-aabbccddeeff-000000@email.amazonses.com>", subject: "Your order has shipped", from: "shipment-tracking@amazon.com", receivedMinutesAgo: 900 },
-  ],
-  "jdoe@contoso.com": [
-    { internetMessageId: "<CAH7x9cV2bN4mQ6wE8rT0yU3iO5pA7sD9fG1hJkL@mail.gmail.com>", subject: "Shared document: Salary_Review_2024.xlsx", from: "j.doe.personal@gmail.com", receivedMinutesAgo: 18 },
-    { internetMessageId: "<CY8PR12MB7195E1F2A3B4C5D6@CY8PR12MB7195.namprd12.prod.outlook.com>", subject: "Laptop refresh scheduled", from: "it-helpdesk@contoso.com", receivedMinutesAgo: 150 },
-    { internetMessageId: "<BY5PR20MB4412A9B8C7D6E5F4@BY5PR20MB4412.namprd20.prod.outlook.com>", subject: "1:1 notes", from: "bob@contoso.com", receivedMinutesAgo: 1500 },
-    { internetMessageId: "<20240610151230.7C3D2E1F0A@notifications.zoom.us>", subject: "Cloud recording is now available", from: "no-reply@zoom.us", receivedMinutesAgo: 2000 },
-  ],
-  "svc-backup@contoso.com": [
-    { internetMessageId: "<veeam.job.20240611.0200.8c1f@backup01.corp.contoso.com>", subject: "[Success] Nightly backup - srv-sql-02", from: "veeam@contoso.com", receivedMinutesAgo: 380 },
-    { internetMessageId: "<veeam.job.20240610.0200.5a9e@backup01.corp.contoso.com>", subject: "[Warning] Nightly backup - srv-web-01", from: "veeam@contoso.com", receivedMinutesAgo: 1820 },
-    { internetMessageId: "<veeam.job.20240609.0200.3b7d@backup01.corp.contoso.com>", subject: "[Success] Nightly backup - dc-01", from: "veeam@contoso.com", receivedMinutesAgo: 3260 },
-  ],
-  "breakglass-01@contoso.com": [
-    { internetMessageId: "<MSEXCH-AUDIT-7F3A2B1C@contoso.onmicrosoft.com>", subject: "Emergency access account sign-in report", from: "security-noreply@contoso.com", receivedMinutesAgo: 10080 },
-    { internetMessageId: "<CO1PR13MB5566B4A3C2D1E0F9@CO1PR13MB5566.namprd13.prod.outlook.com>", subject: "Quarterly break-glass credential rotation", from: "iam-team@contoso.com", receivedMinutesAgo: 20160 },
-    { internetMessageId: "<invite.3f9c2a@accounts.contoso.com>", subject: "Welcome to Microsoft Entra ID", from: "msonlineservicesteam@microsoftonline.com", receivedMinutesAgo: 43200 },
-  ],
-  "former.employee@contoso.com": [
-    { internetMessageId: "<PH7PR17MB9023A0B1C2D3E4F5@PH7PR17MB9023.namprd17.prod.outlook.com>", subject: "Exit checklist", from: "hr@contoso.com", receivedMinutesAgo: 30240 },
-    { internetMessageId: "<CAH7x9dF3gH5jK7lZ9xC2vB4nM6qW8eR0tY1uIoP@mail.gmail.com>", subject: "Keep in touch!", from: "alex.r@gmail.com", receivedMinutesAgo: 28800 },
-    { internetMessageId: "<CH3PR10MB7742E5D4C3B2A1F0@CH3PR10MB7742.namprd10.prod.outlook.com>", subject: "Equipment return confirmation", from: "it-helpdesk@contoso.com", receivedMinutesAgo: 27360 },
-  ],
-};
+// The other mail of each mailbox, newest first (data: simulation/mailboxes.json); the phishing
+// message comes first in each of its recipients' inboxes.
+const DRAFTS: Record<string, MessageDraft[]> = Object.fromEntries(
+  Object.entries(MAILBOXES as Record<string, MessageDraft[]>).map(([mailbox, mail]) => [
+    mailbox,
+    [...((SIM_PHISHING_MESSAGE.recipients as readonly string[]).includes(mailbox) ? [phish] : []), ...mail],
+  ]),
+);
 
 /** Seeded mail by mailbox (lower-case UPN), every message in the inbox. */
 export const SIM_MAILBOXES: Readonly<Record<string, readonly SimMessageSeed[]>> = Object.fromEntries(
@@ -158,15 +121,8 @@ export interface SimNsgRuleSeed {
   readonly description: string;
 }
 
-export interface SimNsgSeed {
-  readonly resourceGroup: string;
-  readonly name: string;
-  readonly rules: readonly SimNsgRuleSeed[];
-  readonly maxRules: number;
-}
-
 /** The one network security group the simulated azure_nsg firewall writes to. */
-export const SIM_NSG: SimNsgSeed = {
+export const SIM_NSG = {
   resourceGroup: "rg-prod-network",
   name: "nsg-prod-eastus",
   // 100 and 102 are taken so the first free priority in the default range (100-199) is 101.
@@ -174,9 +130,10 @@ export const SIM_NSG: SimNsgSeed = {
     { name: "AllowBastionInbound", priority: 100, access: "Allow", sourceAddressPrefix: "10.10.250.0/26", destinationPortRange: "3389", description: "Azure Bastion to RDP" },
     { name: "AllowAzureLoadBalancer", priority: 102, access: "Allow", sourceAddressPrefix: "AzureLoadBalancer", destinationPortRange: "*", description: "Health probes" },
     { name: "AllowHttpsInbound", priority: 300, access: "Allow", sourceAddressPrefix: "Internet", destinationPortRange: "443", description: "Public web tier" },
-  ],
+  ] as readonly SimNsgRuleSeed[],
   maxRules: 1000,
 };
+export type SimNsgSeed = typeof SIM_NSG;
 
 export interface SimNaclEntrySeed {
   readonly ruleNumber: number;
@@ -184,16 +141,8 @@ export interface SimNaclEntrySeed {
   readonly ruleAction: "allow" | "deny";
 }
 
-export interface SimNaclSeed {
-  readonly networkAclId: string;
-  readonly vpcId: string;
-  readonly inbound: readonly SimNaclEntrySeed[];
-  /** AWS default quota: inbound entries per address family. */
-  readonly maxEntriesPerFamily: number;
-}
-
 /** The inbound side of the network ACL the simulated aws_sg firewall writes deny entries to. */
-export const SIM_NACL: SimNaclSeed = {
+export const SIM_NACL = {
   networkAclId: "acl-0a1b2c3d4e5f67890",
   vpcId: "vpc-0f1e2d3c4b5a69788",
   inbound: [
@@ -201,9 +150,11 @@ export const SIM_NACL: SimNaclSeed = {
     { ruleNumber: 1, cidr: "198.51.100.0/24", ruleAction: "deny" },
     { ruleNumber: 100, cidr: "0.0.0.0/0", ruleAction: "allow" },
     { ruleNumber: 101, cidr: "::/0", ruleAction: "allow" },
-  ],
+  ] as readonly SimNaclEntrySeed[],
+  /** AWS default quota: inbound entries per address family. */
   maxEntriesPerFamily: 20,
 };
+export type SimNaclSeed = typeof SIM_NACL;
 
 /** Defender's limit on indicators per tenant. */
 export const SIM_MAX_INDICATORS = 15_000;

@@ -9,9 +9,9 @@ import {
   type MachineActionStatus,
   ProviderError,
 } from "@/lib/mdr/providers/types";
-import { newGuid } from "./ids";
-import type { SimRuntime } from "./runtime";
-import { SIM_DEVICES, type SimDeviceSeed, simFleetDevice } from "./seed";
+import { newGuid } from "@/lib/mdr/providers/simulation/ids";
+import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
+import { SIM_DEVICES, type SimDeviceSeed, simFleetDevice } from "@/lib/mdr/providers/simulation/seed";
 
 /** How long Defender keeps an action for an offline device Pending before it times out. */
 const OFFLINE_PENDING_MS = 3 * 24 * 60 * 60 * 1000;

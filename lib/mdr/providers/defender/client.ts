@@ -24,30 +24,26 @@ const MachineSchema = z.object({
   healthStatus: z.string().nullable().transform((s) => s ?? "Unknown"),
 });
 const MachineList = z.object({ value: z.array(MachineSchema) });
-const MachineActionSchema = z.object({
-  id: z.string(),
-  type: z.enum(["Isolate", "Unisolate"]),
-  status: z.enum(MACHINE_ACTION_STATUSES),
-  machineId: z.string(),
-  computerDnsName: z.string().nullable().transform((n) => n ?? ""),
-  creationDateTimeUtc: z.string(),
-  lastUpdateDateTimeUtc: z.string(),
-  requestorComment: z.string().nullish().transform((c) => c ?? null),
-});
+/** A machine action, of the `type`s asked for, its device's DNS name as `dnsName` reads it. */
+function machineActionSchema<T extends z.ZodType, D extends z.ZodType>(type: T, dnsName: D) {
+  return z.object({
+    id: z.string(),
+    type,
+    status: z.enum(MACHINE_ACTION_STATUSES),
+    machineId: z.string(),
+    computerDnsName: dnsName,
+    creationDateTimeUtc: z.string(),
+    lastUpdateDateTimeUtc: z.string(),
+    requestorComment: z.string().nullish().transform((c) => c ?? null),
+  });
+}
+const MachineActionSchema = machineActionSchema(
+  z.enum(["Isolate", "Unisolate"]),
+  z.string().nullable().transform((n) => n ?? ""),
+);
 // A device's action list holds every kind (scans, investigations...): only isolations are read.
 const MachineActionList = z.object({
-  value: z.array(
-    z.object({
-      id: z.string(),
-      type: z.string(),
-      status: z.enum(MACHINE_ACTION_STATUSES),
-      machineId: z.string(),
-      computerDnsName: z.string().nullish().transform((n) => n ?? ""),
-      creationDateTimeUtc: z.string(),
-      lastUpdateDateTimeUtc: z.string(),
-      requestorComment: z.string().nullish().transform((c) => c ?? null),
-    }),
-  ),
+  value: z.array(machineActionSchema(z.string(), z.string().nullish().transform((n) => n ?? ""))),
 });
 const IndicatorSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
 const IndicatorList = z.object({
@@ -165,25 +161,22 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     machineId: string,
     input: { comment: string; isolationType: IsolationType },
   ): Promise<MachineAction> {
-    return (await this.call(
-      tenantId,
-      "POST",
-      `/api/machines/${encodeURIComponent(machineId)}/isolate`,
-      PERMISSION.isolate,
-      MachineActionSchema,
-      { Comment: input.comment, IsolationType: input.isolationType },
-    ))!;
+    return this.machineAction(tenantId, machineId, "isolate", { Comment: input.comment, IsolationType: input.isolationType });
   }
 
   async release(tenantId: string, machineId: string, input: { comment: string }): Promise<MachineAction> {
-    return (await this.call(
-      tenantId,
-      "POST",
-      `/api/machines/${encodeURIComponent(machineId)}/unisolate`,
-      PERMISSION.isolate,
-      MachineActionSchema,
-      { Comment: input.comment },
-    ))!;
+    return this.machineAction(tenantId, machineId, "unisolate", { Comment: input.comment });
+  }
+
+  /** Asks for an isolation or a release: the machine action Defender created. */
+  private async machineAction(tenantId: string, machineId: string, verb: "isolate" | "unisolate", body: object): Promise<MachineAction> {
+    const path = `/api/machines/${encodeURIComponent(machineId)}/${verb}`;
+    return (await this.call(tenantId, "POST", path, PERMISSION.isolate, MachineActionSchema, body))!;
+  }
+
+  /** A collection read with an OData $filter. */
+  private async filtered<T>(tenantId: string, collection: string, filter: string, permission: Permission, schema: z.ZodType<T>): Promise<T> {
+    return (await this.call(tenantId, "GET", `/api/${collection}?$filter=${encodeURIComponent(filter)}`, permission, schema))!;
   }
 
   async getMachineAction(tenantId: string, actionId: string): Promise<MachineAction> {
@@ -191,29 +184,15 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
   }
 
   async listMachineActions(tenantId: string, machineId: string): Promise<MachineAction[]> {
-    const filter = `machineId eq ${odataString(machineId)}`;
-    const list = await this.call(
-      tenantId,
-      "GET",
-      `/api/machineactions?$filter=${encodeURIComponent(filter)}`,
-      PERMISSION.read,
-      MachineActionList,
-    );
-    return list!.value
+    const list = await this.filtered(tenantId, "machineactions", `machineId eq ${odataString(machineId)}`, PERMISSION.read, MachineActionList);
+    return list.value
       .filter((a): a is typeof a & { type: MachineAction["type"] } => a.type === "Isolate" || a.type === "Unisolate")
       .sort((a, b) => b.creationDateTimeUtc.localeCompare(a.creationDateTimeUtc));
   }
 
   private async indicatorsFor(tenantId: string, address: string): Promise<Indicator[]> {
     const filter = `indicatorValue eq ${odataString(address)} and indicatorType eq 'IpAddress'`;
-    const list = await this.call(
-      tenantId,
-      "GET",
-      `/api/indicators?$filter=${encodeURIComponent(filter)}`,
-      PERMISSION.indicators,
-      IndicatorList,
-    );
-    return list!.value;
+    return (await this.filtered(tenantId, "indicators", filter, PERMISSION.indicators, IndicatorList)).value;
   }
 
   /** The indicator body of a block: also what an update sends again, with another expiry. */

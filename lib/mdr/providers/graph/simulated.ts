@@ -8,9 +8,9 @@ import {
   type MailProvider,
   ProviderError,
 } from "@/lib/mdr/providers/types";
-import { newGraphMessageId } from "./ids";
-import type { SimRuntime } from "./runtime";
-import { SIM_MAILBOXES, SIM_USERS } from "./seed";
+import { newGraphMessageId } from "@/lib/mdr/providers/simulation/ids";
+import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
+import { SIM_MAILBOXES, SIM_USERS } from "@/lib/mdr/providers/simulation/seed";
 
 /** Users by lower-case UPN; Graph also accepts the object id, so both resolve. */
 class Directory {

@@ -4,9 +4,11 @@ import type { TokenCredential } from "@azure/core-auth";
 import { NetworkManagementClient, type SecurityRule } from "@azure/arm-network";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CallGate } from "@/lib/mdr/providers/gate";
+import { lowestFree } from "@/lib/mdr/providers/numbers";
 import type { TenantConfig } from "@/lib/config";
-import { asProviderError, kindOfStatus, retryAfterSeconds } from "@/lib/mdr/providers/live/retry";
+import { asProviderError, kindOfStatus, refusalMessage, retryAfterSeconds, withTimeout } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
+import { azureNsg } from "./facts";
 import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
 
 type NsgConfig = NonNullable<TenantConfig["azureNsg"]>;
@@ -46,12 +48,11 @@ function gatePolicy(gate: CallGate, tenantId: string): PipelinePolicy {
 
 const PERMISSION =
   "Microsoft.Network/networkSecurityGroups/securityRules/write and /delete on the NSG (for example the Network Contributor role)";
-const RULE_NAME_MAX = 80;
 const DESCRIPTION_MAX = 140;
 
 /** The rule a block creates is named after its action, so it can be found and removed exactly. */
 export function nsgRuleName(actionId: string): string {
-  return `mdr-block-${actionId}`.slice(0, RULE_NAME_MAX);
+  return `mdr-block-${actionId}`.slice(0, azureNsg.rules.nameMax);
 }
 
 export class AzureNsgFirewall implements FirewallProvider {
@@ -81,13 +82,8 @@ export class AzureNsgFirewall implements FirewallProvider {
     return { client, nsg };
   }
 
-  private async run<T>(what: string, work: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const abortSignal = AbortSignal.timeout(this.opts.timeoutMs);
-    try {
-      return await work(abortSignal);
-    } catch (err) {
-      throw armError(err, what, abortSignal);
-    }
+  private run<T>(what: string, work: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return withTimeout(this.opts.timeoutMs, work, (err, abortSignal) => armError(err, what, abortSignal));
   }
 
   /** Priorities taken by inbound rules. */
@@ -113,20 +109,12 @@ export class AzureNsgFirewall implements FirewallProvider {
     const deadline = Date.now() + this.opts.timeoutMs - 1000;
     for (let attempt = 0; ; attempt++) {
       const used = await this.usedPriorities(tenantId);
-      let priority = request.priority;
-      if (priority !== undefined && used.has(priority)) {
-        throw new ProviderError("azure_nsg", "conflict", `priority ${priority} is already used by rule ${used.get(priority)}`, {
+      if (request.priority !== undefined && used.has(request.priority)) {
+        throw new ProviderError("azure_nsg", "conflict", `priority ${request.priority} is already used by rule ${used.get(request.priority)}`, {
           httpStatus: 409,
         });
       }
-      if (priority === undefined) {
-        for (let p = nsg.priorityRange.min; p <= nsg.priorityRange.max; p++) {
-          if (!used.has(p)) {
-            priority = p;
-            break;
-          }
-        }
-      }
+      const priority = request.priority ?? lowestFree(nsg.priorityRange, used);
       if (priority === undefined) {
         throw new ProviderError(
           "azure_nsg",
@@ -249,14 +237,8 @@ function armError(err: unknown, what: string, signal: AbortSignal): ProviderErro
   if (status === 400 && /Conflict|InUse|AnotherOperationInProgress/i.test(code)) kind = "conflict";
   const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
   const message = (e.message ?? "").slice(0, 300);
-  return new ProviderError(
-    "azure_nsg",
-    kind,
-    status === 401
-      ? `${head}: the access token was refused. ${message}`.trim()
-      : kind === "permission"
-        ? `${head}: the app registration needs ${PERMISSION}. ${message}`.trim()
-        : `${head}: ${message}`,
-    { httpStatus: status, retryAfterSeconds: retryAfterSeconds(e.response?.headers?.get("retry-after")) },
-  );
+  return new ProviderError("azure_nsg", kind, refusalMessage(head, status, kind, PERMISSION, message), {
+    httpStatus: status,
+    retryAfterSeconds: retryAfterSeconds(e.response?.headers?.get("retry-after")),
+  });
 }

@@ -9,7 +9,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { TenantConfig } from "@/lib/config";
 import type { CallGate } from "@/lib/mdr/providers/gate";
-import { asProviderError, kindOfStatus } from "@/lib/mdr/providers/live/retry";
+import { lowestFree } from "@/lib/mdr/providers/numbers";
+import { asProviderError, kindOfStatus, withTimeout } from "@/lib/mdr/providers/live/retry";
 import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
 
 type AclConfig = NonNullable<TenantConfig["awsNacl"]>;
@@ -63,13 +64,8 @@ export class AwsNaclFirewall implements FirewallProvider {
     return { client, acl };
   }
 
-  private async run<T>(what: string, work: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const abortSignal = AbortSignal.timeout(this.opts.timeoutMs);
-    try {
-      return await work(abortSignal);
-    } catch (err) {
-      throw ec2Error(err, what, abortSignal);
-    }
+  private run<T>(what: string, work: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return withTimeout(this.opts.timeoutMs, work, (err, abortSignal) => ec2Error(err, what, abortSignal));
   }
 
   private async inboundEntries(tenantId: string): Promise<NetworkAclEntry[]> {
@@ -94,14 +90,7 @@ export class AwsNaclFirewall implements FirewallProvider {
           httpStatus: 409,
         });
       }
-      const taken = new Set(entries.map((e) => e.RuleNumber));
-      let ruleNumber: number | undefined;
-      for (let n = acl.ruleRange.min; n <= acl.ruleRange.max; n++) {
-        if (!taken.has(n)) {
-          ruleNumber = n;
-          break;
-        }
-      }
+      const ruleNumber = lowestFree(acl.ruleRange, new Set(entries.map((e) => e.RuleNumber)));
       if (ruleNumber === undefined) {
         throw new ProviderError(
           "aws",

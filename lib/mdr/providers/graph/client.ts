@@ -3,7 +3,7 @@
 import { Client, GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
 import type { CallGate } from "@/lib/mdr/providers/gate";
-import { type RetryPolicy, firstIssue, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
+import { type RetryPolicy, firstIssue, kindOfStatus, refusalMessage, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
   type DirectoryUser,
@@ -133,22 +133,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   }
 
   async findMessages(tenantId: string, mailbox: string, messageId: string): Promise<MailMessage[]> {
-    if (messageId.startsWith("<")) {
-      // The client does not encode $filter: a '+' in a Message-ID would arrive as a space.
-      const filter = enc(`internetMessageId eq '${messageId.replaceAll("'", "''")}'`);
-      const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/messages`, PERMISSION.mail, true, (c, o) =>
-        c
-          .api(`/users/${enc(mailbox)}/messages`)
-          .filter(filter)
-          .select(MESSAGE_FIELDS)
-          // Graph pages messages 10 at a time: every copy is wanted, up to the largest page.
-          .top(1000)
-          .option("signal", o.signal)
-          .middlewareOptions([o.noRetry])
-          .get(),
-      );
-      return parse(MessageList, raw, "message list").value;
-    }
+    if (messageId.startsWith("<")) return this.withMessageId(tenantId, mailbox, messageId, "messages");
     try {
       const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/messages/{id}`, PERMISSION.mail, true, (c, o) =>
         c
@@ -166,12 +151,19 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   }
 
   async findMessagesIn(tenantId: string, mailbox: string, internetMessageId: string, folder: MailFolder): Promise<MailMessage[]> {
+    return this.withMessageId(tenantId, mailbox, internetMessageId, `mailFolders/${folder}/messages`);
+  }
+
+  /** Every copy with this RFC 5322 Message-ID in the mailbox's `messages` (or one folder's). */
+  private async withMessageId(tenantId: string, mailbox: string, internetMessageId: string, messages: string): Promise<MailMessage[]> {
+    // The client does not encode $filter: a '+' in a Message-ID would arrive as a space.
     const filter = enc(`internetMessageId eq '${internetMessageId.replaceAll("'", "''")}'`);
-    const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/mailFolders/${folder}/messages`, PERMISSION.mail, true, (c, o) =>
+    const raw: unknown = await this.call(tenantId, `GET /users/${mailbox}/${messages}`, PERMISSION.mail, true, (c, o) =>
       c
-        .api(`/users/${enc(mailbox)}/mailFolders/${folder}/messages`)
+        .api(`/users/${enc(mailbox)}/${messages}`)
         .filter(filter)
         .select(MESSAGE_FIELDS)
+        // Graph pages messages 10 at a time: every copy is wanted, up to the largest page.
         .top(1000)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
@@ -229,14 +221,8 @@ function graphError(err: unknown, what: string, permission: string): unknown {
   const code = err.code ?? "";
   const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
   const message = (err.message || "").slice(0, 300);
-  return new ProviderError(
-    "graph",
-    kind,
-    status === 401
-      ? `${head}: the access token was refused. ${message}`.trim()
-      : kind === "permission"
-        ? `${head}: the app registration needs ${permission}. ${message}`.trim()
-        : `${head}: ${message}`,
-    { httpStatus: status, retryAfterSeconds: retryAfterSeconds(err.headers?.get("retry-after")) },
-  );
+  return new ProviderError("graph", kind, refusalMessage(head, status, kind, permission, message), {
+    httpStatus: status,
+    retryAfterSeconds: retryAfterSeconds(err.headers?.get("retry-after")),
+  });
 }

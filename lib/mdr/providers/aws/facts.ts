@@ -1,0 +1,16 @@
+// An AWS VPC network ACL (EC2): a block is an inbound deny entry. Its provider name and firewall
+// type is `aws_sg` (the API's and the audit log's value since the first release), its service `aws`.
+import type { ServiceFacts } from "../facts";
+
+export const aws = {
+  provider: "aws_sg",
+  names: { label: "AWS", title: "AWS network ACL", table: "AWS NACL" },
+  firewall: { label: "AWS network ACL", position: 2 },
+  choice: { label: "AWS network ACL", description: "Deny entry on the VPC's network ACL" },
+  /** EC2's rule numbers of an ACL entry, shared by both address families in one direction. */
+  rules: { numbers: { min: 1, max: 32766 } },
+  // EC2 mutating actions refill at 5 a second (ec2-api-throttling.md).
+  limits: { rate: "240/60s", concurrency: 10 },
+  configured: (_live, tenant) => tenant.awsNacl !== undefined,
+  simulatedLatencyMs: 2,
+} as const satisfies ServiceFacts;

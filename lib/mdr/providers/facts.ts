@@ -1,0 +1,88 @@
+// The outside systems and what is known of each: one record, keyed by service, from which every
+// list of names is derived (the services, the audit log's provider names, the firewall types) and
+// every label. Free of server code: the page's client components read it too.
+import type { LiveConfig, TenantConfig } from "@/lib/config";
+import { aws } from "./aws/facts";
+import { azureNsg } from "./azure-nsg/facts";
+import { defender } from "./defender/facts";
+import { graph } from "./graph/facts";
+
+export interface ServiceFacts {
+  /** Its name in the audit log's `provider` column and the API's `provider`; a firewall's `firewall_type`. */
+  provider: string;
+  names: {
+    /** Its short name in messages: `[Defender] ...`, "circuit open: 5 consecutive failures of AWS". */
+    label: string;
+    /** Its name on the page (service health). */
+    title: string;
+    /** What the page's actions table calls its provider. */
+    table: string;
+  };
+  /**
+   * A service that blocks addresses (`firewall_type: provider`): `label` in the timeline ("Blocked
+   * 1.2.3.4 on {label} ..."), `position` in the list of firewall types (the API's enum, the page's
+   * choices).
+   */
+  firewall?: { label: string; position: number };
+  /** A firewall's choice on the page: its name and what it does. */
+  choice?: { label: string; description: string };
+  /** A firewall's bounds of the rules it holds, where they matter to a block. */
+  rules?: Record<string, unknown>;
+  /**
+   * Calls per tenant: `rate`, the published limits it stays below (MDR_RATE_LIMIT_<SERVICE> when
+   * unset); `concurrency`, how many may be in flight at once.
+   */
+  limits: { rate: string; concurrency: number };
+  /** Whether a live configuration gives it settings for this tenant. */
+  configured(live: LiveConfig, tenant: TenantConfig): boolean;
+  /** Added to a simulated health check's (near zero) time, so the page does not show a suspicious 0 ms. */
+  simulatedLatencyMs: number;
+}
+
+export const SERVICE_FACTS = { defender, graph, azure_nsg: azureNsg, aws } as const satisfies Record<string, ServiceFacts>;
+
+type Facts = typeof SERVICE_FACTS;
+export type Service = keyof Facts;
+/** The audit log's provider names: a service's `provider`. */
+export type ProviderName = Facts[Service]["provider"];
+type FirewallService = { [S in Service]: Facts[S] extends { firewall: object } ? S : never }[Service];
+/** A firewall's `firewall_type`: the `provider` of a service that blocks addresses. */
+export type FirewallType = Facts[FirewallService]["provider"];
+
+type NonEmpty<T> = readonly [T, ...T[]];
+const entries = Object.entries(SERVICE_FACTS) as [Service, ServiceFacts][];
+
+/** Every service, in the record's order. */
+export const SERVICE_KEYS = entries.map(([s]) => s) as unknown as NonEmpty<Service>;
+
+/** The provider names the audit log holds, in the record's order. */
+export const PROVIDERS = entries.map(([, f]) => f.provider) as unknown as NonEmpty<ProviderName>;
+
+/** The firewall types, in their positions. */
+export const FIREWALL_TYPES = entries
+  .filter(([, f]) => f.firewall)
+  .sort(([, a], [, b]) => a.firewall!.position - b.firewall!.position)
+  .map(([, f]) => f.provider) as unknown as NonEmpty<FirewallType>;
+
+const SERVICE_OF_PROVIDER = new Map(entries.map(([s, f]) => [f.provider, s]));
+
+/** The service behind a provider name of the audit log (`aws_sg` is AWS). */
+export function serviceOf(provider: ProviderName): Service {
+  return SERVICE_OF_PROVIDER.get(provider)!;
+}
+
+/** The facts of a firewall type's service. */
+export function firewallFacts(type: FirewallType): NonNullable<ServiceFacts["firewall"]> & { choice: NonNullable<ServiceFacts["choice"]> } {
+  const facts: ServiceFacts = SERVICE_FACTS[serviceOf(type)];
+  return { ...facts.firewall!, choice: facts.choice! };
+}
+
+/** Whether a string names a service. */
+export function isService(value: string): value is Service {
+  return Object.hasOwn(SERVICE_FACTS, value);
+}
+
+/** A value per service, in the record's order. */
+export function perService<T>(value: (service: Service, facts: ServiceFacts) => T): Record<Service, T> {
+  return Object.fromEntries(entries.map(([s, f]) => [s, value(s, f)])) as Record<Service, T>;
+}
