@@ -14,9 +14,9 @@ export interface RevertibleFacts extends Facts {
 
 /** Why an action cannot be undone now, or null when it can. */
 export function whyNotRevertible(action: RevertibleFacts): string | null {
-  const undo = KIND_META[action.type].undo;
+  const { undo, notUndoable } = KIND_META[action.type];
   if (!undo) {
-    return `${action.type} undoes another action; to return to the earlier state, run that action again`;
+    return notUndoable ?? `${action.type} undoes another action; to return to the earlier state, run that action again`;
   }
   if (action.revertedBy) return `already reverted by ${action.revertedBy}`;
   const never = undo.refuses?.(action);

@@ -11,6 +11,8 @@ import { KINDS } from "@/lib/mdr/kinds";
 import { KIND_META, KIND_ROUTES, REVERSE_OF, TYPE_LABELS } from "@/lib/mdr/kinds/catalog";
 import type { ActionKind } from "@/lib/mdr/kinds/kind";
 import { recoverOrphans } from "@/lib/mdr/recover";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
+import { BlockIpRequest } from "@/lib/mdr/schemas";
 import { type TestContext, testContext } from "../support/context";
 
 const kinds = Object.entries(KINDS) as [keyof typeof KINDS, ActionKind<never>][];
@@ -71,6 +73,11 @@ describe("crash recovery through the registry", () => {
     release_endpoint: { target: "ws-0143", provider: "defender", parameters: { machine_id: "6c8fb1010cc650d2bed52cb3d5964d9a6922db66" } },
     block_ip: { target: "185.220.101.9", provider: "defender", parameters: { ip: "185.220.101.9" } },
     unblock_ip: { target: "185.220.101.10", provider: "defender", parameters: { ip: "185.220.101.10" } },
+    change_expiry: {
+      target: "185.220.101.11",
+      provider: "defender",
+      parameters: { block_action_id: "act_01JZ0000000000000000000099", to: "2026-12-01T00:00:00.000Z" },
+    },
     disable_user: { target: "bob@contoso.com", provider: "graph", parameters: { upn: "bob@contoso.com", revoke_sessions: false } },
     enable_user: { target: "alice@contoso.com", provider: "graph", parameters: { upn: "alice@contoso.com" } },
     quarantine_email: {
@@ -120,5 +127,37 @@ describe("crash recovery through the registry", () => {
     // except where the tenant already is as asked (alice is enabled; the phishing email is in bob's inbox).
     const asked = new Set(["enable_user", "restore_email"]);
     expect(after).toEqual(ACTION_TYPES.map((t) => [t, asked.has(t) ? "succeeded" : "failed"]));
+  });
+
+  it("settles a change of an NSG block's expiry from the block's row: done when the row has the new expiry, else failed", async () => {
+    ctx = testContext();
+    const block = await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "45.155.205.0/24", firewall_type: "azure_nsg", duration_hours: 2 }) });
+    const change = (id: string, to: number): ActionRow => {
+      const row: ActionRow = {
+        ...block,
+        id,
+        type: "change_expiry",
+        status: "pending",
+        parameters: { block_action_id: block.id, to: new Date(to).toISOString() },
+        providerRef: null,
+        result: null,
+        active: false,
+        completedAt: null,
+        expiresAt: null,
+      };
+      ctx.db.insert(actions).values(row).run();
+      return row;
+    };
+    const same = change("act_01JZ0000000000000000000097", block.expiresAt!);
+    const other = change("act_01JZ0000000000000000000098", block.expiresAt! + 3_600_000);
+    ctx.clock.advance(1);
+    expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(2);
+    const until = new Date(block.expiresAt!).toISOString();
+    expect(getActionRow(ctx, same.id)).toMatchObject({ status: "succeeded", error: null });
+    expect(getActionRow(ctx, other.id)).toMatchObject({
+      status: "failed",
+      error: `Verified after a restart: ${block.id} still expires at ${until}; nothing was changed`,
+    });
+    expect(getActionRow(ctx, block.id)).toMatchObject({ expiresAt: block.expiresAt, active: true });
   });
 });

@@ -3,7 +3,7 @@
 // catalog.ts, free of server code; tests/unit/kinds.test.ts checks the two agree.
 import "server-only";
 import type { ActionType } from "@/lib/mdr/enums";
-import { blockKind, unblockKind } from "@/lib/mdr/kinds/block-ip";
+import { blockKind, changeExpiryKind, unblockKind } from "@/lib/mdr/kinds/block-ip";
 import { disableKind, enableKind } from "@/lib/mdr/kinds/disable-user";
 import { isolateKind, releaseKind } from "@/lib/mdr/kinds/isolate-endpoint";
 import type { ActionKind } from "@/lib/mdr/kinds/kind";
@@ -14,6 +14,7 @@ export const KINDS = {
   release_endpoint: releaseKind,
   block_ip: blockKind,
   unblock_ip: unblockKind,
+  change_expiry: changeExpiryKind,
   disable_user: disableKind,
   enable_user: enableKind,
   quarantine_email: quarantineKind,

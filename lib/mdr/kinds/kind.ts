@@ -48,7 +48,7 @@ export interface UndoInput {
  * by a guardrail, and is undone itself by acting again.
  */
 export function kindPair<Input>(
-  folder: { kinds: readonly [KindMeta, KindMeta] },
+  folder: { kinds: readonly [KindMeta, KindMeta, ...KindMeta[]] },
   forward: Omit<ActionKind<Input>, "meta" | "undo"> & { undo: UndoVerb },
   reverse: Pick<ActionKind<UndoInput>, "settle"> & Partial<Pick<ActionKind<UndoInput>, "background">>,
 ): [ActionKind<Input>, ActionKind<UndoInput>] {

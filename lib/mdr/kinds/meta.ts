@@ -42,6 +42,8 @@ export interface KindMeta<T extends string = string> {
   route?: KindRoute;
   /** How it is undone; reverse kinds are undone by running their forward kind again. */
   undo?: KindUndo;
+  /** Why a kind that is neither undone nor an undo cannot be reverted. */
+  notUndoable?: string;
   /** The metrics' count of targets it holds now (contained_now), and whether only unexpired ones count. */
   contained?: { key: "isolated_endpoints" | "active_ip_blocks" | "disabled_users"; unexpired?: boolean };
 }

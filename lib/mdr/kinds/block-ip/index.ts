@@ -3,11 +3,12 @@ import "server-only";
 import { blockGuard, blockIp } from "@/lib/mdr/kinds/block-ip/block";
 import { blockHolder } from "@/lib/mdr/kinds/block-ip/duplicates";
 import { BLOCK_IP } from "@/lib/mdr/kinds/block-ip/meta";
-import { settleBlock, settleUnblock } from "@/lib/mdr/kinds/block-ip/settle";
+import { changeExpiry } from "@/lib/mdr/kinds/block-ip/change-expiry";
+import { settleBlock, settleChangeExpiry, settleUnblock } from "@/lib/mdr/kinds/block-ip/settle";
 import { sweepExpiredBlocks } from "@/lib/mdr/kinds/block-ip/sweep";
 import { unblockIp } from "@/lib/mdr/kinds/block-ip/unblock";
-import { kindPair } from "@/lib/mdr/kinds/kind";
-import { BlockIpRequest } from "@/lib/mdr/schemas";
+import { type ActionKind, kindPair } from "@/lib/mdr/kinds/kind";
+import { BlockIpRequest, ChangeExpiryRequest } from "@/lib/mdr/schemas";
 
 export const [blockKind, unblockKind] = kindPair(
   BLOCK_IP,
@@ -23,3 +24,19 @@ export const [blockKind, unblockKind] = kindPair(
   },
   { settle: settleUnblock },
 );
+
+/**
+ * A move of an active block's end (PATCH /actions/{id}): an outside change of its own at Defender,
+ * the block's row only on an NSG or ACL. Undone by moving it again.
+ */
+export const changeExpiryKind: ActionKind<{ id: string; input: ChangeExpiryRequest }> = {
+  meta: BLOCK_IP.kinds[2],
+  request: ChangeExpiryRequest,
+  perform: ({ ctx, input }) => changeExpiry({ ctx, ...input }),
+  undo: null,
+  // Two changes at once both go out; the later one is the block's expiry.
+  duplicate: null,
+  guard: null,
+  settle: settleChangeExpiry,
+  background: {},
+};

@@ -1,4 +1,4 @@
-// A block of an address for a set time and its removal, as the page and the API's documents see them (client-safe).
+// A block of an address for a set time, its removal and the changes of its expiry, as the page and the API's documents see them (client-safe).
 import { kindFolder } from "@/lib/mdr/kinds/meta";
 
 export const BLOCK_IP = kindFolder(
@@ -19,4 +19,9 @@ export const BLOCK_IP = kindFolder(
     contained: { key: "active_ip_blocks", unexpired: true },
   },
   { type: "unblock_ip", label: "Unblock IP" },
+  {
+    type: "change_expiry",
+    label: "Change expiry",
+    notUndoable: "a change of expiry is undone by changing the block's expiry again (PATCH the block)",
+  },
 );
