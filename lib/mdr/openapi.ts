@@ -243,7 +243,7 @@ export function openApiDocument(): JsonSchema {
           },
         },
         patch: {
-          summary: "Change the expiry of an active IP block (earlier or later), recorded in its timeline",
+          summary: "Change the expiry of an active IP block (earlier or later), recorded as an action of its own and in the block's timeline",
           description:
             "A Defender indicator's expirationTime is updated at Defender (Submit or Update Indicator); NSG rules and ACL entries are ended by the expiry sweep at the new time.",
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^act_" } }],

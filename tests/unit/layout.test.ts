@@ -171,6 +171,8 @@ describe("the layout", () => {
       expect(found.length, `${folder}: ${found.join(", ")}`).toBeLessThanOrEqual(2);
       expect(found.filter((f) => f !== "lib/mdr/kinds/index.ts").length, `${folder}: ${found.join(", ")}`).toBeLessThanOrEqual(1);
     }
+    // The pipeline names no kind: guard, duplicate rule and settlement arrive through the kind.
+    expect(Object.values(naming).flat().filter((f) => f === "lib/mdr/actions.ts")).toEqual([]);
     // The registry names every type; the page's components name none.
     expect(Object.values(naming).every((found) => found.includes("lib/mdr/kinds/index.ts"))).toBe(true);
     expect(Object.values(naming).flat().filter(under("components"))).toEqual([]);
