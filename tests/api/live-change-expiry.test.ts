@@ -7,7 +7,7 @@ import { TENANT_A } from "../emulator/fixtures";
 import type { Emulator } from "../emulator/server";
 import { type TestServer, eventually } from "../support/server";
 import { type Json, anyIso, call, detail, get, post, steps, withoutTimeline } from "./helpers";
-import { apiCalls, liveSetup, mark, since } from "./live";
+import { apiCalls, arrived, hold, liveSetup, mark, releaseHeld, settledRow, since } from "./live";
 
 const BLOCK = "/api/v1/mdr/block-ip";
 const VERIFIED = "Verified after a restart";
@@ -20,19 +20,6 @@ const patch = (server: TestServer, id: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-/** Holds the requests the fault matches until the returned function is called. */
-function hold(emu: Emulator, match: string): () => Promise<void> {
-  let release = () => {};
-  const until = new Promise<void>((res) => (release = res));
-  const fault = emu.setFault({ match, until });
-  return async () => {
-    release();
-    // The emulator's handlers are synchronous: a released request is carried out before the next turn.
-    await new Promise((res) => setImmediate(res));
-    fault.clear();
-  };
-}
-
 /** The change_expiry row of `block` once it is in the audit log as pending. */
 const pendingChange = (server: TestServer, block: string): Promise<Json> =>
   eventually(
@@ -42,19 +29,6 @@ const pendingChange = (server: TestServer, block: string): Promise<Json> =>
     },
     5000,
     `a pending change_expiry of ${block}`,
-  );
-
-const arrived = (emu: Emulator, from: number, method: string, path: string) =>
-  eventually(async () => (since(emu, from, { method, path }).length > 0 ? true : undefined), 5000, `${method} ${path} to reach Defender`);
-
-const settledRow = (server: TestServer, id: string): Promise<Json> =>
-  eventually(
-    async () => {
-      const d = await detail(server, id);
-      return d.status === "pending" ? undefined : d;
-    },
-    20_000,
-    `${id} to be settled`,
   );
 
 /** The expiry of the emulator's indicator for `ip`. */
@@ -95,7 +69,7 @@ describe("a change of expiry as an action row", () => {
       reverts: null,
       reverted_by: null,
     });
-    await release();
+    await releaseHeld(release);
     const r = await answer;
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({ id: block.id, type: "block_ip", expires_at: to });
@@ -132,7 +106,7 @@ describe("a change of expiry as an action row", () => {
     await arrived(emu, from, "POST", "/api/indicators");
     await server.stop("SIGKILL");
     expect(await cut).toBeInstanceOf(Error);
-    await release();
+    await releaseHeld(release);
     expect(indicatorExpiry(emu, "185.220.101.62")).toBe(to);
 
     const restart = mark(emu);
@@ -168,7 +142,7 @@ describe("a change of expiry as an action row", () => {
     await arrived(emu, from, "GET", "/api/indicators");
     await server.stop("SIGKILL");
     await cut;
-    await release();
+    await releaseHeld(release);
 
     await server.restart();
     const settled = await settledRow(server, change.id);

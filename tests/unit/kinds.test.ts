@@ -13,7 +13,7 @@ import type { ActionKind } from "@/lib/mdr/kinds/kind";
 import { recoverOrphans } from "@/lib/mdr/recover";
 import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
 import { BlockIpRequest } from "@/lib/mdr/schemas";
-import { type TestContext, testContext } from "../support/context";
+import { type TestContext, orphanRow, testContext } from "../support/context";
 
 const kinds = Object.entries(KINDS) as [keyof typeof KINDS, ActionKind<never>][];
 
@@ -94,33 +94,7 @@ describe("crash recovery through the registry", () => {
 
   it("settles a pending row of every kind: none is left pending", async () => {
     ctx = testContext();
-    const rows = ACTION_TYPES.map((type, i) => {
-      const row: ActionRow = {
-        id: `act_01JZ00000000000000000000${String(i).padStart(2, "0")}`,
-        type,
-        status: "pending",
-        target: "",
-        tenantId: ctx.providers.tenants[0]!,
-        provider: "defender",
-        mode: "simulation",
-        parameters: {},
-        reason: null,
-        requestedBy: "tester",
-        providerRef: null,
-        result: null,
-        error: null,
-        active: false,
-        createdAt: ctx.clock.now - 1000,
-        updatedAt: ctx.clock.now - 1000,
-        completedAt: null,
-        expiresAt: null,
-        reverts: null,
-        revertedBy: null,
-        ...ORPHANS[type],
-      };
-      ctx.db.insert(actions).values(row).run();
-      return row;
-    });
+    const rows = ACTION_TYPES.map((type) => orphanRow(ctx, { type, tenantId: ctx.providers.tenants[0]!, expiresAt: null, ...ORPHANS[type] }));
     expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(ACTION_TYPES.length);
     const after = rows.map((r) => [r.type, getActionRow(ctx, r.id)!.status]);
     // Nothing was sent for any of them: what each asked for is verified absent at its provider,
@@ -132,24 +106,17 @@ describe("crash recovery through the registry", () => {
   it("settles a change of an NSG block's expiry from the block's row: done when the row has the new expiry, else failed", async () => {
     ctx = testContext();
     const block = await blockIp({ ctx, input: BlockIpRequest.parse({ ip: "45.155.205.0/24", firewall_type: "azure_nsg", duration_hours: 2 }) });
-    const change = (id: string, to: number): ActionRow => {
-      const row: ActionRow = {
-        ...block,
-        id,
+    const change = (to: number): ActionRow =>
+      orphanRow(ctx, {
         type: "change_expiry",
-        status: "pending",
+        target: block.target,
+        tenantId: block.tenantId,
+        provider: block.provider,
         parameters: { block_action_id: block.id, to: new Date(to).toISOString() },
-        providerRef: null,
-        result: null,
-        active: false,
-        completedAt: null,
         expiresAt: null,
-      };
-      ctx.db.insert(actions).values(row).run();
-      return row;
-    };
-    const same = change("act_01JZ0000000000000000000097", block.expiresAt!);
-    const other = change("act_01JZ0000000000000000000098", block.expiresAt! + 3_600_000);
+      });
+    const same = change(block.expiresAt!);
+    const other = change(block.expiresAt! + 3_600_000);
     ctx.clock.advance(1);
     expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(2);
     const until = new Date(block.expiresAt!).toISOString();
