@@ -1,6 +1,7 @@
 // What the page calls each closed value of the API: one place, so the table, the filters,
 // the drawer and the toasts say the same thing.
-import type { ActionStatus, ActionType, QuarantineAction } from "@/lib/mdr/enums";
+import type { ActionStatus, QuarantineAction } from "@/lib/mdr/enums";
+import { TYPE_LABELS } from "@/lib/mdr/kinds/catalog";
 import {
   FIREWALL_TYPES,
   type FirewallType,
@@ -12,16 +13,7 @@ import {
 } from "@/lib/mdr/providers/facts";
 import type { IsolationType } from "@/lib/mdr/providers/types";
 
-export const TYPE_LABELS: Record<ActionType, string> = {
-  isolate_endpoint: "Isolate endpoint",
-  release_endpoint: "Release endpoint",
-  block_ip: "Block IP",
-  unblock_ip: "Unblock IP",
-  disable_user: "Disable user",
-  enable_user: "Enable user",
-  quarantine_email: "Quarantine email",
-  restore_email: "Restore email",
-};
+export { TYPE_LABELS };
 
 export type StatusTone = "neutral" | "info" | "success" | "danger" | "warning";
 

@@ -6,23 +6,13 @@ import { Undo2Icon } from "lucide-react";
 import { useRef, useState } from "react";
 import { useSWRConfig } from "swr";
 import { Button } from "@/components/ui/button";
-import type { ActionType } from "@/lib/mdr/enums";
-import { REVERSE_OF, whyNotRevertible } from "@/lib/mdr/revertible";
+import { KIND_META } from "@/lib/mdr/kinds/catalog";
+import { whyNotRevertible } from "@/lib/mdr/revertible";
 import type { Action } from "@/lib/mdr/schemas";
 import { ACTIONS_PATH, ApiError, METRICS_KEY, postAction } from "./api";
 import { ConfirmDialog, type ConfirmSpec } from "./confirm-dialog";
 import { useCanAct } from "./identity";
 import { notifyAction, notifyProblem } from "./notify";
-
-const UNDO: Partial<Record<ActionType, { label: string; consequence: string }>> = {
-  isolate_endpoint: {
-    label: "Release endpoint",
-    consequence: "Defender lifts the isolation: the device talks to the network again.",
-  },
-  block_ip: { label: "Unblock address", consequence: "The rule is removed: traffic from this address is allowed again." },
-  disable_user: { label: "Re-enable user", consequence: "The account can sign in again with its existing credentials." },
-  quarantine_email: { label: "Restore email", consequence: "The message goes back to the inbox of the mailbox." },
-};
 
 export function UndoAction({ action }: { action: Action }) {
   const { mutate } = useSWRConfig();
@@ -30,8 +20,8 @@ export function UndoAction({ action }: { action: Action }) {
   const [sending, setSending] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const canAct = useCanAct();
-  const undo = UNDO[action.type];
-  if (!canAct || !undo || !REVERSE_OF[action.type]) return null;
+  const undo = KIND_META[action.type].undo;
+  if (!canAct || !undo) return null;
   const why = whyNotRevertible({ ...action, revertedBy: action.reverted_by });
   // Nothing to offer, nothing to explain, for an action that never took effect.
   if (why && !action.active && !action.reverted_by) return null;

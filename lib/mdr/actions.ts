@@ -17,7 +17,6 @@ import {
   updateActionState,
 } from "@/lib/db/queries/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { type Holder, holderOf } from "@/lib/mdr/duplicates";
 import { runInScope } from "@/lib/mdr/providers/call-scope";
 import { serviceOf } from "@/lib/mdr/providers/facts";
 import { ProviderError, SERVICE_LABELS, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
@@ -55,6 +54,15 @@ export function newActionId(at: number): string {
   return `act_${gen.next(at)}`;
 }
 
+/** The action that already holds what a new one asks for, and how to say so. */
+export interface Holder {
+  id: string;
+  detail: string;
+}
+
+/** What a new action is compared with the audit log on (its duplicate rule). */
+export type Claim = Pick<ActionSpec, "type" | "target" | "tenantId" | "provider" | "parameters">;
+
 export interface ActionSpec {
   type: ActionType;
   target: string;
@@ -72,6 +80,11 @@ export interface ActionSpec {
    * duplicates included: a protected target is always answered the same way, recorded rejected.
    */
   guard?: () => void;
+  /**
+   * The kind's duplicate rule: the action already holding what this one asks for. Asked inside the
+   * transaction that writes the row, so of two identical requests at the same moment one goes ahead.
+   */
+  duplicate?: (db: Db, claim: Claim) => Holder | undefined;
 }
 
 export interface Facts {
@@ -216,7 +229,7 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; 
   };
   let holder: Holder | undefined;
   inTransaction(ctx.db, () => {
-    holder = holderOf(ctx.db, spec);
+    holder = spec.duplicate?.(ctx.db, spec);
     insertPendingAction(ctx.db, row);
     insertActionEvent(ctx.db, { actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` });
   });

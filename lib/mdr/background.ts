@@ -1,110 +1,31 @@
 // Work that runs on its own once per server process: settle rows an earlier process left pending,
-// mirror Defender machine actions onto their rows, and end IP blocks whose time is up. All read
-// their work from the database, so they resume after a restart.
+// and each kind's background work (lib/mdr/kinds/<kind>/): mirror Defender machine actions onto
+// their rows, end IP blocks whose time is up. All read their work from the database, so they
+// resume after a restart.
 import "server-only";
 import { startCheckpointer } from "@/lib/db/checkpointer";
 import { dbFile, refreshPlannerStatistics } from "@/lib/db/client";
-import { expiredBlocks, findRunningUndo, machineActionsInProgress, patchAction, undoAttempts } from "@/lib/db/queries/actions";
 import { forgetKeysOlderThan } from "@/lib/db/queries/idempotency";
-import type { ActionRow } from "@/lib/db/schema";
-import { addEvent, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
-import { machineActionFailure, machineActionOutcome } from "@/lib/mdr/machine-actions";
-import { ProviderError } from "@/lib/mdr/providers/types";
-import { type CallScope, runInScope } from "@/lib/mdr/providers/call-scope";
+import { KINDS } from "@/lib/mdr/kinds";
+import type { ActionKind } from "@/lib/mdr/kinds/kind";
 import { recoverOrphans } from "@/lib/mdr/recover";
-import { unblockIp } from "@/lib/mdr/unblock-ip";
 
-/** Polls every in-progress machine action once; returns how many rows changed. */
-export async function pollMachineActions(ctx: MdrContext): Promise<number> {
-  const open = machineActionsInProgress(ctx.db);
+/** Runs one background piece of every kind that has it, one kind after the other; returns how many rows changed. */
+async function everyKind(ctx: MdrContext, piece: keyof ActionKind["background"]): Promise<number> {
   let changed = 0;
-  for (const row of open) {
-    // Polls yield to actions under the rate limit: a poll without a free turn waits for the next round.
-    if (await runInScope(POLLING, () => pollOne(ctx, row))) changed++;
+  for (const kind of Object.values(KINDS) as ActionKind<never>[]) {
+    const work = kind.background[piece];
+    if (work) changed += await work(ctx);
   }
   return changed;
 }
 
-const POLLING: CallScope = { background: true, queued: () => {} };
+/** Every kind's polling of work still running at its provider (Defender's machine actions). */
+export const pollKinds = (ctx: MdrContext) => everyKind(ctx, "poll");
 
-async function pollOne(ctx: MdrContext, row: ActionRow): Promise<boolean> {
-  if (row.providerRef === null) return false;
-  let status;
-  try {
-    status = (await ctx.providers.endpoint.getMachineAction(row.tenantId, row.providerRef)).status;
-  } catch (err) {
-    if (err instanceof ProviderError && err.kind === "not_found") {
-      transition(ctx, row, "failed", `Defender has no record of machine action ${row.providerRef}`, {
-        error: (err as Error).message,
-      });
-      return true;
-    }
-    // A transient failure: the next round asks again.
-    return false;
-  }
-  const last = row.result?.machine_action_status;
-  if (status === last) return false;
-  const result = { machine_action_status: status };
-  switch (machineActionOutcome(status)) {
-    case "succeeded": {
-      const isolating = row.type === "isolate_endpoint";
-      transition(ctx, row, "succeeded", `Defender: ${isolating ? "isolation" : "release"} Succeeded`, {
-        result,
-        active: isolating,
-      });
-      break;
-    }
-    case "failed":
-      transition(ctx, row, "failed", `Defender: machine action ended ${status}`, {
-        result,
-        error: machineActionFailure({ id: row.providerRef, status }).message,
-      });
-      break;
-    case "running":
-      patchAction(ctx.db, row.id, { result: { ...(row.result ?? {}), ...result }, updatedAt: ctx.now() });
-      addEvent(ctx, row.id, row.status, `Defender: machine action is ${status}`);
-  }
-  return true;
-}
-
-/** The longest wait between two attempts to end the same expired block. */
-export const MAX_UNBLOCK_RETRY_MS = 3_600_000;
-
-/**
- * Whether an expired block is due for an(other) unblock attempt. Not while an unblock of it is still
- * running (a revert by hand, say): a second one would race it to the same rule, and whichever came
- * second would find the rule gone or going and be recorded as refused. Each attempt that did not end
- * it (the provider was down, or its rule now says something else) is an audit row: retrying every
- * sweep would write one per interval for as long as the cause lasts. So the wait after the n-th
- * attempt is interval * 2^(n-1), at most an hour.
- */
-function unblockDue(ctx: MdrContext, block: ActionRow): boolean {
-  if (findRunningUndo(ctx.db, block.id)) return false;
-  const attempts = undoAttempts(ctx.db, block.id, "unblock_ip");
-  const last = attempts[0];
-  if (!last) return true;
-  const wait = Math.min(ctx.config.sweepIntervalMs * 2 ** (attempts.length - 1), MAX_UNBLOCK_RETRY_MS);
-  return ctx.now() - last.createdAt >= wait;
-}
-
-/** Ends every block whose expiry has passed, as an unblock_ip action by `system`. */
-export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
-  const due = expiredBlocks(ctx.db, ctx.now());
-  let ended = 0;
-  for (const block of due) {
-    if (!unblockDue(ctx, block)) continue;
-    try {
-      await unblockIp({ ctx, block, reason: `Expired at ${new Date(block.expiresAt!).toISOString()}` });
-      ended++;
-    } catch (err) {
-      // Recorded as a failed (or rejected) unblock_ip action; the block stays active and a later
-      // sweep retries, backing off (unblockDue).
-      console.error(`[mdr] expiry of ${block.id} failed: ${(err as Error).message}`);
-    }
-  }
-  return ended;
-}
+/** Every kind's sweep of what ends on its own (blocks at their expiry). */
+export const sweepKinds = (ctx: MdrContext) => everyKind(ctx, "sweep");
 
 /** Idempotency keys are answered for 24 hours; older ones are deleted. */
 export function forgetOldIdempotencyKeys(ctx: MdrContext): number {
@@ -145,8 +66,8 @@ export function startBackground(makeContext: () => MdrContext): void {
   state.__mdrBackground = {
     timers: [
       loop("recovery", ctx.config.sweepIntervalMs, recover),
-      loop("machine action poll", ctx.config.pollIntervalMs, pollMachineActions),
-      loop("expiry sweep", ctx.config.sweepIntervalMs, sweepExpiredBlocks),
+      loop("poll", ctx.config.pollIntervalMs, pollKinds),
+      loop("sweep", ctx.config.sweepIntervalMs, sweepKinds),
       loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
       loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),
     ],
@@ -157,6 +78,6 @@ export function startBackground(makeContext: () => MdrContext): void {
   // then blocks that expired while the server was down end now, not one interval later.
   void recover(ctx)
     .catch((err) => console.error("[mdr] recovery failed:", err))
-    .then(() => sweepExpiredBlocks(ctx))
-    .catch((err) => console.error("[mdr] expiry sweep failed:", err));
+    .then(() => sweepKinds(ctx))
+    .catch((err) => console.error("[mdr] sweep failed:", err));
 }

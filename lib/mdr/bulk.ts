@@ -4,9 +4,9 @@
 import "server-only";
 import { ERROR_CODES, MdrError, problemType } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
-import { blockIp } from "@/lib/mdr/block-ip";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
 import type { MdrContext } from "@/lib/mdr/context";
-import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { isolateEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import type { BulkBlockIpRequest, BulkIsolateRequest, BulkResponse } from "@/lib/mdr/schemas";
 import { serviceOf } from "@/lib/mdr/providers/facts";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";

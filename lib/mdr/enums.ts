@@ -1,17 +1,8 @@
 // The closed sets an action is described with. Free of server imports, so the page's client
 // components can use them (through schemas.ts) without bundling the database layer.
 
-export const ACTION_TYPES = [
-  "isolate_endpoint",
-  "release_endpoint",
-  "block_ip",
-  "unblock_ip",
-  "disable_user",
-  "enable_user",
-  "quarantine_email",
-  "restore_email",
-] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
+// The action types come from the kinds' folders (lib/mdr/kinds/catalog.ts).
+export { ACTION_TYPES, type ActionType } from "@/lib/mdr/kinds/catalog";
 
 export const ACTION_STATUSES = ["pending", "in_progress", "succeeded", "failed", "rejected"] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];

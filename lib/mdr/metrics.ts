@@ -2,6 +2,7 @@ import "server-only";
 import { countActionsByHour, countActiveTargets, successDurations } from "@/lib/db/queries/metrics";
 import { ACTION_STATUSES, ACTION_TYPES, type ActionStatus, type ActionType } from "@/lib/mdr/enums";
 import type { MdrContext } from "@/lib/mdr/context";
+import { KIND_META } from "@/lib/mdr/kinds/catalog";
 import type { MetricsResponse } from "@/lib/mdr/schemas";
 
 const HOUR_MS = 3_600_000;
@@ -15,6 +16,15 @@ function percentile(sorted: number[], p: number): number | null {
 
 function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
+/** What is contained right now: the targets each kind with a metric group holds (its meta's `contained`). */
+function containedNow(ctx: Pick<MdrContext, "db">, now: number): MetricsResponse["contained_now"] {
+  const groups = ACTION_TYPES.flatMap((type) => {
+    const contained = KIND_META[type].contained;
+    return contained ? [[contained.key, countActiveTargets(ctx.db, type, contained.unexpired ? now : undefined)] as const] : [];
+  });
+  return Object.fromEntries(groups) as MetricsResponse["contained_now"];
 }
 
 // Totals, success rate, time to completion and what is contained now, over the last `hours`.
@@ -54,11 +64,7 @@ export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">
     by_type_and_status: byTypeAndStatus,
     success_rate: decided === 0 ? null : byStatus.succeeded / decided,
     time_to_completion_ms: { median: percentile(durations, 50), p90: percentile(durations, 90) },
-    contained_now: {
-      isolated_endpoints: countActiveTargets(ctx.db, "isolate_endpoint"),
-      active_ip_blocks: countActiveTargets(ctx.db, "block_ip", until),
-      disabled_users: countActiveTargets(ctx.db, "disable_user"),
-    },
+    contained_now: containedNow(ctx, until),
     per_hour: perHour,
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SignInRequest } from "@/lib/auth/sign-in";
 import { CreateTokenRequest } from "@/lib/auth/tokens";
 import { CreateUserRequest, UpdateUserRequest } from "@/lib/auth/users";
+import { KIND_ROUTES } from "@/lib/mdr/kinds/catalog";
 import { ProtectedAssetInput } from "@/lib/mdr/protected-assets";
 import {
   ActionDetail,
@@ -100,10 +101,8 @@ type Operation = { summary: string; responses: Record<string, unknown>; security
 /** The least role each operation needs (`public`: no credential); every other operation needs viewer. */
 const ROLE_OF: Record<string, "public" | "responder" | "admin"> = {
   "POST /api/v1/auth/login": "public",
-  "POST /api/v1/mdr/isolate": "responder",
-  "POST /api/v1/mdr/block-ip": "responder",
-  "POST /api/v1/mdr/disable-user": "responder",
-  "POST /api/v1/mdr/quarantine-email": "responder",
+  // Every kind's route executes an action.
+  ...Object.fromEntries(KIND_ROUTES.map((r) => [`POST ${r.path}`, "responder" as const])),
   "POST /api/v1/mdr/actions/{id}/revert": "responder",
   "PATCH /api/v1/mdr/actions/{id}": "responder",
   "POST /api/v1/mdr/protected-assets": "admin",
@@ -222,16 +221,7 @@ export function openApiDocument(): JsonSchema {
     security: [{ bearerToken: [] }, { sessionCookie: [] }],
     paths: secure({
       ...AUTH_PATHS,
-      "/api/v1/mdr/isolate": actionPost("Isolate an endpoint through Defender for Endpoint", "IsolateRequest", {
-        schema: "BulkIsolateRequest",
-        field: "hostnames",
-      }),
-      "/api/v1/mdr/block-ip": actionPost("Block an IP address or range on a firewall", "BlockIpRequest", {
-        schema: "BulkBlockIpRequest",
-        field: "ips",
-      }),
-      "/api/v1/mdr/disable-user": actionPost("Disable a user and revoke their sessions", "DisableUserRequest"),
-      "/api/v1/mdr/quarantine-email": actionPost("Quarantine or delete an email", "QuarantineEmailRequest"),
+      ...Object.fromEntries(KIND_ROUTES.map((r) => [r.path, actionPost(r.summary, r.body, r.bulk)])),
       "/api/v1/mdr/actions": {
         get: {
           summary: "The audit log, newest first",
@@ -253,7 +243,7 @@ export function openApiDocument(): JsonSchema {
           },
         },
         patch: {
-          summary: "Change the expiry of an active IP block (earlier or later), recorded in its timeline",
+          summary: "Change the expiry of an active IP block (earlier or later), recorded as an action of its own and in the block's timeline",
           description:
             "A Defender indicator's expirationTime is updated at Defender (Submit or Update Indicator); NSG rules and ACL entries are ended by the expiry sweep at the new time.",
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^act_" } }],

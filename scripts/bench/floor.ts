@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { toApiAction } from "@/lib/mdr/actions";
-import { blockIp } from "@/lib/mdr/block-ip";
-import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
+import { isolateEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { BlockIpRequest, IsolateRequest } from "@/lib/mdr/schemas";
 import { benchContext, flag } from "./context";
 import { latency } from "./stats";

@@ -6,10 +6,10 @@
 import { and, count, desc, eq } from "drizzle-orm";
 import { MdrError } from "@/lib/errors";
 import { actions } from "@/lib/db/schema";
-import { sweepExpiredBlocks } from "@/lib/mdr/background";
-import { blockIp } from "@/lib/mdr/block-ip";
+import { sweepExpiredBlocks } from "@/lib/mdr/kinds/block-ip/sweep";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
 import type { MdrContext } from "@/lib/mdr/context";
-import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { isolateEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { revertAction } from "@/lib/mdr/revert-action";
 import { BlockIpRequest, IsolateRequest } from "@/lib/mdr/schemas";
 import { benchContext, flag } from "./context";

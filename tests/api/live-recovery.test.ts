@@ -5,10 +5,10 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { exampleSeed, TENANT_A } from "../emulator/fixtures";
-import type { Emulator, FaultSpec } from "../emulator/server";
+import type { Emulator } from "../emulator/server";
 import { type TestServer, eventually } from "../support/server";
 import { type Json, anyIso, detail, get, post, steps, withoutTimeline } from "./helpers";
-import { apiCalls, liveSetup, mark, since } from "./live";
+import { apiCalls, arrived, hold, liveSetup, mark, releaseHeld, settledRow, since } from "./live";
 
 const QUARANTINE = "/api/v1/mdr/quarantine-email";
 const PHISH = "<phish-9@evil.example>";
@@ -26,26 +26,6 @@ for (const name of ["soft", "before", "hard", "restore", "unrestored", "old", "y
 }
 const live = liveSetup({ name: "live-recovery", emulator: seed });
 
-/**
- * Holds the requests the fault matches until the returned function is called: the server is killed
- * while Graph still has the request, and Graph carries it out (or not) only then.
- */
-function hold(emu: Emulator, match: string, extra: Partial<FaultSpec> = {}): () => void {
-  let release = () => {};
-  const until = new Promise<void>((res) => (release = res));
-  emu.setFault({ match, until, ...extra });
-  return release;
-}
-
-/**
- * Releases held requests: Graph's handlers are synchronous, so a released request has been carried
- * out (or dropped) before the next turn of the event loop, whether or not its client is still there.
- */
-async function releaseHeld(release: () => void): Promise<void> {
-  release();
-  await new Promise((res) => setImmediate(res));
-}
-
 /** The copy of the phishing message in `upn`'s mailbox. */
 const copyOf = (emu: Emulator, upn: string) => [...emu.mailbox(TENANT_A, upn).messages.values()].find((m) => m.internetMessageId === PHISH);
 
@@ -58,21 +38,6 @@ const pendingOf = (server: TestServer, type: string, upn: string): Promise<Json>
     },
     5000,
     `a pending ${type} for ${upn}`,
-  );
-
-/** Waits until the emulator has received a request matching `path` (after `from`). */
-const arrived = (emu: Emulator, from: number, method: string, path: string) =>
-  eventually(async () => (since(emu, from, { method, path }).length > 0 ? true : undefined), 5000, `${method} ${path} to reach Graph`);
-
-/** The row once recovery has settled it. */
-const settledRow = (server: TestServer, id: string): Promise<Json> =>
-  eventually(
-    async () => {
-      const d = await detail(server, id);
-      return d.status === "pending" ? undefined : d;
-    },
-    20_000,
-    `${id} to be settled`,
   );
 
 /** Graph calls (mail only) as [method, path, $filter, status]. */

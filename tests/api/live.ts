@@ -13,9 +13,9 @@ import {
   TENANT_A,
 } from "../emulator/fixtures";
 import { DEFENDER_PERMISSIONS, GRAPH_PERMISSIONS } from "../emulator/permissions";
-import { type Emulator, type EmulatorOptions, type RecordedRequest, type RequestFilter, startEmulator } from "../emulator/server";
-import { type TestServer, startServer } from "../support/server";
-import { type Reply, action, call } from "./helpers";
+import { type Emulator, type EmulatorOptions, type FaultSpec, type RecordedRequest, type RequestFilter, startEmulator } from "../emulator/server";
+import { type TestServer, eventually, startServer } from "../support/server";
+import { type Json, type Reply, action, call, detail } from "./helpers";
 
 export const REGION = "eu-west-1";
 
@@ -196,3 +196,38 @@ export async function expireSoon(server: TestServer, id: string, inMs = 1000): P
     if (!late || attempt === 5) throw new Error(`PATCH expires_at of ${id}: ${r.status} ${JSON.stringify(r.body)}`);
   }
 }
+
+/**
+ * Holds the requests the fault matches until the returned function is called: the server is killed
+ * while the provider still has the request, and the provider carries it out (or not) only then.
+ */
+export function hold(emu: Emulator, match: string, extra: Partial<FaultSpec> = {}): () => void {
+  let release = () => {};
+  const until = new Promise<void>((res) => (release = res));
+  emu.setFault({ match, until, ...extra });
+  return release;
+}
+
+/**
+ * Releases held requests: the emulator's handlers are synchronous, so a released request has been
+ * carried out (or dropped) before the next turn of the event loop, whether or not its client is still there.
+ */
+export async function releaseHeld(release: () => void): Promise<void> {
+  release();
+  await new Promise((res) => setImmediate(res));
+}
+
+/** Waits until the emulator has received a request matching `path` (after `from`). */
+export const arrived = (emu: Emulator, from: number, method: string, path: string) =>
+  eventually(async () => (since(emu, from, { method, path }).length > 0 ? true : undefined), 5000, `${method} ${path} to reach the emulator`);
+
+/** The row once recovery has settled it. */
+export const settledRow = (server: TestServer, id: string): Promise<Json> =>
+  eventually(
+    async () => {
+      const d = await detail(server, id);
+      return d.status === "pending" ? undefined : d;
+    },
+    20_000,
+    `${id} to be settled`,
+  );

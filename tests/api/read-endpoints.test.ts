@@ -179,7 +179,7 @@ describe("GET /api/v1/mdr/actions", () => {
       "type=reboot",
       invalidQuery(
         "type",
-        'Invalid option: expected one of "isolate_endpoint"|"release_endpoint"|"block_ip"|"unblock_ip"|"disable_user"|"enable_user"|"quarantine_email"|"restore_email"',
+        'Invalid option: expected one of "isolate_endpoint"|"release_endpoint"|"block_ip"|"unblock_ip"|"change_expiry"|"disable_user"|"enable_user"|"quarantine_email"|"restore_email"',
       ),
     ],
     [
@@ -304,6 +304,7 @@ describe("GET /api/v1/mdr/metrics", () => {
         release_endpoint: 0,
         block_ip: 3,
         unblock_ip: 0,
+        change_expiry: 0,
         disable_user: 2,
         enable_user: 0,
         quarantine_email: 1,
@@ -315,6 +316,7 @@ describe("GET /api/v1/mdr/metrics", () => {
         release_endpoint: zeroStatuses,
         block_ip: { ...zeroStatuses, succeeded: 3 },
         unblock_ip: zeroStatuses,
+        change_expiry: zeroStatuses,
         disable_user: { ...zeroStatuses, succeeded: 1, rejected: 1 },
         enable_user: zeroStatuses,
         quarantine_email: { ...zeroStatuses, succeeded: 1 },

@@ -697,6 +697,7 @@ describe("metrics: contained_now after reverts", () => {
     release_endpoint: 0,
     block_ip: 0,
     unblock_ip: 0,
+    change_expiry: 0,
     disable_user: 0,
     enable_user: 0,
     quarantine_email: 0,

@@ -2,6 +2,7 @@
 // the test moves by hand.
 import { parseConfig } from "@/lib/config";
 import { type Db, openDb } from "@/lib/db/client";
+import { type ActionRow, actions } from "@/lib/db/schema";
 import type { MdrContext } from "@/lib/mdr/context";
 import { createSimulatedProviders } from "@/lib/mdr/providers/simulation";
 import type { Providers } from "@/lib/mdr/providers/types";
@@ -35,4 +36,36 @@ export function testContext(
       random: () => 0.5,
     });
   return { db, providers, config: cfg, actor: opts.actor ?? "tester", now: () => clock.now, clock };
+}
+
+/**
+ * A row as a killed process leaves it, written straight to the database: pending, the provider
+ * maybe called. A block on Defender made a second ago unless `over` says otherwise.
+ */
+export function orphanRow(ctx: TestContext, over: Partial<ActionRow>): ActionRow {
+  const row: ActionRow = {
+    id: `act_01JZ${String(Math.floor(Math.random() * 1e10)).padStart(22, "0")}`.slice(0, 30),
+    type: "block_ip",
+    status: "pending",
+    target: "185.220.101.9",
+    tenantId: "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d",
+    provider: "defender",
+    mode: "simulation",
+    parameters: {},
+    reason: null,
+    requestedBy: "tester",
+    providerRef: null,
+    result: null,
+    error: null,
+    active: false,
+    createdAt: ctx.clock.now - 1000,
+    updatedAt: ctx.clock.now - 1000,
+    completedAt: null,
+    expiresAt: ctx.clock.now + 3_600_000,
+    reverts: null,
+    revertedBy: null,
+    ...over,
+  };
+  ctx.db.insert(actions).values(row).run();
+  return row;
 }

@@ -8,6 +8,10 @@ import fs from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { BLOCK_IP } from "@/lib/mdr/kinds/block-ip/meta";
+import { DISABLE_USER } from "@/lib/mdr/kinds/disable-user/meta";
+import { ISOLATE_ENDPOINT } from "@/lib/mdr/kinds/isolate-endpoint/meta";
+import { QUARANTINE_EMAIL } from "@/lib/mdr/kinds/quarantine-email/meta";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCANNED = ["lib", "app", "components"];
@@ -179,4 +183,58 @@ describe("the layout", () => {
     // `MDR {id} by …`, written with a change and read back by crash recovery.
     expect(holding(/`MDR \$\{/)).toEqual(["lib/mdr/action-comment.ts"]);
   });
+
+  // A kind's action types are named in its folder; outside it, only by the registry and at most
+  // one more file (the database schema's partial index of holding isolations, say).
+  it("names each kind's action types only in its folder, the registry and at most one more file", () => {
+    const folders = { "isolate-endpoint": ISOLATE_ENDPOINT, "block-ip": BLOCK_IP, "disable-user": DISABLE_USER, "quarantine-email": QUARANTINE_EMAIL };
+    const naming = Object.fromEntries(
+      Object.entries(folders).map(([folder, { types }]) => {
+        const outside = files.filter((f) => !under(`lib/mdr/kinds/${folder}`)(f));
+        return [folder, outside.filter((f) => names(f, types)).sort()];
+      }),
+    );
+    for (const [folder, found] of Object.entries(naming)) {
+      expect(found.length, `${folder}: ${found.join(", ")}`).toBeLessThanOrEqual(2);
+      expect(found.filter((f) => f !== "lib/mdr/kinds/index.ts").length, `${folder}: ${found.join(", ")}`).toBeLessThanOrEqual(1);
+    }
+    // The pipeline names no kind: guard, duplicate rule and settlement arrive through the kind.
+    expect(Object.values(naming).flat().filter((f) => f === "lib/mdr/actions.ts")).toEqual([]);
+    // The registry names every type; the page's components name none.
+    expect(Object.values(naming).every((found) => found.includes("lib/mdr/kinds/index.ts"))).toBe(true);
+    expect(Object.values(naming).flat().filter(under("components"))).toEqual([]);
+  });
+
+  it("picks the code of a kind through the registry: no switch on an action's type", () => {
+    const switching = files
+      .filter((f) => under("lib")(f) && !under("lib/mdr/kinds")(f))
+      .filter((f) => /switch\s*\(\s*[\w.]*\btype\s*\)/.test(read(f).text));
+    expect(switching).toEqual([]);
+    // The three places that switched before the registry exist and ask it instead.
+    for (const f of ["lib/mdr/recover.ts", "lib/mdr/revert-action.ts", "lib/mdr/actions.ts"]) expect(files).toContain(f);
+    expect(read("lib/mdr/recover.ts").imports.map((i) => i.target)).toContain("lib/mdr/kinds/index.ts");
+    expect(read("lib/mdr/revert-action.ts").imports.map((i) => i.target)).toContain("lib/mdr/kinds/index.ts");
+  });
 });
+
+/**
+ * Whether `file` names one of `types` in its code (comments aside): a string or template text
+ * holding it as a word, or an identifier (a property key) equal to it.
+ */
+function names(file: string, types: readonly string[]): boolean {
+  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const word = new RegExp(`\\b(${types.join("|")})\\b`);
+  let found = false;
+  const visit = (node: ts.Node) => {
+    if (found) return;
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      found = word.test(node.text);
+    } else if (ts.isIdentifier(node)) {
+      found = types.includes(node.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}

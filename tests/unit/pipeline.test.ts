@@ -1,19 +1,19 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MdrError } from "@/lib/errors";
-import { type ActionRow, actions } from "@/lib/db/schema";
-import { changeExpiry } from "@/lib/mdr/change-expiry";
+import { changeExpiry } from "@/lib/mdr/kinds/block-ip/change-expiry";
 import { recoverOrphans } from "@/lib/mdr/recover";
 import { ClosedAction, PartialFailure, getActionDetail, getActionRow, runAction } from "@/lib/mdr/actions";
-import { pollMachineActions, sweepExpiredBlocks } from "@/lib/mdr/background";
-import { blockIp } from "@/lib/mdr/block-ip";
-import { disableUser } from "@/lib/mdr/disable-user";
-import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { pollMachineActions } from "@/lib/mdr/kinds/isolate-endpoint/poll";
+import { sweepExpiredBlocks } from "@/lib/mdr/kinds/block-ip/sweep";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
+import { disableUser } from "@/lib/mdr/kinds/disable-user/disable";
+import { isolateEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { listActions } from "@/lib/mdr/list-actions";
 import { getMetrics } from "@/lib/mdr/metrics";
 import type { FaultController } from "@/lib/mdr/providers/simulation";
 import { ProviderError } from "@/lib/mdr/providers/types";
 import { BlockIpRequest, ChangeExpiryRequest, DisableUserRequest, IsolateRequest } from "@/lib/mdr/schemas";
-import { type TestContext, testContext } from "../support/context";
+import { type TestContext, orphanRow, testContext } from "../support/context";
 
 const spec = {
   type: "block_ip" as const,
@@ -422,34 +422,7 @@ describe("duplicates: the audit log first, no provider call", () => {
 });
 
 describe("crash recovery", () => {
-  /** A row as a killed process leaves it: pending, the provider maybe called. */
-  function orphan(ctx: TestContext, over: Partial<ActionRow>): ActionRow {
-    const row: ActionRow = {
-      id: `act_01JZ${String(Math.floor(Math.random() * 1e10)).padStart(22, "0")}`.slice(0, 30),
-      type: "block_ip",
-      status: "pending",
-      target: "185.220.101.9",
-      tenantId: "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d",
-      provider: "defender",
-      mode: "simulation",
-      parameters: {},
-      reason: null,
-      requestedBy: "tester",
-      providerRef: null,
-      result: null,
-      error: null,
-      active: false,
-      createdAt: ctx.clock.now - 1000,
-      updatedAt: ctx.clock.now - 1000,
-      completedAt: null,
-      expiresAt: ctx.clock.now + 3_600_000,
-      reverts: null,
-      revertedBy: null,
-      ...over,
-    };
-    ctx.db.insert(actions).values(row).run();
-    return row;
-  }
+  const orphan = orphanRow;
 
   it("a block the provider has is completed as succeeded and active; one it lacks is failed, verified absent", async () => {
     const ctx = ctxFor();

@@ -7,9 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { type Db, openDb, refreshPlannerStatistics } from "@/lib/db/client";
 import { checkToken, createToken } from "@/lib/auth/tokens";
-import { blockIp } from "@/lib/mdr/block-ip";
-import { disableUser } from "@/lib/mdr/disable-user";
-import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
+import { disableUser } from "@/lib/mdr/kinds/disable-user/disable";
+import { isolateEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { BlockIpRequest, DisableUserRequest, IsolateRequest } from "@/lib/mdr/schemas";
 import { type TestContext, testContext } from "../support/context";
 

@@ -1314,7 +1314,7 @@ describe("ListActionsQuery", () => {
             q: { type: "BLOCK_IP" },
             path: "type",
             message:
-              'Invalid option: expected one of "isolate_endpoint"|"release_endpoint"|"block_ip"|"unblock_ip"|"disable_user"|"enable_user"|"quarantine_email"|"restore_email"',
+              'Invalid option: expected one of "isolate_endpoint"|"release_endpoint"|"block_ip"|"unblock_ip"|"change_expiry"|"disable_user"|"enable_user"|"quarantine_email"|"restore_email"',
           },
           {
             q: { status: "done" },

@@ -186,21 +186,21 @@ export function undoAttempts(db: Db, id: string, type: ActionType): ActionRow[] 
     .all();
 }
 
-/** Blocks in effect whose expiry is at or before `now`. */
-export function expiredBlocks(db: Db, now: number): ActionRow[] {
+/** Actions of a type in effect, not undone, whose expiry is at or before `now` (blocks due to end). */
+export function expiredOfType(db: Db, type: ActionType, now: number): ActionRow[] {
   return db
     .select()
     .from(actions)
-    .where(and(eq(actions.type, "block_ip"), eq(actions.active, true), isNull(actions.revertedBy), lte(actions.expiresAt, now)))
+    .where(and(eq(actions.type, type), eq(actions.active, true), isNull(actions.revertedBy), lte(actions.expiresAt, now)))
     .all();
 }
 
-/** Isolations and releases in progress at Defender: the machine actions the poller follows. */
-export function machineActionsInProgress(db: Db): ActionRow[] {
+/** Actions of a type with this status (the machine actions the poller follows are in progress). */
+export function actionsWithStatus(db: Db, type: ActionType, status: ActionStatus): ActionRow[] {
   return db
     .select()
     .from(actions)
-    .where(and(eq(actions.status, "in_progress"), inArray(actions.type, ["isolate_endpoint", "release_endpoint"])))
+    .where(and(eq(actions.status, status), eq(actions.type, type)))
     .all();
 }
 

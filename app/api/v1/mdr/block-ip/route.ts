@@ -4,7 +4,7 @@ import { JsonObject, actionResponse, json, methodsNotAllowed, parseBody, readJso
 import { toApiAction } from "@/lib/mdr/actions";
 import { blockIps } from "@/lib/mdr/bulk";
 import { getContext } from "@/lib/mdr/context";
-import { blockIp } from "@/lib/mdr/block-ip";
+import { blockIp } from "@/lib/mdr/kinds/block-ip/block";
 import { BulkBlockIpRequest, BlockIpRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/block-ip — block an address or range on a firewall; with `ips`, one action per target (207)

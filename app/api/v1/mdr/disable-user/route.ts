@@ -2,7 +2,7 @@ import { idempotent } from "@/lib/http/idempotency";
 import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
 import { getContext } from "@/lib/mdr/context";
-import { disableUser } from "@/lib/mdr/disable-user";
+import { disableUser } from "@/lib/mdr/kinds/disable-user/disable";
 import { DisableUserRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/disable-user — disable an account and revoke its sessions

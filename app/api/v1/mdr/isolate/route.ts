@@ -4,7 +4,7 @@ import { JsonObject, actionResponse, json, methodsNotAllowed, parseBody, readJso
 import { toApiAction } from "@/lib/mdr/actions";
 import { isolateEndpoints } from "@/lib/mdr/bulk";
 import { getContext } from "@/lib/mdr/context";
-import { isolateEndpoint } from "@/lib/mdr/isolate-endpoint";
+import { isolateEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { BulkIsolateRequest, IsolateRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/isolate — isolate an endpoint through Defender for Endpoint; with `hostnames`, one action per target (207)

@@ -2,7 +2,7 @@ import { idempotent } from "@/lib/http/idempotency";
 import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
 import { getContext } from "@/lib/mdr/context";
-import { quarantineEmail } from "@/lib/mdr/quarantine-email";
+import { quarantineEmail } from "@/lib/mdr/kinds/quarantine-email/quarantine";
 import { QuarantineEmailRequest } from "@/lib/mdr/schemas";
 
 // POST /api/v1/mdr/quarantine-email — pull a message out of a mailbox

@@ -1,7 +1,7 @@
 import { MdrError } from "@/lib/errors";
 import { json, methodsNotAllowed, readJson, readParam, route } from "@/lib/http/route";
 import { getActionDetail, toApiAction } from "@/lib/mdr/actions";
-import { changeExpiry } from "@/lib/mdr/change-expiry";
+import { changeExpiry } from "@/lib/mdr/kinds/block-ip/change-expiry";
 import { getContext } from "@/lib/mdr/context";
 import { ActionId, ChangeExpiryRequest } from "@/lib/mdr/schemas";
 

@@ -5,6 +5,7 @@ import type { MdrContext } from "@/lib/mdr/context";
 import { MAIL_FOLDERS, type MailFolder, type MailMessage, ProviderError } from "@/lib/mdr/providers/types";
 import type { QuarantineEmailRequest } from "@/lib/mdr/schemas";
 import { resolveTenant } from "@/lib/mdr/tenant";
+import { quarantineHolder } from "@/lib/mdr/kinds/quarantine-email/duplicates";
 
 /** "from inbox " for a well-known folder; Graph's opaque folder ids say nothing to a reader. */
 function folderName(folder: string): string {
@@ -12,7 +13,7 @@ function folderName(folder: string): string {
 }
 
 /** Where each quarantine action moves the message; hardDelete deletes it for good. */
-const DESTINATION: Record<QuarantineEmailRequest["action"], MailFolder | null> = {
+export const DESTINATION: Record<QuarantineEmailRequest["action"], MailFolder | null> = {
   softDelete: "recoverableitemsdeletions",
   moveToJunk: "junkemail",
   hardDelete: null,
@@ -39,6 +40,7 @@ export async function quarantineEmail({
       provider: "graph",
       parameters: { message_id: input.message_id, user_principal_name: mailbox, action: input.action },
       reason: input.reason,
+      duplicate: quarantineHolder,
     },
     async (_action, progress) => {
       const found = await mail.findMessages(tenantId, mailbox, input.message_id);

@@ -3,7 +3,7 @@ import { MdrError } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
 import { runAction } from "@/lib/mdr/actions";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
-import { isolationHolder } from "@/lib/mdr/duplicates";
+import { isolationDuplicate, isolationHolder } from "@/lib/mdr/kinds/isolate-endpoint/duplicates";
 import type { MdrContext } from "@/lib/mdr/context";
 import { actionComment } from "@/lib/mdr/action-comment";
 import { acceptedOutcome } from "@/lib/mdr/machine-actions";
@@ -50,6 +50,11 @@ function namesMatch(dnsName: string, hostname: string): boolean {
   return name === hostname || (!hostname.includes(".") && name.split(".")[0] === hostname);
 }
 
+/** Never a protected host, by the name asked for (the name Defender knows it by is checked once resolved). */
+export function isolationGuard(ctx: MdrContext, input: IsolateRequest): void {
+  if (input.hostname !== undefined) assertNotProtected(ctx, "hostname", input.hostname, "hostname");
+}
+
 // Isolate a device through Defender for Endpoint. The machine action runs on at the provider;
 // the background poller mirrors its status onto the row.
 export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: IsolateRequest }): Promise<ActionRow> {
@@ -68,9 +73,8 @@ export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: 
         isolation_type: input.isolation_type,
       },
       reason: input.reason,
-      guard: () => {
-        if (input.hostname !== undefined) assertNotProtected(ctx, "hostname", input.hostname, "hostname");
-      },
+      guard: () => isolationGuard(ctx, input),
+      duplicate: isolationDuplicate,
     },
     async (action, progress) => {
       // Again on the name Defender knows the device by (a machine_id, an FQDN).

@@ -2,9 +2,15 @@ import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
 import { PartialFailure, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
+import { disableHolder } from "@/lib/mdr/kinds/disable-user/duplicates";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import type { DisableUserRequest } from "@/lib/mdr/schemas";
 import { resolveTenant } from "@/lib/mdr/tenant";
+
+/** Never a protected account. */
+export function disableGuard(ctx: MdrContext, input: DisableUserRequest): void {
+  assertNotProtected(ctx, "upn", input.upn, "upn");
+}
 
 // Disable an account and revoke its sign-in sessions through Microsoft Graph.
 export async function disableUser({ ctx, input }: { ctx: MdrContext; input: DisableUserRequest }): Promise<ActionRow> {
@@ -19,7 +25,8 @@ export async function disableUser({ ctx, input }: { ctx: MdrContext; input: Disa
       provider: "graph",
       parameters: { upn: input.upn, revoke_sessions: input.revoke_sessions },
       reason: input.reason,
-      guard: () => assertNotProtected(ctx, "upn", input.upn, "upn"),
+      guard: () => disableGuard(ctx, input),
+      duplicate: disableHolder,
     },
     async (_action, progress) => {
       const user = await identity.getUser(tenantId, input.upn);

@@ -2,7 +2,7 @@ import "server-only";
 import { MdrError } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
 import { runAction } from "@/lib/mdr/actions";
-import { FIREWALL_LABELS } from "@/lib/mdr/block-ip";
+import { FIREWALL_LABELS } from "@/lib/mdr/kinds/block-ip/block";
 import type { MdrContext } from "@/lib/mdr/context";
 
 // Remove exactly the rule a block created; the unblock action reverts the block.

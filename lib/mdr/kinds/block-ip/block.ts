@@ -3,6 +3,7 @@ import type { ActionRow } from "@/lib/db/schema";
 import { runAction } from "@/lib/mdr/actions";
 import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
+import { blockHolder } from "@/lib/mdr/kinds/block-ip/duplicates";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import { serviceOf } from "@/lib/mdr/providers/facts";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
@@ -12,6 +13,11 @@ import { requireService, resolveTenant } from "@/lib/mdr/tenant";
 export { FIREWALL_LABELS };
 
 const HOUR_MS = 3_600_000;
+
+/** Never a protected address range. */
+export function blockGuard(ctx: MdrContext, input: BlockIpRequest): void {
+  assertNotProtected(ctx, "ip_range", input.ip, "ip");
+}
 
 // Block an address or range on one firewall until it expires (then the sweep unblocks it).
 export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpRequest }): Promise<ActionRow> {
@@ -32,7 +38,8 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
         duration_hours: input.duration_hours,
       },
       reason: input.reason,
-      guard: () => assertNotProtected(ctx, "ip_range", input.ip, "ip"),
+      guard: () => blockGuard(ctx, input),
+      duplicate: blockHolder,
       // From the row's own creation time, so expires_at - created_at is exactly duration_hours.
       expiresAfterMs: Math.round(input.duration_hours * HOUR_MS),
     },
