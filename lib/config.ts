@@ -131,6 +131,8 @@ export interface TenantConfig {
   name: string;
   clientId: string;
   clientSecret: string;
+  /** The scope Defender tokens are asked for, where it is not `<Defender resource>/.default`. */
+  mdeTokenScope?: string;
   azureNsg?: { subscriptionId: string; resourceGroup: string; nsgName: string; priorityRange: Range };
   awsNacl?: {
     region: string;
@@ -149,6 +151,11 @@ export interface LiveConfig {
   tenants: TenantConfig[];
 }
 
+/** A client-credentials scope: a resource (its URI or app id) followed by /.default. */
+const tokenScope = z
+  .string()
+  .regex(/^[^\s/][^\s]*\/\.default$/, "must be a resource followed by /.default, e.g. https://securitycenter.onmicrosoft.us/.default");
+
 const GUID = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID")
@@ -162,6 +169,7 @@ const TenantFileEntry = z
     client_id: GUID,
     client_secret: z.string().min(1).optional(),
     client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable").optional(),
+    defender: z.strictObject({ token_scope: tokenScope.optional() }).optional(),
     azure_nsg: z
       .strictObject({
         subscription_id: GUID,
@@ -209,6 +217,7 @@ const EnvSchema = z.object({
   MDR_CLOUD: z.enum(CLOUDS).default("public"),
   AZURE_AUTHORITY_HOST: url.optional(),
   MDE_API_URL: url.optional(),
+  MDE_TOKEN_SCOPE: tokenScope.optional(),
   GRAPH_API_URL: url.optional(),
   AZURE_RESOURCE_MANAGER_URL: url.optional(),
   AZURE_TENANT_ID: GUID.optional(),
@@ -307,7 +316,10 @@ function issuesOf(error: z.ZodError, prefix = ""): string[] {
   return error.issues.map((i) => `${prefix}${i.path.join(".")}: ${i.message}`);
 }
 
-function tenantsFromFile(file: string, env: Record<string, string | undefined>): TenantConfig[] {
+/** The tenant's Defender token scope, when one is set (the file's, else MDE_TOKEN_SCOPE). */
+const scopeOf = (scope: string | undefined): Pick<TenantConfig, "mdeTokenScope"> => (scope ? { mdeTokenScope: scope } : {});
+
+function tenantsFromFile(file: string, env: Record<string, string | undefined>, defaultScope: string | undefined): TenantConfig[] {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -340,6 +352,7 @@ function tenantsFromFile(file: string, env: Record<string, string | undefined>):
       name: t.name ?? t.tenant_id,
       clientId: t.client_id,
       clientSecret: t.client_secret ?? fromEnv(t.client_secret_env, `${at}.client_secret_env`) ?? "",
+      ...scopeOf(t.defender?.token_scope ?? defaultScope),
       azureNsg:
         t.azure_nsg && priorityRange
           ? {
@@ -384,6 +397,7 @@ function tenantFromEnv(e: Env): TenantConfig {
     name: e.AZURE_TENANT_ID!,
     clientId: e.AZURE_CLIENT_ID!,
     clientSecret: e.AZURE_CLIENT_SECRET!,
+    ...scopeOf(e.MDE_TOKEN_SCOPE),
     azureNsg: e.AZURE_SUBSCRIPTION_ID
       ? {
           subscriptionId: e.AZURE_SUBSCRIPTION_ID,
@@ -412,7 +426,7 @@ function liveConfig(e: Env, env: Record<string, string | undefined>): LiveConfig
       armUrl: e.AZURE_RESOURCE_MANAGER_URL ?? preset.armUrl,
     },
     ec2Endpoint: e.AWS_ENDPOINT_URL_EC2 ?? e.AWS_ENDPOINT_URL,
-    tenants: e.MDR_TENANTS_FILE ? tenantsFromFile(e.MDR_TENANTS_FILE, env) : [tenantFromEnv(e)],
+    tenants: e.MDR_TENANTS_FILE ? tenantsFromFile(e.MDR_TENANTS_FILE, env, e.MDE_TOKEN_SCOPE) : [tenantFromEnv(e)],
   };
 }
 

@@ -533,6 +533,40 @@ describe("live unblock: the expiry sweep", () => {
     expect(block.timeline.at(-1)).toEqual({ at: unblock.completed_at, status: "succeeded", message: `Reverted by ${unblock.id}` });
   }
 
+  it("a NACL create whose answer was lost: the SDK's retry meets NetworkAclEntryAlreadyExists for our own entry; succeeded, not 409, and it expires as usual", async () => {
+    const { emu, server } = live();
+    // EC2 makes the entry, and the answer never arrives: the SDK sends the same create again.
+    emu.setFault({ match: "ec2:CreateNetworkAclEntry", loseAnswer: true });
+    const from = mark(emu);
+    const r = await post(server, BLOCK, { ip: "198.51.100.7", firewall_type: "aws_sg", duration_hours: 1 });
+    const result = { network_acl_id: ACL_A, rule_number: 3, cidr: "198.51.100.7/32" };
+    expectAction(r, 201, blockRow("aws_sg", "198.51.100.7", { provider_ref: "3", result }, 1));
+    expect(since(emu, from, { service: "ec2" }).map((c) => [c.action, c.status, c.answerLost ?? false])).toEqual([
+      ["DescribeNetworkAcls", 200, false],
+      ["CreateNetworkAclEntry", 200, true],
+      ["CreateNetworkAclEntry", 400, false],
+      ["DescribeNetworkAcls", 200, false],
+    ]);
+    expect(since(emu, from, { action: "CreateNetworkAclEntry" })[1]!.responseBody).toContain("<Code>NetworkAclEntryAlreadyExists</Code>");
+    expect(aclState().entries.filter((e) => e.cidrBlock === "198.51.100.7/32")).toEqual([
+      { ruleNumber: 3, protocol: "-1", ruleAction: "deny", egress: false, cidrBlock: "198.51.100.7/32" },
+    ]);
+    expect(steps(await detail(server, r.body.id))).toEqual([
+      ["pending", "Requested by token:tests"],
+      ["succeeded", `Blocked 198.51.100.7 on AWS network ACL (3) until ${r.body.expires_at}`],
+    ]);
+
+    const made = await endSoon(r.body.id);
+    const swept = mark(emu);
+    const { block, unblock } = await reverted(r.body.id);
+    expectUnblock(made, block, unblock, "Removed rule 3 from AWS network ACL");
+    expect(since(emu, swept, { service: "ec2" }).map((c) => [c.action, c.body, c.status])).toEqual([
+      ["DescribeNetworkAcls", { Action: "DescribeNetworkAcls", Version: "2016-11-15", "NetworkAclId.1": ACL_A }, 200],
+      ["DeleteNetworkAclEntry", { Action: "DeleteNetworkAclEntry", Version: "2016-11-15", NetworkAclId: ACL_A, RuleNumber: "3", Egress: "false" }, 200],
+    ]);
+    expect(aclState().entries.filter((e) => e.cidrBlock === "198.51.100.7/32")).toEqual([]);
+  });
+
   it("removes exactly what each block created (DELETE indicator, DELETE rule, DeleteNetworkAclEntry) and records unblock_ip by system", async () => {
     const { emu, server } = live();
     const from = mark(emu);

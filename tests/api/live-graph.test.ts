@@ -95,8 +95,10 @@ describe("live disable-user", () => {
     expect(apiCalls(emu, from)).toEqual([
       { method: "GET", path: USER_PATH, query: USER_SELECT, body: undefined, status: 200 },
       { method: "PATCH", path: USER_PATH, query: {}, body: { accountEnabled: false }, status: 204 },
-      { method: "POST", path: `${USER_PATH}/revokeSignInSessions`, query: {}, body: {}, status: 200 },
+      { method: "POST", path: `${USER_PATH}/revokeSignInSessions`, query: {}, body: undefined, status: 200 },
     ]);
+    // No body at all, as the docs say: not even "{}".
+    expect(since(emu, from, { service: "graph", method: "POST" }).map((q) => q.headers["content-length"] ?? "0")).toEqual(["0"]);
     for (const req of since(emu, from, { service: "graph" })) expect(req.auth).toEqual(bearer(AUDIENCE.graph));
     expect(steps(await detail(server, r.body.id))).toEqual([
       ["pending", "Requested by token:tests"],
@@ -331,8 +333,9 @@ describe("live quarantine-email", () => {
     );
     expect(apiCalls(emu, from)).toEqual([
       { method: "GET", path: `${USER_PATH}/messages`, query: filterOf("<phish-1@evil.example>"), body: undefined, status: 200 },
-      { method: "POST", path: `${USER_PATH}/messages/${encoded(m.id)}/permanentDelete`, query: {}, body: {}, status: 204 },
+      { method: "POST", path: `${USER_PATH}/messages/${encoded(m.id)}/permanentDelete`, query: {}, body: undefined, status: 204 },
     ]);
+    expect(since(emu, from, { service: "graph", method: "POST" }).map((q) => q.headers["content-length"] ?? "0")).toEqual(["0"]);
     expect(mailbox().purged.map((p) => p.internetMessageId)).toEqual(["<phish-1@evil.example>"]);
     expect(mailbox().messages.has(m.id)).toBe(false);
     expect(steps(await detail(server, r.body.id))).toEqual([

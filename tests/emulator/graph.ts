@@ -387,6 +387,9 @@ function handleMail(ctx: RequestContext, claims: TokenClaims, user: UserState, r
   }
   if (verb === "move" && ctx.method === "POST") return moveMessage(ctx, user, mailbox, message);
   if (verb === "permanentdelete" && ctx.method === "POST") {
+    if (!ctx.core.options.graph.permanentDelete) {
+      return graphError(ctx, 400, "BadRequest", "Resource not found for the segment 'permanentDelete'.");
+    }
     mailbox.messages.delete(message.id);
     mailbox.purged.push(message);
     sendEmpty(ctx, 204, { "request-id": ctx.requestId });

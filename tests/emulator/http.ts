@@ -12,6 +12,7 @@ export interface ResolvedOptions {
     duplicateAction: "error" | "returnPending";
     emptyListStatus: 200 | 404;
   };
+  graph: { permanentDelete: boolean };
   arm: {
     inProgressPolls: number;
     retryAfterSeconds?: number;
@@ -67,6 +68,8 @@ export interface RequestContext {
   record: RecordedRequest;
   requestId: string;
   core: EmulatorCore;
+  /** Serve, then drop the connection instead of answering (a `loseAnswer` fault). */
+  loseAnswer?: boolean;
 }
 
 export type BearerCheck =
@@ -130,6 +133,11 @@ export function isoNow(): string {
 function writeHead(ctx: RequestContext, status: number, headers: Record<string, string>): boolean {
   if (ctx.res.headersSent || ctx.res.destroyed) return false;
   ctx.record.status = status;
+  if (ctx.loseAnswer) {
+    ctx.record.answerLost = true;
+    ctx.req.socket.destroy();
+    return false;
+  }
   ctx.res.writeHead(status, headers);
   return true;
 }

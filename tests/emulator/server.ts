@@ -134,6 +134,7 @@ function resolveOptions(o: EmulatorOptions): ResolvedOptions {
       duplicateAction: o.defender?.duplicateAction ?? "error",
       emptyListStatus: o.defender?.emptyListStatus ?? 200,
     },
+    graph: { permanentDelete: o.graph?.permanentDelete ?? true },
     arm: {
       inProgressPolls: o.arm?.inProgressPolls ?? 1,
       rejectConcurrent: o.arm?.rejectConcurrent ?? false,
@@ -284,6 +285,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           sendFault(ctx, fault);
           return;
         }
+        if (fault.loseAnswer) ctx.loseAnswer = true;
       }
       switch (service) {
         case "ec2":

@@ -173,6 +173,15 @@ export interface EmulatorOptions extends EmulatorSeed {
     /** $filter on /api/machines that matches nothing: 200 with an empty value (default) or 404. */
     emptyListStatus?: 200 | 404;
   };
+  graph?: {
+    /**
+     * Whether Graph has `message: permanentDelete` (default true). Its page lists it on the global
+     * service only: false is Graph in US Government L4/L5 or China, where the action is not there
+     * (400 BadRequest "Resource not found for the segment 'permanentDelete'.", OData's answer to a
+     * segment it does not know).
+     */
+    permanentDelete?: boolean;
+  };
   arm?: {
     /** How many polls of an operation answer InProgress before Succeeded (default 1). */
     inProgressPolls?: number;
@@ -458,6 +467,8 @@ export interface RecordedRequest {
   fault?: boolean;
   /** The client closed the connection before the answer was sent (it gave up: an abort, a kill). */
   clientGone?: boolean;
+  /** The request was served but its answer never sent (a `loseAnswer` fault). */
+  answerLost?: boolean;
 }
 
 export interface FaultRequestInfo {
@@ -504,6 +515,12 @@ export interface FaultSpec {
   body?: string | Record<string, unknown>;
   /** Destroy the connection without answering (a network error for the client). */
   dropConnection?: boolean;
+  /**
+   * Serve the request (its effect happens), then destroy the connection instead of sending the
+   * answer: a write whose answer was lost on the way back. The record's `status` is the answer
+   * that was lost, and `answerLost` is set.
+   */
+  loseAnswer?: boolean;
 }
 
 export interface FaultHandle {

@@ -303,6 +303,27 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
     ]);
   });
 
+  it("Defender's token scope: MDE_TOKEN_SCOPE for every tenant, a tenant's defender.token_scope before it", () => {
+    const scoped = "https://securitycenter.onmicrosoft.us/.default";
+    const own = "api://mde-gov/.default";
+    const p = file({
+      tenants: [
+        { tenant_id: TENANT, client_id: CLIENT, client_secret: "a" },
+        { tenant_id: SECOND, client_id: SECOND, client_secret: "b", defender: { token_scope: own } },
+      ],
+    });
+    const scopes = (env: Record<string, string>) => parseConfig({ MDR_TENANTS_FILE: p, ...env }).live!.tenants.map((t) => t.mdeTokenScope);
+    expect(scopes({})).toEqual([undefined, own]);
+    expect(scopes({ MDE_TOKEN_SCOPE: scoped })).toEqual([scoped, own]);
+    expect(parseConfig({ ...LIVE, MDE_TOKEN_SCOPE: scoped }).live!.tenants[0]!.mdeTokenScope).toBe(scoped);
+    expect(parseConfig(LIVE).live!.tenants[0]).not.toHaveProperty("mdeTokenScope");
+    const wrong = 'must be a resource followed by /.default, e.g. https://securitycenter.onmicrosoft.us/.default';
+    expect(refusal({ ...LIVE, MDE_TOKEN_SCOPE: "https://securitycenter.onmicrosoft.us" }).split("\n")[1]!.trim()).toBe(`MDE_TOKEN_SCOPE: ${wrong}`);
+    expect(refusal({ ...LIVE, MDE_TOKEN_SCOPE: "a b/.default" }).split("\n")[1]!.trim()).toBe(`MDE_TOKEN_SCOPE: ${wrong}`);
+    const bad = file({ tenants: [{ tenant_id: TENANT, client_id: CLIENT, client_secret: "a", defender: { token_scope: "x" } }] });
+    expect(refusal({ MDR_TENANTS_FILE: bad }).split("\n")[1]!.trim()).toBe(`MDR_TENANTS_FILE: tenants.0.defender.token_scope: ${wrong}`);
+  });
+
   it.each([
     { content: "{not json", line: /^MDR_TENANTS_FILE: cannot read .*tenants\.json: / },
     { content: { tenants: [] }, line: /^MDR_TENANTS_FILE: tenants: Too small/ },

@@ -669,6 +669,28 @@ describe("emulator: in-process pieces", () => {
       expect(expired.status).toBe(401);
     });
 
+    it("Graph without permanentDelete (US Government L4/L5, China): 400 for the segment, the message kept; a move still works", async () => {
+      const gov = await startEmulator({ ...exampleSeed(), certs: local.certs, graph: { permanentDelete: false } });
+      try {
+        const t = gov.issueToken({ tenantId: TENANT_A, clientId: CLIENT_A.clientId, audience: "https://graph.microsoft.com" });
+        const box = gov.mailbox(TENANT_A, "alex.wilber@contoso.com");
+        const message = [...box.messages.values()][0]!;
+        const base = `/v1.0/users/alex.wilber@contoso.com/messages/${encodeURIComponent(message.id)}`;
+        const refused = await call("POST", `${base}/permanentDelete`, { token: t, on: gov });
+        expect({ status: refused.status, code: field(field(refused.json, "error"), "code"), message: field(field(refused.json, "error"), "message") }).toEqual({
+          status: 400,
+          code: "BadRequest",
+          message: "Resource not found for the segment 'permanentDelete'.",
+        });
+        expect(box.messages.has(message.id)).toBe(true);
+        expect(box.purged).toEqual([]);
+        const moved = await call("POST", `${base}/move`, { token: t, on: gov, json: { destinationId: "recoverableitemsdeletions" } });
+        expect(moved.status).toBe(201);
+      } finally {
+        await gov.close();
+      }
+    });
+
     it("Graph: missing mailbox, unknown user, paging, '+' reads as a space in the query", async () => {
       const t = token("https://graph.microsoft.com");
       expect((await call("GET", "/v1.0/users/no.mailbox@contoso.com/messages", { token: t })).json).toMatchObject({

@@ -147,6 +147,11 @@ export interface MailProvider {
   /** Moves a message; the provider gives the moved message a new id, which is returned. */
   move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage>;
   permanentDelete(tenantId: string, mailbox: string, id: string): Promise<void>;
+  /**
+   * Why permanentDelete cannot be asked of this provider at all (its cloud has no such call), or
+   * undefined where it can: a hardDelete is then refused before anything is written.
+   */
+  readonly permanentDeleteUnavailable?: string;
   /** Copies with this RFC 5322 Message-ID in one well-known folder (Recoverable Items included). */
   findMessagesIn(tenantId: string, mailbox: string, internetMessageId: string, folder: MailFolder): Promise<MailMessage[]>;
 }

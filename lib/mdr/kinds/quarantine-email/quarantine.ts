@@ -1,5 +1,6 @@
 import "server-only";
 import type { ActionRow } from "@/lib/db/schema";
+import { MdrError } from "@/lib/errors";
 import { PartialFailure, runAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { MAIL_FOLDERS, type MailFolder, type MailMessage, ProviderError } from "@/lib/mdr/providers/types";
@@ -30,6 +31,13 @@ export async function quarantineEmail({
 }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
   const mail = ctx.providers.mail;
+  if (input.action === "hardDelete" && mail.permanentDeleteUnavailable) {
+    // Refused before anything is written: Graph would refuse the call after the row was.
+    throw MdrError.field(
+      "action",
+      `hardDelete is not available here: ${mail.permanentDeleteUnavailable}. Use softDelete (moves the message to Recoverable Items, undoable) instead`,
+    );
+  }
   const mailbox = input.user_principal_name;
   return runAction(
     ctx,

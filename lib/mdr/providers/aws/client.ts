@@ -115,15 +115,21 @@ export class AwsNaclFirewall implements FirewallProvider {
           ),
         );
       } catch (err) {
+        if (!(err instanceof ProviderError && /NetworkAclEntryAlreadyExists/.test(err.message))) throw err;
+        // The SDK sends a create again when the answer to the first was lost: that first one may
+        // have made the entry. Ours (this number, denying this CIDR inbound) is the block done.
+        const taken = (await this.inboundEntries(tenantId)).find((e) => e.RuleNumber === ruleNumber);
+        if (taken?.RuleAction === "deny" && (taken.CidrBlock ?? taken.Ipv6CidrBlock) === cidr) return this.blocked(acl, ruleNumber, cidr);
         // Another writer took the number between our read and our write: read again.
-        if (err instanceof ProviderError && /NetworkAclEntryAlreadyExists/.test(err.message) && attempt < 2) continue;
+        if (attempt < 2) continue;
         throw err;
       }
-      return {
-        ref: String(ruleNumber),
-        details: { network_acl_id: acl.networkAclId, rule_number: ruleNumber, cidr },
-      };
+      return this.blocked(acl, ruleNumber, cidr);
     }
+  }
+
+  private blocked(acl: AclConfig, ruleNumber: number, cidr: string): BlockResult {
+    return { ref: String(ruleNumber), details: { network_acl_id: acl.networkAclId, rule_number: ruleNumber, cidr } };
   }
 
   async unblock(tenantId: string, ref: string, address: string): Promise<{ alreadyAbsent: boolean }> {
@@ -169,10 +175,7 @@ export class AwsNaclFirewall implements FirewallProvider {
       (e) => e.RuleNumber === ruleNumber && e.RuleAction === "deny" && (e.CidrBlock === cidr || e.Ipv6CidrBlock === cidr),
     );
     if (!entry || entry.RuleNumber === undefined) return null;
-    return {
-      ref: String(entry.RuleNumber),
-      details: { network_acl_id: acl.networkAclId, rule_number: entry.RuleNumber, cidr },
-    };
+    return this.blocked(acl, entry.RuleNumber, cidr);
   }
 
   /** ACL entries have no expiry (and cannot be edited): the sweep removes them at the row's expires_at. */

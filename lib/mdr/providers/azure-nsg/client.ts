@@ -7,7 +7,7 @@ import type { CallGate } from "@/lib/mdr/providers/gate";
 import { lowestFree } from "@/lib/mdr/providers/numbers";
 import type { TenantConfig } from "@/lib/config";
 import { asProviderError, kindOfStatus, refusalMessage, retryAfterSeconds, withTimeout } from "@/lib/mdr/providers/live/retry";
-import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
+import { type TokenSource, defaultScope } from "@/lib/mdr/providers/live/tokens";
 import { azureNsg } from "./facts";
 import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
 
@@ -68,11 +68,11 @@ export class AzureNsgFirewall implements FirewallProvider {
       const credential: TokenCredential = {
         // The token's real expiry: the pipeline keeps a token until shortly before it, so it must
         // not be told a later one than the token has (an expired token is refused with 401).
-        getToken: () => this.opts.tokens.access("azure_nsg", tenantId, this.opts.armResource),
+        getToken: () => this.opts.tokens.access("azure_nsg", tenantId, defaultScope(this.opts.armResource)),
       };
       client = new NetworkManagementClient(credential, nsg.subscriptionId, {
         endpoint: this.opts.armUrl,
-        credentialScopes: [`${this.opts.armResource}/.default`],
+        credentialScopes: [defaultScope(this.opts.armResource)],
         // The pipeline's own retries honour Retry-After: 3 tries in all.
         retryOptions: { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
         additionalPolicies: [{ policy: gatePolicy(this.opts.gate, tenantId), position: "perRetry" }],

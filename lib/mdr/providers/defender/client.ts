@@ -76,7 +76,8 @@ export function odataString(value: string): string {
 
 export interface DefenderOptions {
   baseUrl: string;
-  resource: string;
+  /** The scope each tenant's Defender tokens are asked for (`<resource>/.default`, or MDE_TOKEN_SCOPE). */
+  scope: (tenantId: string) => string;
   tokens: TokenSource;
   retry: RetryPolicy;
   gate: CallGate;
@@ -93,7 +94,7 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     schema: z.ZodType<T> | null,
     body?: unknown,
   ): Promise<T | null> {
-    const token = await this.opts.tokens.token("defender", tenantId, this.opts.resource);
+    const token = await this.opts.tokens.token("defender", tenantId, this.opts.scope(tenantId));
     // GET and DELETE can be repeated safely; a POST that may have been acted on is not repeated.
     const idempotent = method !== "POST";
     return withRetry("defender", idempotent, this.opts.retry, async (signal) => {

@@ -2,6 +2,7 @@
 // a stand-in that refuses every call.
 import type { LiveModule } from "@/lib/mdr/providers/live";
 import { type EndpointProvider, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
+import { defaultScope } from "@/lib/mdr/providers/live/tokens";
 import { DefenderClient } from "./client";
 
 /** Stands in for Defender where the cloud has no API host and none is configured. */
@@ -25,8 +26,12 @@ function missingDefender(cloud: string): EndpointProvider & FirewallProvider {
 
 export const defenderLive: LiveModule = ({ live, tokens, retry, gate }) => {
   const { mdeApiUrl, mdeResource } = live.endpoints;
+  // A tenant's own scope (MDE_TOKEN_SCOPE, or its defender.token_scope) where the resource's default is not the one.
+  const scopes = new Map(live.tenants.map((t) => [t.tenantId, t.mdeTokenScope]));
   const client =
-    mdeApiUrl && mdeResource ? new DefenderClient({ baseUrl: mdeApiUrl, resource: mdeResource, tokens, retry, gate }) : undefined;
+    mdeApiUrl && mdeResource
+      ? new DefenderClient({ baseUrl: mdeApiUrl, scope: (t) => scopes.get(t) ?? defaultScope(mdeResource), tokens, retry, gate })
+      : undefined;
   const defender = client ?? missingDefender(live.cloud);
   return { endpoint: defender, firewall: defender, probe: (t) => client!.probe(t) };
 };

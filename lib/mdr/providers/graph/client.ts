@@ -4,7 +4,7 @@ import { Client, GraphError, RetryHandlerOptions } from "@microsoft/microsoft-gr
 import { z } from "zod";
 import type { CallGate } from "@/lib/mdr/providers/gate";
 import { type RetryPolicy, firstIssue, kindOfStatus, refusalMessage, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
-import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
+import { type TokenSource, defaultScope } from "@/lib/mdr/providers/live/tokens";
 import {
   type DirectoryUser,
   type IdentityProvider,
@@ -51,6 +51,8 @@ export interface GraphOptions {
   tokens: TokenSource;
   retry: RetryPolicy;
   gate: CallGate;
+  /** Set in a cloud whose Graph has no permanentDelete. */
+  permanentDeleteUnavailable?: string;
 }
 
 const enc = encodeURIComponent;
@@ -58,7 +60,11 @@ const enc = encodeURIComponent;
 export class GraphProvider implements IdentityProvider, MailProvider {
   private readonly clients = new Map<string, Client>();
 
-  constructor(private readonly opts: GraphOptions) {}
+  readonly permanentDeleteUnavailable: string | undefined;
+
+  constructor(private readonly opts: GraphOptions) {
+    this.permanentDeleteUnavailable = opts.permanentDeleteUnavailable;
+  }
 
   private client(tenantId: string): Client {
     let client = this.clients.get(tenantId);
@@ -71,7 +77,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
         // The client sends the token only to Graph hosts it knows, or to these (hostname, no port).
         customHosts: new Set([new URL(this.opts.baseUrl).hostname]),
         authProvider: (done) => {
-          this.opts.tokens.token("graph", tenantId, this.opts.resource).then(
+          this.opts.tokens.token("graph", tenantId, defaultScope(this.opts.resource)).then(
             (token) => done(null, token),
             (err: unknown) => done(err as Error, null),
           );
@@ -94,7 +100,7 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     // Sign in first, outside the client and its retries: the client would wrap a sign-in failure
     // in a GraphError without a status (read as "cannot reach the service", and retried). The
     // client's own request then takes the token from MSAL's cache.
-    await this.opts.tokens.token("graph", tenantId, this.opts.resource);
+    await this.opts.tokens.token("graph", tenantId, defaultScope(this.opts.resource));
     return withRetry("graph", idempotent, this.opts.retry, async (signal) => {
       try {
         return await run(client, { signal, noRetry: new RetryHandlerOptions(0, 0) });
@@ -122,13 +128,13 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   }
 
   async revokeSignInSessions(tenantId: string, upn: string): Promise<void> {
-    // Revoking twice revokes nothing more: safe to repeat.
+    // Revoking twice revokes nothing more: safe to repeat. No body: the docs say to send none.
     await this.call(tenantId, `POST /users/${upn}/revokeSignInSessions`, PERMISSION.revoke, true, (c, o) =>
       c
         .api(`/users/${enc(upn)}/revokeSignInSessions`)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
-        .post({}),
+        .post(undefined),
     );
   }
 
@@ -190,7 +196,8 @@ export class GraphProvider implements IdentityProvider, MailProvider {
         .api(`/users/${enc(mailbox)}/messages/${enc(id)}/permanentDelete`)
         .option("signal", o.signal)
         .middlewareOptions([o.noRetry])
-        .post({}),
+        // No body, as the docs ask.
+        .post(undefined),
     );
   }
 

@@ -1,5 +1,17 @@
 // Microsoft Graph: directory users (disable, enable, revoke sessions) and their mail.
+import type { Cloud } from "@/lib/config";
 import type { ServiceFacts } from "../facts";
+
+/**
+ * The national clouds where Graph has no `message: permanentDelete` (its page lists the global
+ * service only: not US Government L4 or L5 (DOD), nor China operated by 21Vianet). GCC uses the
+ * global Graph service.
+ */
+export const NO_PERMANENT_DELETE: Partial<Record<Cloud, string>> = {
+  gcchigh: "US Government L4 (gcchigh)",
+  dod: "US Government L5 (dod)",
+  china: "China operated by 21Vianet (china)",
+};
 
 export const graph = {
   provider: "graph",

@@ -41,28 +41,31 @@ export class TokenSource {
     return app;
   }
 
-  /** A bearer token for `resource` (e.g. https://graph.microsoft.com) in the tenant. */
-  async token(service: Service, tenantId: string, resource: string): Promise<string> {
-    return (await this.access(service, tenantId, resource)).token;
+  /** A bearer token for `scope` (e.g. https://graph.microsoft.com/.default, see defaultScope) in the tenant. */
+  async token(service: Service, tenantId: string, scope: string): Promise<string> {
+    return (await this.access(service, tenantId, scope)).token;
   }
 
   /** The token with the time it expires (ms since the epoch), for clients that cache it themselves. */
-  async access(service: Service, tenantId: string, resource: string): Promise<{ token: string; expiresOnTimestamp: number }> {
+  async access(service: Service, tenantId: string, scope: string): Promise<{ token: string; expiresOnTimestamp: number }> {
     try {
-      const result = await this.app(tenantId).acquireTokenByClientCredential({ scopes: [`${resource}/.default`] });
+      const result = await this.app(tenantId).acquireTokenByClientCredential({ scopes: [scope] });
       if (!result?.accessToken) throw new Error("no access token in the answer");
       return { token: result.accessToken, expiresOnTimestamp: result.expiresOn?.getTime() ?? Date.now() + 5 * 60_000 };
     } catch (err) {
-      throw tokenError(service, err);
+      throw tokenError(service, err, scope);
     }
   }
 }
+
+/** The client-credentials scope of a resource: every application permission granted on it. */
+export const defaultScope = (resource: string): string => `${resource}/.default`;
 
 export function tokenSourceFor(endpoints: CloudEndpoints, tenants: readonly TenantConfig[]): TokenSource {
   return new TokenSource(endpoints.authorityHost, tenants);
 }
 
-function tokenError(service: Service, err: unknown): ProviderError {
+function tokenError(service: Service, err: unknown, scope: string): ProviderError {
   const e = err as { name?: string; errorCode?: string; errorMessage?: string; message?: string; status?: number };
   // MSAL's messages carry the AADSTS code and text, never the secret. A server error reads
   // "Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ... - Correlation ID: ...\r\nTrace ID: ...":
@@ -99,6 +102,15 @@ function tokenError(service: Service, err: unknown): ProviderError {
   }
   if (/network|endpoints_resolution|ECONN|ETIMEDOUT|certificate/i.test(`${code} ${text}`)) {
     return new ProviderError(service, "unavailable", `cannot reach the sign-in service (${code}): ${text}`);
+  }
+  if (service === "defender" && /AADSTS500011/.test(text)) {
+    // Outside the public cloud the audience of Defender's tokens is not documented for certain:
+    // the fix is a setting, not a release.
+    return new ProviderError(
+      service,
+      "permission",
+      `no token for ${scope} (${code || "invalid_resource"}): ${text}. Defender may know its API by another resource in this cloud: set MDE_TOKEN_SCOPE (or the tenant's defender.token_scope), e.g. https://securitycenter.onmicrosoft.us/.default in GCC High and DoD`,
+    );
   }
   return new ProviderError(service, "permission", `no token (${code || "error"}): ${text}`);
 }
