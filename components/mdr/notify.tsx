@@ -2,6 +2,7 @@
 
 // The toast an action ends with: its id and status, so the analyst can quote it. The toast library
 // is the toaster's (loaded after the first paint, components/mdr/app-providers.tsx), fetched on use.
+import { enforcementCaveat, isFirewallType } from "@/lib/mdr/providers/facts";
 import type { Action } from "@/lib/mdr/schemas";
 import type { ProblemBody } from "./api";
 import { STATUS_LABELS, TYPE_LABELS } from "./labels";
@@ -19,10 +20,17 @@ function Description({ id, status, detail }: { id: string; status: string; detai
 
 const toaster = () => import("sonner").then((m) => m.toast);
 
+/** What a done action does not promise: a block devices enforce later says when and how they do. */
+function caveatOf(action: Action): string | undefined {
+  if (action.type !== "block_ip" || action.status !== "succeeded" || !isFirewallType(action.provider)) return undefined;
+  const caveat = enforcementCaveat(action.provider);
+  return caveat && `Submitted: ${caveat}.`;
+}
+
 export function notifyAction(action: Action) {
   const status = STATUS_LABELS[action.status].label;
   const title = `${TYPE_LABELS[action.type]}: ${action.target}`;
-  const description = <Description id={action.id} status={status} />;
+  const description = <Description id={action.id} status={status} detail={caveatOf(action)} />;
   const opts = { description, testId: "action-toast", duration: 8000 };
   void toaster().then((toast) => {
     if (action.status === "succeeded") toast.success(title, opts);

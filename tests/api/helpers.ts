@@ -187,3 +187,7 @@ export function withoutTimeline(d: Record<string, unknown>): Record<string, unkn
   const { timeline: _timeline, ...rest } = d;
   return rest;
 }
+
+/** What a Defender block's timeline says it did: the indicator is submitted, and devices enforce it later. */
+export const defenderSubmitted = (ip: string, ref: string, until: string): string =>
+  `Submitted ${ip} to Defender for Endpoint (IP indicator) as a Block IP indicator (${ref}) until ${until}: devices enforce it only with network protection in block mode and Custom network indicators on (Settings > Endpoints > General > Advanced features); it can take up to 48 hours to reach them, usually under 2`;

@@ -12,6 +12,7 @@ import {
   allActions,
   anyActionId,
   anyIso,
+  defenderSubmitted,
   detail,
   expectAction,
   expectProblem,
@@ -137,7 +138,7 @@ describe("live block-ip: Defender indicator", () => {
     expect(indicator).toMatchObject({ indicatorValue: "185.220.101.34", action: "Block", expirationTime: expiresAt });
     expect(steps(await detail(server, id))).toEqual([
       ["pending", "Requested by token:tests"],
-      ["succeeded", `Blocked 185.220.101.34 on Defender for Endpoint (IP indicator) (${indicator.id}) until ${expiresAt}`],
+      ["succeeded", defenderSubmitted("185.220.101.34", indicator.id, expiresAt)],
     ]);
   });
 

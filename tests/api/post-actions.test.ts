@@ -11,6 +11,7 @@ import {
   anyActionId,
   anyIso,
   countActions,
+  defenderSubmitted,
   detail,
   expectAction,
   expectProblem,
@@ -360,7 +361,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
       ["pending", "Requested by token:tests"],
       [
         "succeeded",
-        `Blocked 185.220.101.34 on Defender for Endpoint (IP indicator) (${r.body.provider_ref}) until ${r.body.expires_at}`,
+        defenderSubmitted("185.220.101.34", r.body.provider_ref, r.body.expires_at),
       ],
     ]);
 

@@ -76,6 +76,12 @@ test.describe("each card submits and its action appears in the table", () => {
     expect(status).toBe(201);
     expect(body).toMatchObject({ provider: "defender", parameters: { duration_hours: 2.5, priority: null } });
     await expect(mdr.row(body.id)).toContainText(ip);
+    // Submitted, not in force everywhere at once: the toast says what devices need and how long it takes.
+    await expect(mdr.toast(body.id)).toContainText("Succeeded");
+    await expect(mdr.toast(body.id)).toContainText(
+      "Submitted: devices enforce it only with network protection in block mode and Custom network indicators on " +
+        "(Settings > Endpoints > General > Advanced features); it can take up to 48 hours to reach them, usually under 2.",
+    );
   });
 
   test("Disable user: the confirmation repeats the account", async ({ mdr }) => {

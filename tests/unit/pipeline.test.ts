@@ -438,7 +438,10 @@ describe("crash recovery", () => {
     expect(await recoverOrphans(ctx, ctx.clock.now)).toBe(2);
     expect(getActionRow(ctx, made.id)).toMatchObject({ status: "succeeded", active: true, providerRef: "4201" });
     expect(timeline(ctx, made.id)).toEqual([
-      ["succeeded", `Verified after a restart: 185.220.101.9 is blocked on Defender for Endpoint (IP indicator) (4201) until ${new Date(made.expiresAt!).toISOString()}`],
+      [
+        "succeeded",
+        `Verified after a restart: Submitted 185.220.101.9 to Defender for Endpoint (IP indicator) as a Block IP indicator (4201) until ${new Date(made.expiresAt!).toISOString()}: devices enforce it only with network protection in block mode and Custom network indicators on (Settings > Endpoints > General > Advanced features); it can take up to 48 hours to reach them, usually under 2`,
+      ],
     ]);
     const message = `Verified after a restart: AWS network ACL has no rule for 198.51.100.0/24 from ${lost.id}; nothing was blocked`;
     expect(getActionRow(ctx, lost.id)).toMatchObject({ status: "failed", active: false, error: message });

@@ -23,7 +23,16 @@ export interface ServiceFacts {
    * 1.2.3.4 on {label} ..."), `position` in the list of firewall types (the API's enum, the page's
    * choices).
    */
-  firewall?: { label: string; position: number };
+  firewall?: {
+    label: string;
+    position: number;
+    /**
+     * For a firewall that takes a block as a submission that devices enforce later, not a rule in
+     * force at once: what the block is submitted as, and what its enforcement depends on. Its
+     * timeline, the page's toast and choice then say "submitted", with this caveat.
+     */
+    submitted?: { as: string; caveat: string };
+  };
   /** A firewall's choice on the page: its name and what it does. */
   choice?: { label: string; description: string };
   /** A firewall's bounds of the rules it holds, where they matter to a block. */
@@ -76,6 +85,20 @@ export function firewallFacts(type: FirewallType): NonNullable<ServiceFacts["fir
   const facts: ServiceFacts = SERVICE_FACTS[serviceOf(type)];
   return { ...facts.firewall!, choice: facts.choice! };
 }
+
+/** What a block says once done: "Blocked ... on" a firewall whose rule is in force, "Submitted ... to" one whose devices enforce it later, with that caveat. */
+export function blockedMessage(firewall: FirewallType, target: string, ref: string, until: string): string {
+  const { label, submitted } = firewallFacts(firewall);
+  return submitted
+    ? `Submitted ${target} to ${label} as ${submitted.as} (${ref})${until}: ${submitted.caveat}`
+    : `Blocked ${target} on ${label} (${ref})${until}`;
+}
+
+/** The caveat of a firewall whose blocks devices enforce later (see blockedMessage), or undefined. */
+export const enforcementCaveat = (firewall: FirewallType): string | undefined => firewallFacts(firewall).submitted?.caveat;
+
+/** Whether a string names a firewall type. */
+export const isFirewallType = (value: string): value is FirewallType => (FIREWALL_TYPES as readonly string[]).includes(value);
 
 /** Whether a string names a service. */
 export function isService(value: string): value is Service {

@@ -5,7 +5,7 @@ import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { blockHolder } from "@/lib/mdr/kinds/block-ip/duplicates";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
-import { serviceOf } from "@/lib/mdr/providers/facts";
+import { blockedMessage, serviceOf } from "@/lib/mdr/providers/facts";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
 import type { BlockIpRequest } from "@/lib/mdr/schemas";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
@@ -55,7 +55,7 @@ export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpR
       });
       return {
         status: "succeeded",
-        message: `Blocked ${input.ip} on ${FIREWALL_LABELS[firewall]} (${result.ref}) until ${new Date(expiresAt).toISOString()}`,
+        message: blockedMessage(firewall, input.ip, result.ref, ` until ${new Date(expiresAt).toISOString()}`),
         providerRef: result.ref,
         result: result.details,
         active: true,

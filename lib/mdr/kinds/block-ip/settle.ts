@@ -5,6 +5,7 @@ import { getActionRow, transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { VERIFIED, absent } from "@/lib/mdr/kinds/verified";
 import { applyExpiry, askedBy, whereSaid } from "@/lib/mdr/kinds/block-ip/change-expiry";
+import { blockedMessage } from "@/lib/mdr/providers/facts";
 import { FIREWALL_LABELS, type FirewallType } from "@/lib/mdr/providers/types";
 
 export async function settleBlock(ctx: MdrContext, row: ActionRow): Promise<void> {
@@ -15,7 +16,7 @@ export async function settleBlock(ctx: MdrContext, row: ActionRow): Promise<void
     return;
   }
   const until = row.expiresAt === null ? "" : ` until ${new Date(row.expiresAt).toISOString()}`;
-  transition(ctx, row, "succeeded", `${VERIFIED}: ${row.target} is blocked on ${FIREWALL_LABELS[firewall]} (${found.ref})${until}`, {
+  transition(ctx, row, "succeeded", `${VERIFIED}: ${blockedMessage(firewall, row.target, found.ref, until)}`, {
     providerRef: found.ref,
     result: found.details,
     active: true,
