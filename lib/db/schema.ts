@@ -134,6 +134,10 @@ export const users = sqliteTable(
     /** The identity provider's issuer + subject, for single sign-on accounts. */
     oidcSubject: text("oidc_subject"),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    /** The tenants the user may see and act in; null: every configured tenant. */
+    tenants: text("tenants", { mode: "json" }).$type<string[]>(),
+    /** A password someone else chose (the generated first-run one): it must be changed before anything else. */
+    mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     lastSignInAt: integer("last_sign_in_at"),
@@ -168,6 +172,8 @@ export const apiTokens = sqliteTable(
     secretHash: text("secret_hash").notNull(),
     /** The first characters of the token, to recognise it in a list without revealing it. */
     prefix: text("prefix").notNull(),
+    /** The tenants the token may see and act in; null: every configured tenant. */
+    tenants: text("tenants", { mode: "json" }).$type<string[]>(),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at"),
