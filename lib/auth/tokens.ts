@@ -45,6 +45,7 @@ export function createToken(
     role: input.role,
     secretHash: sha256(token),
     prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    tenants: null,
     createdBy: actor,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,

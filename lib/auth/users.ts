@@ -42,6 +42,8 @@ export async function createUser(
     source: input.source ?? "local",
     oidcSubject: input.oidcSubject ?? null,
     disabled: false,
+    tenants: null,
+    mustChangePassword: false,
     createdAt: now,
     updatedAt: now,
     lastSignInAt: null,

@@ -109,6 +109,7 @@ describe("API tokens", () => {
       role: "responder",
       secretHash: sha256(token),
       prefix: token.slice(0, 10),
+      tenants: null,
       createdBy: "user:admin",
       createdAt: s.clock.now,
       expiresAt: null,
