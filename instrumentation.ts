@@ -3,7 +3,7 @@
 // protected assets file, then start the background loops (machine action polling, block expiry).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ startBackground }, { getContext }, { ConfigError, config }, { prepareAuth }, { prepareProtectedAssets }] =
+  const [{ startBackground }, { SYSTEM, getContext }, { ConfigError, config }, { prepareAuth }, { prepareProtectedAssets }] =
     await Promise.all([
       import("@/lib/mdr/background"),
       import("@/lib/mdr/context"),
@@ -15,7 +15,7 @@ export async function register() {
   try {
     await prepareAuth(config(), print);
     prepareProtectedAssets(config(), print);
-    startBackground(() => getContext("system"));
+    startBackground(() => getContext(SYSTEM));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`[mdr] ${err.message}`);

@@ -246,6 +246,8 @@ const EnvSchema = z.object({
   MDR_OIDC_SCOPES: z.string().default("openid profile email"),
   MDR_OIDC_ROLE_CLAIM: z.string().min(1).default("roles"),
   MDR_OIDC_ROLE_MAP: z.string().default("MDR.Admin=admin,MDR.Responder=responder,MDR.Viewer=viewer"),
+  MDR_OIDC_TENANT_CLAIM: z.string().min(1).optional(),
+  MDR_OIDC_TENANT_MAP: z.string().optional(),
   MDR_OIDC_USERNAME_CLAIM: z.string().min(1).default("preferred_username"),
 });
 type Env = z.infer<typeof EnvSchema>;
@@ -282,6 +284,13 @@ export interface OidcConfig {
   roleClaim: string;
   /** Claim value (app role name or group id) -> role; the highest role matched wins. */
   roleMap: Record<string, "viewer" | "responder" | "admin">;
+  /** The claim whose values name a person's tenants (default: the role claim). */
+  tenantClaim: string;
+  /**
+   * Claim value -> the tenants it gives (null: every tenant); a person gets the union of theirs.
+   * Undefined: no mapping, everyone signed in sees every tenant.
+   */
+  tenantMap: Record<string, string[] | null> | undefined;
   usernameClaim: string;
 }
 
@@ -500,6 +509,7 @@ function oidcConfig(e: Env): OidcConfig | undefined {
   }
   if (problems.length) fail(problems);
   if (Object.keys(roleMap).length === 0) fail(["MDR_OIDC_ROLE_MAP: map at least one claim value to a role"]);
+  const tenantMap = e.MDR_OIDC_TENANT_MAP === undefined ? undefined : parseTenantMap(e.MDR_OIDC_TENANT_MAP);
   return {
     issuer: e.MDR_OIDC_ISSUER,
     clientId: e.MDR_OIDC_CLIENT_ID,
@@ -507,8 +517,28 @@ function oidcConfig(e: Env): OidcConfig | undefined {
     scopes: e.MDR_OIDC_SCOPES,
     roleClaim: e.MDR_OIDC_ROLE_CLAIM,
     roleMap,
+    tenantClaim: e.MDR_OIDC_TENANT_CLAIM ?? e.MDR_OIDC_ROLE_CLAIM,
+    tenantMap,
     usernameClaim: e.MDR_OIDC_USERNAME_CLAIM,
   };
+}
+
+/** "VALUE=TENANT|TENANT,VALUE=*": each claim value, the tenants it gives (`*`: all). */
+function parseTenantMap(text: string): Record<string, string[] | null> {
+  const map: Record<string, string[] | null> = {};
+  const problems: string[] = [];
+  for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.lastIndexOf("=");
+    const value = pair.slice(0, at).trim();
+    const tenants = pair.slice(at + 1).trim();
+    const ids = tenants.split("|").map((t) => t.trim().toLowerCase());
+    if (at <= 0 || !(tenants === "*" || ids.every((t) => GUID.safeParse(t).success))) {
+      problems.push(`MDR_OIDC_TENANT_MAP: "${pair}" must be CLAIM_VALUE=TENANT_ID[|TENANT_ID] or CLAIM_VALUE=*`);
+    } else map[value] = tenants === "*" ? null : ids;
+  }
+  if (problems.length) fail(problems);
+  if (Object.keys(map).length === 0) fail(["MDR_OIDC_TENANT_MAP: map at least one claim value to tenants, or leave it unset"]);
+  return map;
 }
 
 const cache = globalThis as unknown as { __mdrConfig?: Config };

@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   protected_asset: { status: 403, title: "Protected asset" },
+  tenant_forbidden: { status: 403, title: "Tenant outside your scope" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   ambiguous_target: { status: 409, title: "Ambiguous target" },

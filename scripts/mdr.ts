@@ -1,7 +1,7 @@
 // The admin command line: users, API tokens and protected assets, without the web page.
-//   npm run mdr -- users add alice --role responder        (prints a generated password once)
-//   npm run mdr -- users list | passwd NAME | role NAME ROLE | disable NAME | enable NAME
-//   npm run -s mdr -- tokens create soar-playbook --role responder [--expires-in-days 90]
+//   npm run mdr -- users add alice --role responder [--tenants ID[,ID]]   (prints a generated password once)
+//   npm run mdr -- users list | passwd NAME | role NAME ROLE | tenants NAME ID[,ID]|all | disable NAME | enable NAME
+//   npm run -s mdr -- tokens create soar-playbook --role responder [--tenants ID[,ID]] [--expires-in-days 90]
 //   npm run mdr -- tokens list | revoke ID_OR_NAME
 //   npm run mdr -- assets list | add KIND PATTERN [--note TEXT] | remove ID
 // It opens the database named by MDR_DB_PATH (as the server does) and records each change in the
@@ -9,6 +9,8 @@
 import { parseArgs } from "node:util";
 import { listAudit } from "@/lib/auth/audit";
 import { generatePassword } from "@/lib/auth/passwords";
+import { Tenants } from "@/lib/auth/schemas";
+import { describeScope, grantScope } from "@/lib/auth/scope";
 import { CreateTokenRequest, createToken, listTokens, revokeToken, toApiToken } from "@/lib/auth/tokens";
 import { CreateUserRequest, UpdateUserRequest, createUser, listUsers, toApiUser, updateUser } from "@/lib/auth/users";
 import { config } from "@/lib/config";
@@ -31,11 +33,12 @@ function usage(): never {
     [
       "usage: npm run mdr -- <command>",
       "  users list",
-      "  users add NAME --role viewer|responder|admin [--password-stdin]",
+      "  users add NAME --role viewer|responder|admin [--tenants ID[,ID]] [--password-stdin]",
+      "  users tenants NAME ID[,ID]|all",
       "  users passwd NAME [--password-stdin]",
       "  users role NAME viewer|responder|admin",
       "  users disable NAME | users enable NAME",
-      "  tokens create NAME --role viewer|responder|admin [--expires-in-days N]",
+      "  tokens create NAME --role viewer|responder|admin [--tenants ID[,ID]] [--expires-in-days N]",
       "  tokens list",
       "  tokens revoke ID_OR_NAME",
       "  assets list",
@@ -73,12 +76,16 @@ async function main(): Promise<void> {
       "expires-in-days": { type: "string" },
       note: { type: "string" },
       limit: { type: "string" },
+      tenants: { type: "string" },
     },
   });
   const [group, verb, ...args] = positionals;
   if (!group || !verb) usage();
   const store = { db: openDb(config().dbPath), now: Date.now };
   const password = async () => (values["password-stdin"] ? await readStdin() : generatePassword());
+  // "ID,ID" or "all"; omitted: all tenants. Each must be a configured tenant.
+  const tenantsOf = (text: string | undefined) =>
+    text === undefined || text === "all" ? null : grantScope(parse(Tenants, text.split(",").map((t) => t.trim())), null, config());
 
   switch (`${group} ${verb}`) {
     case "users list":
@@ -86,8 +93,8 @@ async function main(): Promise<void> {
     case "users add": {
       const pw = await password();
       const input = parse(CreateUserRequest, { username: args[0], role: values.role, password: pw });
-      const user = await createUser(store, input, ACTOR);
-      process.stderr.write(`created ${user.username} (${user.role})${values["password-stdin"] ? "" : "; password:"}\n`);
+      const user = await createUser(store, { ...input, tenants: tenantsOf(values.tenants) }, ACTOR);
+      process.stderr.write(`created ${user.username} (${user.role}, ${describeScope(user.tenants)})${values["password-stdin"] ? "" : "; password:"}\n`);
       if (!values["password-stdin"]) console.log(pw);
       return;
     }
@@ -101,6 +108,10 @@ async function main(): Promise<void> {
     case "users role":
       await updateUser(store, args[0] ?? usage(), parse(UpdateUserRequest, { role: args[1] }), ACTOR);
       return void process.stderr.write(`${args[0]} is now ${args[1]}\n`);
+    case "users tenants": {
+      const user = await updateUser(store, args[0] ?? usage(), { tenants: tenantsOf(args[1] ?? usage()) }, ACTOR);
+      return void process.stderr.write(`${user.username} may now act in ${describeScope(user.tenants)}\n`);
+    }
     case "users disable":
     case "users enable":
       await updateUser(store, args[0] ?? usage(), { disabled: verb === "disable" }, ACTOR);
@@ -110,8 +121,9 @@ async function main(): Promise<void> {
       const expiresAt = days === undefined ? null : new Date(Date.now() + Number(days) * DAY_MS).toISOString();
       if (days !== undefined && !(Number(days) > 0)) throw new Error("--expires-in-days: must be a positive number");
       const input = parse(CreateTokenRequest, { name: args[0], role: values.role, expires_at: expiresAt });
-      const { token, row } = createToken(store, { name: input.name, role: input.role, expiresAt: input.expires_at ?? null }, ACTOR);
-      process.stderr.write(`created token ${row.name} (${row.id}, ${row.role}); it is shown only now:\n`);
+      const tenants = tenantsOf(values.tenants);
+      const { token, row } = createToken(store, { name: input.name, role: input.role, expiresAt: input.expires_at ?? null, tenants }, ACTOR);
+      process.stderr.write(`created token ${row.name} (${row.id}, ${row.role}, ${describeScope(row.tenants)}); it is shown only now:\n`);
       console.log(token);
       return;
     }

@@ -12,6 +12,7 @@ export const metadata: Metadata = { title: "Sign in · MDR" };
 const SSO_ERRORS: Record<string, string> = {
   sso_failed: "Single sign-on did not complete. Try again, or sign in with a local account.",
   sso_no_role: "Your account has no role in MDR Response Actions. Ask an admin to assign you one.",
+  sso_no_tenant: "Your account has no tenant in MDR Response Actions. Ask an admin to give you one.",
 };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -24,6 +24,7 @@ import { listActions } from "@/lib/mdr/list-actions";
 import { getMetrics } from "@/lib/mdr/metrics";
 import { ListActionsQuery } from "@/lib/mdr/schemas";
 import { getServiceStatus } from "@/lib/mdr/service-status";
+import { visibleTenants } from "@/lib/mdr/tenant";
 
 export const dynamic = "force-dynamic";
 
@@ -41,12 +42,12 @@ export default async function MdrPage() {
   const me = await pageIdentity();
   if (!me) redirect("/login?next=/mdr");
   const canAct = hasRole(me.role, "responder");
-  const ctx = getContext(me.actor);
+  const ctx = getContext(me);
   const simulation = ctx.config.mode === "simulation";
   const status = await getServiceStatus(ctx);
   const actions = listActions({ ctx, query: ListActionsQuery.parse({ limit: PAGE_SIZE }) });
   const metrics = getMetrics({ ctx, hours: 24 });
-  const tenants = tenantsOf(ctx.providers.tenants);
+  const tenants = tenantsOf(visibleTenants(ctx));
   const examples = ctx.providers.examples;
   const fallback = { [actionsKey()]: actions, [STATUS_KEY]: status, [METRICS_KEY]: metrics };
 

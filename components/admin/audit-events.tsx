@@ -12,6 +12,7 @@ const EVENT_LABELS: Record<AuditEvent, { label: string; tone: "success" | "warni
   sign_in: { label: "Signed in", tone: "success" },
   sign_in_failed: { label: "Sign-in failed", tone: "danger" },
   sign_out: { label: "Signed out", tone: "neutral" },
+  tenant_refused: { label: "Tenant refused", tone: "danger" },
   user_created: { label: "User created", tone: "info" },
   user_updated: { label: "User changed", tone: "info" },
   token_created: { label: "Token created", tone: "info" },

@@ -10,6 +10,7 @@ export const AUDIT_EVENTS = [
   "sign_in",
   "sign_in_failed",
   "sign_out",
+  "tenant_refused",
   "user_created",
   "user_updated",
   "token_created",

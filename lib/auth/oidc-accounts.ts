@@ -9,11 +9,12 @@ import type { SessionRow, UserRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import { ROLES, type Role } from "./enums";
 import { recordAudit } from "./audit";
+import type { Scope } from "./scope";
 import { startSession } from "./sessions";
 import type { Store } from "./store";
 import { Username, createUser, findUser } from "./users";
 
-export type OidcRefusal = "sso_failed" | "sso_no_role";
+export type OidcRefusal = "sso_failed" | "sso_no_role" | "sso_no_tenant";
 
 export type OidcSignIn =
   | { ok: true; user: UserRow; session: SessionRow; secret: string }
@@ -32,6 +33,28 @@ export function roleFromClaims(cfg: Pick<OidcConfig, "roleClaim" | "roleMap">, c
   }
   return best;
 }
+
+/**
+ * The tenants the tenant claim's values give (their union; null: every tenant), or undefined when
+ * none of them is mapped. Without a mapping (MDR_OIDC_TENANT_MAP unset), every tenant.
+ */
+export function tenantsFromClaims(cfg: Pick<OidcConfig, "tenantClaim" | "tenantMap">, claims: Claims): Scope | undefined {
+  if (!cfg.tenantMap) return null;
+  const raw = claims[cfg.tenantClaim];
+  const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === "string");
+  const found = new Set<string>();
+  let mapped = false;
+  for (const value of values) {
+    if (!Object.hasOwn(cfg.tenantMap, value)) continue;
+    const tenants = cfg.tenantMap[value]!;
+    if (tenants === null) return null;
+    mapped = true;
+    for (const t of tenants) found.add(t);
+  }
+  return mapped ? [...found].sort() : undefined;
+}
+
+const sameScope = (a: Scope, b: Scope): boolean => (a === null || b === null ? a === b : a.length === b.length && a.every((t) => b.includes(t)));
 
 /** The account key: the same subject at another issuer is another person. */
 export function oidcSubjectOf(issuer: string, sub: string): string {
@@ -82,6 +105,8 @@ export async function signInWithOidc(
 
   const role = roleFromClaims(cfg, claims);
   if (!role) return refuse("sso_no_role", noRoleReason(cfg, claims), auditSubject, who);
+  const tenants = tenantsFromClaims(cfg, claims);
+  if (tenants === undefined) return refuse("sso_no_tenant", `no tenant: no value of the ${cfg.tenantClaim} claim is mapped to one`, auditSubject, who);
 
   let user = existing;
   if (!user) {
@@ -98,7 +123,7 @@ export async function signInWithOidc(
       return refuse("sso_failed", `username ${username} belongs to ${whose}`, null, who);
     }
     try {
-      user = await createUser(store, { username, role, source: "oidc", oidcSubject }, "system");
+      user = await createUser(store, { username, role, source: "oidc", oidcSubject, tenants }, "system");
     } catch (err) {
       // Another sign-in made it (or took the name) in between.
       if (!(err instanceof MdrError) || err.code !== "conflict") throw err;
@@ -108,23 +133,23 @@ export async function signInWithOidc(
 
   if (user.disabled) return refuse("sso_failed", "account disabled", user.username, who);
 
-  if (user.role !== role) {
-    // The identity provider decides: its role applies from this sign-in on, and the sessions
-    // made under the old role end.
+  if (user.role !== role || !sameScope(user.tenants, tenants)) {
+    // The identity provider decides: its role and tenants apply from this sign-in on, and the
+    // sessions made under the old ones end.
     const now = store.now();
-    const previous = user.role;
+    const previous = { role: user.role, tenants: user.tenants };
     const id = user.id;
+    const changed = {
+      ...(previous.role !== role ? { role, previous_role: previous.role } : {}),
+      ...(!sameScope(previous.tenants, tenants) ? { tenants, previous_tenants: previous.tenants } : {}),
+    };
+    const patch = { role, tenants: tenants === null ? null : [...tenants] };
     inTransaction(store.db, () => {
-      patchUser(store.db, id, { role, updatedAt: now });
+      patchUser(store.db, id, { ...patch, updatedAt: now });
       revokeSessionsOfUser(store.db, id, now);
-      recordAudit(store, {
-        event: "user_updated",
-        actor: "system",
-        subject: user!.username,
-        detail: { role, previous_role: previous, source: "oidc" },
-      });
+      recordAudit(store, { event: "user_updated", actor: "system", subject: user!.username, detail: { ...changed, source: "oidc" } });
     });
-    user = { ...user, role, updatedAt: now };
+    user = { ...user, ...patch, updatedAt: now };
   }
   // Whoever this browser was signed in as before, that session ends here.
   if (opts.previousSessionId) {

@@ -9,6 +9,8 @@ export interface PageIdentity {
   actor: string;
   name: string;
   role: Role;
+  /** The tenants the user may see and act in; null: all. */
+  scope: readonly string[] | null;
 }
 
 export async function pageIdentity(): Promise<PageIdentity | null> {
@@ -16,7 +18,7 @@ export async function pageIdentity(): Promise<PageIdentity | null> {
   if (!secret) return null;
   const found = findSession({ db: getDb(), now: Date.now }, secret);
   if (!found) return null;
-  return { actor: `user:${found.user.username}`, name: found.user.username, role: found.user.role };
+  return { actor: `user:${found.user.username}`, name: found.user.username, role: found.user.role, scope: found.user.tenants };
 }
 
 /** A `next` target that stays on this site: a path, never `//host` or a URL. */

@@ -16,10 +16,26 @@ export const Password = z
   .max(256, "must be at most 256 characters");
 export const RoleSchema = z.enum(ROLES);
 
-export const CreateUserRequest = z.strictObject({ username: Username, role: RoleSchema, password: Password });
+/**
+ * The tenants an identity may see and act in: a list of tenant ids (GUIDs, each once), or null for
+ * every configured tenant. Omitted on creation: the creator's own.
+ */
+export const Tenants = z
+  .array(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a tenant id (a GUID)")
+      .transform((t) => t.toLowerCase()),
+  )
+  .min(1, "give at least one tenant, or null for all")
+  .max(1000)
+  .refine((ts) => new Set(ts).size === ts.length, "lists a tenant twice")
+  .nullable();
+
+export const CreateUserRequest = z.strictObject({ username: Username, role: RoleSchema, password: Password, tenants: Tenants.optional() });
 export const UpdateUserRequest = z
-  .strictObject({ role: RoleSchema.optional(), password: Password.optional(), disabled: z.boolean().optional() })
-  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of role, password, disabled" });
+  .strictObject({ role: RoleSchema.optional(), password: Password.optional(), disabled: z.boolean().optional(), tenants: Tenants.optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of role, password, disabled, tenants" });
 
 export const TokenName = z
   .string()
@@ -29,6 +45,7 @@ export const TokenName = z
 export const CreateTokenRequest = z.strictObject({
   name: TokenName,
   role: z.enum(ROLES),
+  tenants: Tenants.optional(),
   expires_at: z.iso
     .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
     .transform((v) => Date.parse(v))

@@ -14,6 +14,7 @@ import {
 import type { ApiTokenRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import type { Role } from "./enums";
+import { type Scope, within } from "./scope";
 import { recordAudit } from "./audit";
 import { newSecret, sha256 } from "./secrets";
 import type { Store } from "./store";
@@ -29,7 +30,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 export function createToken(
   store: Store,
-  input: { name: string; role: Role; expiresAt?: number | null },
+  input: { name: string; role: Role; expiresAt?: number | null; tenants?: Scope },
   actor: string,
 ): { token: string; row: ApiTokenRow } {
   if (findTokenByName(store.db, input.name)) {
@@ -45,7 +46,7 @@ export function createToken(
     role: input.role,
     secretHash: sha256(token),
     prefix: token.slice(0, TOKEN_PREFIX.length + 6),
-    tenants: null,
+    tenants: input.tenants ? [...input.tenants] : null,
     createdBy: actor,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
@@ -59,7 +60,12 @@ export function createToken(
       event: "token_created",
       actor,
       subject: row.id,
-      detail: { name: row.name, role: row.role, expires_at: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString() },
+      detail: {
+        name: row.name,
+        role: row.role,
+        expires_at: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString(),
+        ...(row.tenants ? { tenants: row.tenants } : {}),
+      },
     });
   });
   return { token, row };
@@ -86,9 +92,10 @@ export function listTokens(store: Store): ApiTokenRow[] {
 }
 
 /** Revokes by id (`tok_...`) or name; revoking twice is a 409. */
-export function revokeToken(store: Store, idOrName: string, actor: string): ApiTokenRow {
+/** Revokes a token; one outside the caller's scope (`scope`) is not there for it. */
+export function revokeToken(store: Store, idOrName: string, actor: string, scope: Scope = null): ApiTokenRow {
   const row = idOrName.startsWith("tok_") ? findTokenById(store.db, idOrName) : findTokenByName(store.db, idOrName);
-  if (!row) throw new MdrError("not_found", `No token ${idOrName}.`);
+  if (!row || !within(row.tenants, scope)) throw new MdrError("not_found", `No token ${idOrName}.`);
   if (row.revokedAt !== null) {
     throw new MdrError("conflict", `Token ${row.name} was already revoked at ${new Date(row.revokedAt).toISOString()}.`);
   }
@@ -107,6 +114,7 @@ export function toApiToken(t: ApiTokenRow) {
     id: t.id,
     name: t.name,
     role: t.role,
+    tenants: t.tenants,
     prefix: t.prefix,
     created_by: t.createdBy,
     created_at: iso(t.createdAt),

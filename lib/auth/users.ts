@@ -5,6 +5,7 @@ import { countUsers, findUserByName, insertUser, listUsersByName, patchUser, rev
 import type { UserRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import type { Role } from "./enums";
+import { type Scope, within } from "./scope";
 export { hasRole } from "./roles";
 // The request schemas live in a client-safe module (the admin page's forms use them too).
 export { CreateUserRequest, Password, RoleSchema, UpdateUserRequest, Username } from "./schemas";
@@ -24,7 +25,7 @@ export function listUsers(store: Store): UserRow[] {
 
 export async function createUser(
   store: Store,
-  input: { username: string; role: Role; password?: string; source?: "local" | "oidc"; oidcSubject?: string },
+  input: { username: string; role: Role; password?: string; source?: "local" | "oidc"; oidcSubject?: string; tenants?: Scope },
   actor: string,
 ): Promise<UserRow> {
   const username = input.username.toLowerCase();
@@ -42,7 +43,7 @@ export async function createUser(
     source: input.source ?? "local",
     oidcSubject: input.oidcSubject ?? null,
     disabled: false,
-    tenants: null,
+    tenants: input.tenants ? [...input.tenants] : null,
     mustChangePassword: false,
     createdAt: now,
     updatedAt: now,
@@ -50,7 +51,12 @@ export async function createUser(
   };
   inTransaction(store.db, () => {
     insertUser(store.db, row);
-    recordAudit(store, { event: "user_created", actor, subject: username, detail: { role: row.role, source: row.source } });
+    recordAudit(store, {
+      event: "user_created",
+      actor,
+      subject: username,
+      detail: { role: row.role, source: row.source, ...(row.tenants ? { tenants: row.tenants } : {}) },
+    });
   });
   return row;
 }
@@ -59,11 +65,13 @@ export async function createUser(
 export async function updateUser(
   store: Store,
   username: string,
-  change: { role?: Role; password?: string; disabled?: boolean },
+  change: { role?: Role; password?: string; disabled?: boolean; tenants?: Scope },
   actor: string,
+  /** The caller's scope: a user outside it is not there for it. */
+  scope: Scope = null,
 ): Promise<UserRow> {
   const user = findUser(store, username);
-  if (!user) throw new MdrError("not_found", `No user named ${username.toLowerCase()}.`);
+  if (!user || !within(user.tenants, scope)) throw new MdrError("not_found", `No user named ${username.toLowerCase()}.`);
   const demoted = (change.role !== undefined && change.role !== "admin") || change.disabled === true;
   if (user.role === "admin" && !user.disabled && demoted) {
     const admins = listUsers(store).filter((u) => u.role === "admin" && !u.disabled && u.id !== user.id);
@@ -76,7 +84,8 @@ export async function updateUser(
   if (change.role !== undefined) patch.role = change.role;
   if (change.disabled !== undefined) patch.disabled = change.disabled;
   if (change.password !== undefined) patch.passwordHash = await hashPassword(change.password);
-  const signOut = change.password !== undefined || change.disabled === true || change.role !== undefined;
+  if (change.tenants !== undefined) patch.tenants = change.tenants === null ? null : [...change.tenants];
+  const signOut = change.password !== undefined || change.disabled === true || change.role !== undefined || change.tenants !== undefined;
   inTransaction(store.db, () => {
     patchUser(store.db, user.id, patch);
     if (signOut) revokeSessionsOfUser(store.db, user.id, now);
@@ -88,6 +97,7 @@ export async function updateUser(
         ...(change.role !== undefined ? { role: change.role } : {}),
         ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
         ...(change.password !== undefined ? { password_changed: true } : {}),
+        ...(change.tenants !== undefined ? { tenants: change.tenants } : {}),
       },
     });
   });
@@ -118,6 +128,7 @@ export function toApiUser(u: UserRow) {
   return {
     username: u.username,
     role: u.role,
+    tenants: u.tenants,
     source: u.source,
     disabled: u.disabled,
     created_at: new Date(u.createdAt).toISOString(),

@@ -16,6 +16,8 @@ export interface Identity {
   actor: string;
   name: string;
   role: Role;
+  /** The tenants it may see and act in (lower-case ids); null: every configured tenant. */
+  tenants: readonly string[] | null;
   via: "session" | "bearer";
   sessionId?: string;
   sessionExpiresAt?: number;
@@ -44,7 +46,7 @@ export function identify(store: Store, req: Request): Identity | null {
     const check = checkToken(store, m[1]!);
     if (!check.ok) throw unauthorized(TOKEN_REFUSALS[check.why], "invalid_token");
     const t = check.row;
-    return { actor: `token:${t.name}`, name: t.name, role: t.role, via: "bearer", tokenId: t.id };
+    return { actor: `token:${t.name}`, name: t.name, role: t.role, tenants: t.tenants, via: "bearer", tokenId: t.id };
   }
   const secret = sessionSecret(req);
   if (secret === undefined) return null;
@@ -55,6 +57,7 @@ export function identify(store: Store, req: Request): Identity | null {
     actor: `user:${user.username}`,
     name: user.username,
     role: user.role,
+    tenants: user.tenants,
     via: "session",
     sessionId: session.id,
     sessionExpiresAt: session.expiresAt,

@@ -2,6 +2,7 @@ import "server-only";
 // The browser side of single sign-on: both routes answer with redirects (the provider, the
 // page, or /login?error=...), never with a JSON error a person would be left looking at.
 import { recordAudit } from "@/lib/auth/audit";
+import type { OidcRefusal } from "@/lib/auth/oidc-accounts";
 import type { Store } from "@/lib/auth/store";
 import { safeNext } from "@/lib/auth/page-identity";
 
@@ -13,7 +14,7 @@ export function redirectTo(location: string, cookies: string[] = [], status = 30
 }
 
 /** /login with the error the page explains, keeping where the person wanted to go. */
-export function loginWithError(error: "sso_failed" | "sso_no_role", next: string | undefined): string {
+export function loginWithError(error: OidcRefusal, next: string | undefined): string {
   const target = safeNext(next);
   return `/login?error=${error}${target === "/mdr" ? "" : `&next=${encodeURIComponent(target)}`}`;
 }

@@ -20,6 +20,8 @@ export interface RequestContext {
   identity: Identity | null;
   /** The client's address, where known. */
   ip: string | null;
+  /** The tenants the caller may see and act in; null: all (and on public routes). */
+  scope: readonly string[] | null;
 }
 
 type Params = Record<string, string | string[] | undefined>;
@@ -30,6 +32,11 @@ export interface RouteOptions {
   role: Role | "public";
   /** Counts against the caller's action rate limit (MDR_ACTOR_RATE_LIMIT). */
   limited?: boolean;
+  /**
+   * What the route reads or changes concerns every tenant (the security audit log, the removal of
+   * a guardrail): only a caller of every tenant may call it. Says what, for the 403.
+   */
+  allTenants?: string;
 }
 
 /** The database and clock the auth checks read. */
@@ -45,7 +52,7 @@ export function authStore(): Store {
 export function route<P extends Params = Params>(opts: RouteOptions, handler: Handler<P>) {
   return async (req: Request, segment: { params: Promise<P> }): Promise<Response> => {
     const requestId = randomUUID();
-    const rc: RequestContext = { requestId, actor: "anonymous", identity: null, ip: null };
+    const rc: RequestContext = { requestId, actor: "anonymous", identity: null, ip: null, scope: null };
     try {
       const cfg = config();
       rc.ip = clientIp(cfg, req);
@@ -53,12 +60,16 @@ export function route<P extends Params = Params>(opts: RouteOptions, handler: Ha
       if (opts.role !== "public") {
         if (!identity) throw unauthorized("Sign in, or send Authorization: Bearer mdr_... with an API token.");
         requireRole(identity, opts.role);
+        if (opts.allTenants && identity.tenants !== null) {
+          throw new MdrError("forbidden", `${opts.allTenants} concerns every tenant: it needs a caller of all tenants; ${identity.actor} has ${identity.tenants.join(", ")}.`);
+        }
       }
       // Sign-in itself is checked too when a browser says where it comes from (login CSRF).
       if (identity?.via !== "bearer") checkSameOrigin(cfg, req, identity?.via === "session");
       if (identity) {
         rc.identity = identity;
         rc.actor = identity.actor;
+        rc.scope = identity.tenants;
       }
       if (opts.limited) takeActionBudget(rc.actor, cfg.auth.actorRateLimitPerMinute, Date.now());
       const res = await handler(req, rc, await segment.params);

@@ -21,6 +21,7 @@ import { runInScope } from "@/lib/mdr/providers/call-scope";
 import { serviceOf } from "@/lib/mdr/providers/facts";
 import { ProviderError, SERVICE_LABELS, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
 import type { Action, ActionDetail } from "@/lib/mdr/schemas";
+import { inScope } from "@/lib/mdr/tenant";
 
 // Shared through globalThis: the route handlers and the background loops are bundled apart,
 // and ids made by both in one millisecond must still sort in the order they were made.
@@ -407,6 +408,13 @@ export function getActionRow(ctx: Pick<MdrContext, "db">, id: string): ActionRow
   return findAction(ctx.db, id);
 }
 
+/** The action the caller asked for by id: 404 when there is none it may see (another tenant's is not there for it). */
+export function requireVisibleAction(ctx: Pick<MdrContext, "db" | "scope">, id: string): ActionRow {
+  const row = getActionRow(ctx, id);
+  if (!row || !inScope(ctx, row.tenantId)) throw new MdrError("not_found", `No action ${id}.`);
+  return row;
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function toApiAction(row: ActionRow): Action {
@@ -434,9 +442,10 @@ export function toApiAction(row: ActionRow): Action {
   };
 }
 
-export function getActionDetail(ctx: Pick<MdrContext, "db">, id: string): ActionDetail | undefined {
+/** One action with its timeline; undefined when there is none the caller may see (another tenant's is not there for it). */
+export function getActionDetail(ctx: Pick<MdrContext, "db" | "scope">, id: string): ActionDetail | undefined {
   const row = getActionRow(ctx, id);
-  if (!row) return undefined;
+  if (!row || !inScope(ctx, row.tenantId)) return undefined;
   const events = actionTimeline(ctx.db, id);
   return {
     ...toApiAction(row),

@@ -12,8 +12,19 @@ export interface MdrContext {
   providers: Providers;
   config: Config;
   actor: string;
+  /** The tenants the caller may see and act in (lower-case ids); null: every configured tenant. */
+  scope: readonly string[] | null;
   now: () => number;
 }
+
+/** Who a context acts for: the audit log's actor and the tenants it may see (null: all). */
+export interface Caller {
+  actor: string;
+  scope: readonly string[] | null;
+}
+
+/** The background loops: every tenant. */
+export const SYSTEM: Caller = { actor: "system", scope: null };
 
 /** The rate limiter and circuit breaker of the configuration. */
 export function createGate(cfg: Config): CallGate {
@@ -58,6 +69,6 @@ export function getProviders(): Providers {
   return cache.__mdrProviders;
 }
 
-export function getContext(actor: string): MdrContext {
-  return { db: getDb(), providers: getProviders(), config: config(), actor, now: Date.now };
+export function getContext(caller: Caller): MdrContext {
+  return { db: getDb(), providers: getProviders(), config: config(), actor: caller.actor, scope: caller.scope, now: Date.now };
 }

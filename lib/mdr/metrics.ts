@@ -19,21 +19,23 @@ function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
 }
 
 /** What is contained right now: the targets each kind with a metric group holds (its meta's `contained`). */
-function containedNow(ctx: Pick<MdrContext, "db">, now: number): MetricsResponse["contained_now"] {
+function containedNow(ctx: Pick<MdrContext, "db" | "scope">, now: number): MetricsResponse["contained_now"] {
   const groups = ACTION_TYPES.flatMap((type) => {
     const contained = KIND_META[type].contained;
-    return contained ? [[contained.key, countActiveTargets(ctx.db, type, contained.unexpired ? now : undefined)] as const] : [];
+    return contained ? [[contained.key, countActiveTargets(ctx.db, type, contained.unexpired ? now : undefined, ctx.scope ?? undefined)] as const] : [];
   });
   return Object.fromEntries(groups) as MetricsResponse["contained_now"];
 }
 
 // Totals, success rate, time to completion and what is contained now, over the last `hours`.
-export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now">; hours: number }): MetricsResponse {
+// Only of the caller's tenants.
+export function getMetrics({ ctx, hours }: { ctx: Pick<MdrContext, "db" | "now" | "scope">; hours: number }): MetricsResponse {
   const until = ctx.now();
   const since = until - hours * HOUR_MS;
   // One pass counts by type, status and hour; the other gives the time each success took.
-  const groups = countActionsByHour(ctx.db, since, until, HOUR_MS);
-  const durations = successDurations(ctx.db, since, until);
+  const tenants = ctx.scope ?? undefined;
+  const groups = countActionsByHour(ctx.db, since, until, HOUR_MS, tenants);
+  const durations = successDurations(ctx.db, since, until, tenants);
 
   const byType = zeros(ACTION_TYPES);
   const byStatus = zeros(ACTION_STATUSES);

@@ -7,7 +7,7 @@ import { MdrError } from "@/lib/errors";
 import { findRunningUndo } from "@/lib/db/queries/actions";
 import type { ActionRow } from "@/lib/db/schema";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
-import { getActionRow } from "@/lib/mdr/actions";
+import { requireVisibleAction } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { kindOf } from "@/lib/mdr/kinds";
 
@@ -21,8 +21,7 @@ export async function revertAction({
   id: string;
   reason: string | null;
 }): Promise<ActionRow> {
-  const original = getActionRow(ctx, id);
-  if (!original) throw new MdrError("not_found", `No action ${id}.`);
+  const original = requireVisibleAction(ctx, id);
   const why = whyNotRevertible(original);
   if (why) {
     throw new MdrError("conflict", `Action ${id} cannot be reverted: ${why}.`, {

@@ -1,14 +1,39 @@
+import { recordAudit } from "@/lib/auth/audit";
 import { MdrError } from "@/lib/errors";
 import type { MdrContext } from "@/lib/mdr/context";
 import { SERVICE_LABELS, type Service } from "@/lib/mdr/providers/types";
 
-/** The tenant an action runs in: the one asked for, if configured, else the default. */
-export function resolveTenant(ctx: Pick<MdrContext, "providers">, requested: string | undefined): string {
-  const tenants = ctx.providers.tenants;
-  if (requested === undefined) return tenants[0]!;
-  const match = tenants.find((t) => t.toLowerCase() === requested.toLowerCase());
-  if (!match) {
-    throw MdrError.field("tenant_id", `is not a configured tenant; configured: ${tenants.join(", ")}`);
+type ScopeContext = Pick<MdrContext, "providers" | "scope">;
+
+/** Whether the caller may see and act in the tenant. */
+export function inScope(ctx: Pick<MdrContext, "scope">, tenantId: string): boolean {
+  return ctx.scope === null || ctx.scope.includes(tenantId.toLowerCase());
+}
+
+/** The configured tenants the caller may see and act in, in configured order (the first is its default). */
+export function visibleTenants(ctx: ScopeContext): string[] {
+  return ctx.providers.tenants.filter((t) => inScope(ctx, t));
+}
+
+/**
+ * The tenant an action runs in: the one asked for, if configured and in the caller's scope, else
+ * the caller's first. Out of scope is a 403 of its own, recorded in the security audit log; an
+ * unknown tenant is a 422 naming only the tenants the caller may see. Nothing is written else.
+ */
+export function resolveTenant(ctx: ScopeContext & Pick<MdrContext, "db" | "now" | "actor">, requested: string | undefined): string {
+  const visible = visibleTenants(ctx);
+  const yours = visible.length > 0 ? `yours: ${visible.join(", ")}` : "you may act in none";
+  if (requested === undefined) {
+    if (visible[0] === undefined) throw new MdrError("tenant_forbidden", `${ctx.actor} may act in no configured tenant.`);
+    return visible[0];
+  }
+  const match = ctx.providers.tenants.find((t) => t.toLowerCase() === requested.toLowerCase());
+  if (!match) throw MdrError.field("tenant_id", `is not a configured tenant; ${yours}`);
+  if (!inScope(ctx, match)) {
+    recordAudit(ctx, { event: "tenant_refused", actor: ctx.actor, subject: match, detail: { reason: "outside the caller's tenants" } });
+    throw new MdrError("tenant_forbidden", `${ctx.actor} may not act in tenant ${match}; ${yours}.`, {
+      errors: [{ path: "tenant_id", message: "is outside your tenants" }],
+    });
   }
   return match;
 }

@@ -38,7 +38,7 @@ export function benchContext(opts: BenchContextOptions = {}): MdrContext {
     now,
     random: opts.random,
   });
-  return { db: openDb(dbPath), providers, config: cfg, actor: "anonymous", now };
+  return { db: openDb(dbPath), providers, config: cfg, actor: "anonymous", scope: null, now };
 }
 
 /** Reads `--name value` flags. */

@@ -13,7 +13,7 @@ export interface TestContext extends MdrContext {
 }
 
 export function testContext(
-  opts: { env?: Record<string, string>; dbPath?: string; actor?: string; providers?: Providers; start?: number } = {},
+  opts: { env?: Record<string, string>; dbPath?: string; actor?: string; scope?: readonly string[]; providers?: Providers; start?: number } = {},
 ): TestContext {
   const cfg = parseConfig({ MDR_SIM_STEP_MS: "1000", ...opts.env });
   const clock = {
@@ -35,7 +35,7 @@ export function testContext(
       now: () => clock.now,
       random: () => 0.5,
     });
-  return { db, providers, config: cfg, actor: opts.actor ?? "tester", now: () => clock.now, clock };
+  return { db, providers, config: cfg, actor: opts.actor ?? "tester", scope: opts.scope ?? null, now: () => clock.now, clock };
 }
 
 /**

@@ -146,6 +146,8 @@ export interface ActionFilter {
   idTo?: string;
   /** Ids below this one: the keyset cursor. */
   idBelow?: string;
+  /** Only these tenants (a caller's scope); undefined: every tenant. */
+  tenantIn?: readonly string[];
 }
 
 /** Newest first, at most `limit` (no OFFSET: each filter has an index ending in id). */
@@ -155,6 +157,7 @@ export function listActionRows(db: Db, filter: ActionFilter, limit: number): Act
   if (filter.status) where.push(eq(actions.status, filter.status));
   if (filter.target) where.push(eq(actions.target, filter.target));
   if (filter.tenantId) where.push(eq(actions.tenantId, filter.tenantId));
+  if (filter.tenantIn) where.push(inArray(actions.tenantId, [...filter.tenantIn]));
   if (filter.idFrom) where.push(gte(actions.id, filter.idFrom));
   if (filter.idTo) where.push(lte(actions.id, filter.idTo));
   if (filter.idBelow) where.push(lt(actions.id, filter.idBelow));

@@ -179,7 +179,8 @@ export interface Providers {
   identity: IdentityProvider;
   mail: MailProvider;
   /** One real round trip per configured service. */
-  health(service: Service): Promise<ServiceHealth>;
+  /** One real round trip to the service, in the tenant (default: the first). */
+  health(service: Service, tenantId?: string): Promise<ServiceHealth>;
   /** Tenants these providers can act in; the first is the default. */
   tenants: readonly string[];
   /** Whether the service has settings for the tenant (an NSG, an ACL, a Defender host). */

@@ -8,7 +8,7 @@ import "server-only";
 import { MdrError } from "@/lib/errors";
 import { findRunningUndo, patchAction } from "@/lib/db/queries/actions";
 import type { ActionRow } from "@/lib/db/schema";
-import { addEvent, getActionRow, runAction } from "@/lib/mdr/actions";
+import { addEvent, getActionRow, requireVisibleAction, runAction } from "@/lib/mdr/actions";
 import { actionComment } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { FIREWALL_LABELS, type FirewallType } from "@/lib/mdr/providers/types";
@@ -70,8 +70,7 @@ export async function changeExpiry({
   id: string;
   input: ChangeExpiryRequest;
 }): Promise<ActionRow> {
-  const block = getActionRow(ctx, id);
-  if (!block) throw new MdrError("not_found", `No action ${id}.`);
+  const block = requireVisibleAction(ctx, id);
   const why = whyNotChangeable(ctx, block);
   if (why) throw new MdrError("conflict", `The expiry of action ${id} cannot be changed: ${why}.`);
   const at = newExpiry(ctx, input.expires_at);

@@ -63,8 +63,7 @@ export function createLiveProviders(cfg: Config, gate: CallGate = openGate()): P
     configured,
     ...assemble(parts),
     // A token and the cheapest read, in the default tenant.
-    async health(service: Service): Promise<ServiceHealth> {
-      const tenantId = tenants[0]!.tenantId;
+    async health(service: Service, tenantId = tenants[0]!.tenantId): Promise<ServiceHealth> {
       if (!configured(service, tenantId)) return { status: "not_configured", latency_ms: null, error: null };
       const started = performance.now();
       try {

@@ -10,7 +10,7 @@ const AuditQuery = z.strictObject({
 });
 
 // GET /api/v1/admin/audit — sign-ins, failed sign-ins, tokens, users, protected assets; newest first
-export const GET = route({ role: "admin" }, async (req) => {
+export const GET = route({ role: "admin", allTenants: "The security audit log" }, async (req) => {
   const q = readQuery(req, AuditQuery);
   const page = listAudit(authStore(), q);
   return json({

@@ -6,7 +6,7 @@ import { ListActionsQuery } from "@/lib/mdr/schemas";
 // GET /api/v1/mdr/actions — the audit log, newest first, cursor-paginated
 export const GET = route({ role: "viewer" }, async (req, rc) => {
   const query = readQuery(req, ListActionsQuery);
-  return json(listActions({ ctx: getContext(rc.actor), query }));
+  return json(listActions({ ctx: getContext(rc), query }));
 });
 
 export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");

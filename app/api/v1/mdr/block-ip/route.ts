@@ -12,7 +12,7 @@ export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const body = await readJson(req, JsonObject);
-    const ctx = getContext(rc.actor);
+    const ctx = getContext(rc);
     if ("ips" in body) {
       if ("ip" in body) throw MdrError.field("ips", "give either ip or ips, not both");
       return json(await blockIps({ ctx, input: parseBody(BulkBlockIpRequest, body) }), { status: 207 });

@@ -10,7 +10,7 @@ export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const input = await readJson(req, DisableUserRequest);
-    const action = await disableUser({ ctx: getContext(rc.actor), input });
+    const action = await disableUser({ ctx: getContext(rc), input });
     return actionResponse(action, toApiAction(action));
   }),
 );

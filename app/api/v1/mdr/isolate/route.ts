@@ -12,7 +12,7 @@ export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const body = await readJson(req, JsonObject);
-    const ctx = getContext(rc.actor);
+    const ctx = getContext(rc);
     if ("hostnames" in body) {
       if ("hostname" in body) throw MdrError.field("hostnames", "give either hostname or hostnames, not both");
       return json(await isolateEndpoints({ ctx, input: parseBody(BulkIsolateRequest, body) }), { status: 207 });

@@ -10,7 +10,7 @@ export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
     const input = await readJson(req, QuarantineEmailRequest);
-    const action = await quarantineEmail({ ctx: getContext(rc.actor), input });
+    const action = await quarantineEmail({ ctx: getContext(rc), input });
     return actionResponse(action, toApiAction(action));
   }),
 );

@@ -8,7 +8,7 @@ import { ActionId, ChangeExpiryRequest } from "@/lib/mdr/schemas";
 // GET /api/v1/mdr/actions/{id} — one action with its timeline
 export const GET = route<{ id: string }>({ role: "viewer" }, async (_req, rc, params) => {
   const id = readParam("id", params.id, ActionId);
-  const action = getActionDetail(getContext(rc.actor), id);
+  const action = getActionDetail(getContext(rc), id);
   if (!action) throw new MdrError("not_found", `No action ${id}.`);
   return json(action);
 });
@@ -17,7 +17,7 @@ export const GET = route<{ id: string }>({ role: "viewer" }, async (_req, rc, pa
 export const PATCH = route<{ id: string }>({ role: "responder", limited: true }, async (req, rc, params) => {
   const id = readParam("id", params.id, ActionId);
   const input = await readJson(req, ChangeExpiryRequest);
-  const action = await changeExpiry({ ctx: getContext(rc.actor), id, input });
+  const action = await changeExpiry({ ctx: getContext(rc), id, input });
   return json(toApiAction(action));
 });
 

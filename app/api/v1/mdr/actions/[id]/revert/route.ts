@@ -11,7 +11,7 @@ export const POST = route<{ id: string }>(
   idempotent(async (req, rc, params) => {
     const id = readParam("id", params.id, ActionId);
     const { reason } = await readJson(req, RevertRequest, { optional: true });
-    const action = await revertAction({ ctx: getContext(rc.actor), id: id, reason });
+    const action = await revertAction({ ctx: getContext(rc), id: id, reason });
     return actionResponse(action, toApiAction(action));
   }),
 );
