@@ -2,88 +2,14 @@
 // and AWS keys, against the emulator: an action in tenant B signs in as B's app (the token's tid
 // and appid as the emulator saw them) and touches only B's resources; tenant A is the default; an
 // unconfigured tenant is refused.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { certsFromEnv, trustEnv } from "../emulator/certs";
 import { ACL_A, ACL_B, CLIENT_A, CLIENT_B, NSG, RESOURCE_GROUP, SUBSCRIPTION_A, SUBSCRIPTION_B, TENANT_A, TENANT_B } from "../emulator/fixtures";
-import type { Emulator } from "../emulator/server";
 import { eventually } from "../support/server";
 import { type Json, GUID, anyIso, countActions, detail, expectAction, expectProblem, get, invalidBody, steps } from "./helpers";
-import { AUDIENCE, Recorder, bearer, expectNoSecrets, liveAction, liveSetup, mark, nsgPath, since } from "./live";
-
-const KEY_A = { id: "AKIATENANTAEXAMPLE01", secret: "tenant-a/aws/secret" };
-const KEY_B = { id: "AKIATENANTBEXAMPLE02", secret: "tenant-b/aws/secret" };
-
-function tenantsEnv(emu: Emulator): Record<string, string> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-live-tenants-")), "tenants.json");
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      tenants: [
-        {
-          tenant_id: TENANT_A,
-          name: "Contoso",
-          client_id: CLIENT_A.clientId,
-          client_secret_env: "MDR_TEST_SECRET_A",
-          // No NSG for Contoso.
-          aws_nacl: { region: "eu-west-1", network_acl_id: ACL_A, access_key_id_env: "MDR_TEST_KEY_A", secret_access_key_env: "MDR_TEST_SECRET_KEY_A" },
-        },
-        {
-          tenant_id: TENANT_B,
-          name: "Fabrikam",
-          client_id: CLIENT_B.clientId,
-          client_secret: CLIENT_B.clientSecret,
-          azure_nsg: { subscription_id: SUBSCRIPTION_B, resource_group: RESOURCE_GROUP, nsg_name: NSG, priority_range: "200-299" },
-          aws_nacl: {
-            region: "us-east-2",
-            network_acl_id: ACL_B,
-            rule_range: "10-20",
-            access_key_id_env: "MDR_TEST_KEY_B",
-            secret_access_key_env: "MDR_TEST_SECRET_KEY_B",
-          },
-        },
-      ],
-    }),
-  );
-  const certs = certsFromEnv();
-  if (!certs) throw new Error("the emulator certificate is not in the environment");
-  return {
-    ...trustEnv(certs),
-    MDR_MODE: "live",
-    MDR_TENANTS_FILE: file,
-    MDR_TEST_SECRET_A: CLIENT_A.clientSecret,
-    MDR_TEST_KEY_A: KEY_A.id,
-    MDR_TEST_SECRET_KEY_A: KEY_A.secret,
-    MDR_TEST_KEY_B: KEY_B.id,
-    MDR_TEST_SECRET_KEY_B: KEY_B.secret,
-    AZURE_AUTHORITY_HOST: emu.urls.authorityHost,
-    MDE_API_URL: emu.urls.defender,
-    GRAPH_API_URL: emu.urls.graph,
-    AZURE_RESOURCE_MANAGER_URL: emu.urls.arm,
-    AWS_ENDPOINT_URL_EC2: emu.urls.ec2,
-    // Nothing from the single-tenant variables or the AWS default chain may stand in.
-    AZURE_TENANT_ID: "",
-    AZURE_CLIENT_ID: "",
-    AZURE_CLIENT_SECRET: "",
-    AWS_ACCESS_KEY_ID: "",
-    AWS_SECRET_ACCESS_KEY: "",
-    AWS_REGION: "",
-  };
-}
+import { AUDIENCE, KEY_A, KEY_B, Recorder, TWO_TENANTS, bearer, expectNoSecrets, liveAction, liveSetup, mark, nsgPath, since } from "./live";
 
 // EC2 knows each tenant's key (and checks its signature); the one endpoint stands in for both regions'.
-const live = liveSetup({
-  name: "live-tenants",
-  env: tenantsEnv,
-  emulator: {
-    aws: {
-      credentials: [KEY_A, KEY_B].map((k) => ({ accessKeyId: k.id, secretAccessKey: k.secret })),
-      region: ["eu-west-1", "us-east-2"],
-    },
-  },
-});
+const live = liveSetup({ name: "live-tenants", ...TWO_TENANTS });
 const api = new Recorder(() => live().server);
 
 const sigv4 = (key: { id: string }, region: string) => ({ kind: "sigv4", accessKeyId: key.id, region, service: "ec2" });

@@ -67,11 +67,17 @@ export function tempDbPath(name: string): string {
 /** The name of the token the test servers are called with: rows record `token:tests`. */
 export const TEST_TOKEN_NAME = "tests";
 
-/** Mints an API token straight into a database file (as `npm run mdr -- tokens create` does). */
-export function mintToken(dbPath: string, name: string, role: "viewer" | "responder" | "admin", expiresAt?: number): string {
+/** Mints an API token straight into a database file (as `npm run mdr -- tokens create` does); `tenants`: its scope (default all). */
+export function mintToken(
+  dbPath: string,
+  name: string,
+  role: "viewer" | "responder" | "admin",
+  expiresAt?: number,
+  tenants: readonly string[] | null = null,
+): string {
   const db = openDb(dbPath);
   try {
-    return createToken({ db, now: Date.now }, { name, role, expiresAt }, "cli").token;
+    return createToken({ db, now: Date.now }, { name, role, expiresAt, tenants }, "cli").token;
   } finally {
     db.$client.close();
   }
