@@ -67,6 +67,8 @@ export interface RequestContext {
   record: RecordedRequest;
   requestId: string;
   core: EmulatorCore;
+  /** A fault's `reshape`: rewrites the JSON body of a 2xx answer before it is sent. */
+  reshape?: (body: Record<string, unknown>) => unknown;
 }
 
 export type BearerCheck =
@@ -141,6 +143,7 @@ export function sendJson(
   headers: Record<string, string> = {},
   contentType = "application/json; charset=utf-8",
 ): void {
+  if (ctx.reshape && status >= 200 && status < 300 && isRecord(body)) body = ctx.reshape(body);
   ctx.record.responseBody = body;
   const text = JSON.stringify(body);
   if (!writeHead(ctx, status, { "Content-Type": contentType, "Content-Length": String(Buffer.byteLength(text)), ...headers })) {

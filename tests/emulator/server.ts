@@ -284,6 +284,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           sendFault(ctx, fault);
           return;
         }
+        if (fault.reshape) ctx.reshape = fault.reshape;
       }
       switch (service) {
         case "ec2":
