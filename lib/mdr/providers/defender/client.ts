@@ -60,7 +60,8 @@ const MachineActionSchema = z
     ...a,
     lastUpdateDateTimeUtc: a.lastUpdateDateTimeUtc ?? lastUpdateTimeUtc ?? a.creationDateTimeUtc,
   }));
-// A device's action list holds every kind (scans, investigations...): only isolations are read.
+// A device's action list holds every kind (scans, investigations...): all are returned, and recovery
+// picks its own by the Comment naming its row.
 const MachineActionList = z.object({ value: z.array(MachineActionSchema) });
 const IndicatorSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
 const IndicatorList = z.object({
