@@ -89,7 +89,7 @@ export function sendFault(ctx: RequestContext, spec: FaultSpec): void {
   const status = spec.status ?? 500;
   const headers: Record<string, string> = {};
   if (spec.retryAfter !== undefined) headers["Retry-After"] = String(spec.retryAfter);
-  const code = REASONS[status] ?? `Http${status}`;
+  const code = spec.code ?? REASONS[status] ?? `Http${status}`;
   const service = ctx.record.service;
   if (spec.body !== undefined) {
     if (typeof spec.body === "string") {
@@ -99,7 +99,7 @@ export function sendFault(ctx: RequestContext, spec: FaultSpec): void {
     }
     return;
   }
-  const message = status === 429 ? "Rate limit is exceeded. Try again later." : `Injected fault: ${code}.`;
+  const message = spec.message ?? (status === 429 ? "Rate limit is exceeded. Try again later." : `Injected fault: ${code}.`);
   switch (service) {
     case "ec2":
       sendText(
@@ -131,7 +131,7 @@ export function sendFault(ctx: RequestContext, spec: FaultSpec): void {
         status,
         {
           error: {
-            code: status === 429 ? "TooManyRequests" : status >= 500 ? "serviceNotAvailable" : code,
+            code: spec.code ?? (status === 429 ? "TooManyRequests" : status >= 500 ? "serviceNotAvailable" : code),
             message,
             innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": ctx.requestId, "client-request-id": ctx.requestId },
           },
@@ -140,7 +140,7 @@ export function sendFault(ctx: RequestContext, spec: FaultSpec): void {
       );
       return;
     case "arm":
-      sendJson(ctx, status, { error: { code: status === 429 ? "TooManyRequests" : code, message, details: [] } }, headers);
+      sendJson(ctx, status, { error: { code: spec.code ?? (status === 429 ? "TooManyRequests" : code), message, details: [] } }, headers);
       return;
     default:
       sendJson(ctx, status, { error: { code, message, target: ctx.requestId } }, headers);

@@ -70,6 +70,8 @@ export interface RequestContext {
   core: EmulatorCore;
   /** Serve, then drop the connection instead of answering (a `loseAnswer` fault). */
   loseAnswer?: boolean;
+  /** A fault's `reshape`: rewrites the JSON body of a 2xx answer before it is sent. */
+  reshape?: (body: Record<string, unknown>) => unknown;
 }
 
 export type BearerCheck =
@@ -149,6 +151,7 @@ export function sendJson(
   headers: Record<string, string> = {},
   contentType = "application/json; charset=utf-8",
 ): void {
+  if (ctx.reshape && status >= 200 && status < 300 && isRecord(body)) body = ctx.reshape(body);
   ctx.record.responseBody = body;
   const text = JSON.stringify(body);
   if (!writeHead(ctx, status, { "Content-Type": contentType, "Content-Length": String(Buffer.byteLength(text)), ...headers })) {

@@ -286,6 +286,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           return;
         }
         if (fault.loseAnswer) ctx.loseAnswer = true;
+        if (fault.reshape) ctx.reshape = fault.reshape;
       }
       switch (service) {
         case "ec2":

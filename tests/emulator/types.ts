@@ -513,6 +513,18 @@ export interface FaultSpec {
   until?: Promise<unknown>;
   /** Body to send instead of the service's usual error body for `status`. */
   body?: string | Record<string, unknown>;
+  /**
+   * The error `code` (and `message`) in the service's own error shape for `status`, e.g. Defender's
+   * 403 `DisabledFeature` / `DisallowedOperation` (common-errors.md) in `{error:{code,message,target}}`.
+   */
+  code?: string;
+  message?: string;
+  /**
+   * Without `status`: the request is served as usual (its effect happens), then the JSON body of a
+   * 2xx answer is rewritten by this before it is sent: for an answer the service may give in
+   * another documented shape (a field absent, another spelling) about a real object.
+   */
+  reshape?: (body: Record<string, unknown>) => unknown;
   /** Destroy the connection without answering (a network error for the client). */
   dropConnection?: boolean;
   /**

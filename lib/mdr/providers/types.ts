@@ -46,7 +46,11 @@ export interface Machine {
 
 export interface MachineAction {
   id: string;
-  type: "Isolate" | "Unisolate";
+  /**
+   * "Isolate" or "Unisolate" from a POST (what was asked for); as Defender spells it when read back
+   * (an UnManagedDevice isolation is a containment, whose type machineaction.md does not list).
+   */
+  type: string;
   status: MachineActionStatus;
   machineId: string;
   computerDnsName: string;
@@ -68,7 +72,10 @@ export interface EndpointProvider {
   ): Promise<MachineAction>;
   release(tenantId: string, machineId: string, input: { comment: string }): Promise<MachineAction>;
   getMachineAction(tenantId: string, actionId: string): Promise<MachineAction>;
-  /** The device's isolate and unisolate machine actions, newest first: what was really sent. */
+  /**
+   * The device's machine actions, newest first: what was really sent. Of every type (scans too):
+   * the caller picks its own by their Comment.
+   */
   listMachineActions(tenantId: string, machineId: string): Promise<MachineAction[]>;
 }
 
@@ -193,7 +200,7 @@ export const PROVIDER_ERROR_KINDS = [
   "not_found", // the target does not exist at the provider
   "conflict", // the provider refuses because of current state (already in progress, rule exists, list full)
   "bad_request", // the provider refused the request as invalid
-  "permission", // 401/403: credentials lack a permission
+  "permission", // 401/403: credentials lack a permission, or the tenant's settings forbid the call (Defender's DisabledFeature)
   "throttled", // 429 after retries
   "unavailable", // 5xx or network failure after retries
   "timeout", // no answer within the time allowed

@@ -7,7 +7,6 @@ import { isCommentOf } from "@/lib/mdr/action-comment";
 import type { MdrContext } from "@/lib/mdr/context";
 import { VERIFIED, absent } from "@/lib/mdr/kinds/verified";
 import { machineActionFailure, machineActionOutcome } from "@/lib/mdr/machine-actions";
-import type { MachineAction } from "@/lib/mdr/providers/types";
 
 /** The device an isolation or release was for, or null when it never resolved to one. */
 async function machineOf(ctx: MdrContext, row: ActionRow): Promise<string | null> {
@@ -26,9 +25,11 @@ export async function settleMachineAction(ctx: MdrContext, row: ActionRow, isola
     absent(ctx, row, `${row.target} does not resolve to one device, so no ${isolating ? "isolation" : "release"} was sent`);
     return;
   }
-  const type: MachineAction["type"] = isolating ? "Isolate" : "Unisolate";
-  const sent = (await ctx.providers.endpoint.listMachineActions(row.tenantId, machineId)).find(
-    (a) => a.type === type && isCommentOf(a.requestorComment, row.id),
+  const type = isolating ? "Isolate" : "Unisolate";
+  // Known by the Comment it was sent with, which names this row: its type may be spelled otherwise
+  // (an UnManagedDevice isolation is a containment), and no other row's action carries this id.
+  const sent = (await ctx.providers.endpoint.listMachineActions(row.tenantId, machineId)).find((a) =>
+    isCommentOf(a.requestorComment, row.id),
   );
   if (!sent) {
     absent(ctx, row, `Defender has no ${type} machine action from ${row.id} for device ${machineId}; nothing was sent`);

@@ -16,35 +16,53 @@ import {
   ProviderError,
 } from "@/lib/mdr/providers/types";
 
+// Answers are parsed for what the actions use, and tolerate the rest: a field that is only shown
+// (or absent from a smaller answer than the emulator's, as real tenants give) has a fallback;
+// what an action decides on (ids, a machine action's status) is required, so that an answer
+// without it is "unexpected", never read as something it did not say.
+
+/** A text field that may be absent or null: its fallback then. */
+const text = (fallback: string) => z.string().nullish().transform((s) => s ?? fallback);
+
 const MachineSchema = z.object({
   id: z.string(),
-  computerDnsName: z.string().nullable().transform((n) => n ?? ""),
-  lastSeen: z.string().nullable().transform((s) => s ?? ""),
-  osPlatform: z.string().nullable().transform((s) => s ?? "Unknown"),
-  healthStatus: z.string().nullable().transform((s) => s ?? "Unknown"),
+  // What a short name is matched on and the guard checks; an unnamed device (an unmanaged one may
+  // be) has "", as a null name always had.
+  computerDnsName: text(""),
+  // Only shown (the candidates of an ambiguous name) or not used at all.
+  lastSeen: text(""),
+  osPlatform: text("Unknown"),
+  healthStatus: text("Unknown"),
 });
 const MachineList = z.object({ value: z.array(MachineSchema) });
-/** A machine action, of the `type`s asked for, its device's DNS name as `dnsName` reads it. */
-function machineActionSchema<T extends z.ZodType, D extends z.ZodType>(type: T, dnsName: D) {
-  return z.object({
+/**
+ * A machine action: `id` and `status` decide everything (the row's ref, its outcome, the poll).
+ * Its `type` is not checked here: the caller knows what it asked for (isolate-machine.md: an
+ * UnManagedDevice isolation triggers "contain device", whose type machineaction.md does not list).
+ */
+const MachineActionSchema = z
+  .object({
     id: z.string(),
-    type,
+    type: text(""),
     status: z.enum(MACHINE_ACTION_STATUSES),
-    machineId: z.string(),
-    computerDnsName: dnsName,
-    creationDateTimeUtc: z.string(),
-    lastUpdateDateTimeUtc: z.string(),
+    machineId: text(""),
+    computerDnsName: text(""),
+    creationDateTimeUtc: text(""),
+    // machineaction.md and get-machineaction-object spell it lastUpdateDateTimeUtc; the list page
+    // (get-machineactions-collection.md) lastUpdateTimeUtc. Either is read; without both it falls
+    // back to the creation time (nothing later is known), else "". No decision reads it.
+    lastUpdateDateTimeUtc: z.string().nullish(),
+    lastUpdateTimeUtc: z.string().nullish(),
+    // The Comment it was sent with: how recovery tells its own action (`MDR act_... by ...`).
     requestorComment: z.string().nullish().transform((c) => c ?? null),
-  });
-}
-const MachineActionSchema = machineActionSchema(
-  z.enum(["Isolate", "Unisolate"]),
-  z.string().nullable().transform((n) => n ?? ""),
-);
-// A device's action list holds every kind (scans, investigations...): only isolations are read.
-const MachineActionList = z.object({
-  value: z.array(machineActionSchema(z.string(), z.string().nullish().transform((n) => n ?? ""))),
-});
+  })
+  .transform(({ lastUpdateTimeUtc, ...a }) => ({
+    ...a,
+    lastUpdateDateTimeUtc: a.lastUpdateDateTimeUtc ?? lastUpdateTimeUtc ?? a.creationDateTimeUtc,
+  }));
+// A device's action list holds every kind (scans, investigations...): all are returned, and recovery
+// picks its own by the Comment naming its row.
+const MachineActionList = z.object({ value: z.array(MachineActionSchema) });
 const IndicatorSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
 const IndicatorList = z.object({
   value: z.array(
@@ -169,10 +187,15 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     return this.machineAction(tenantId, machineId, "unisolate", { Comment: input.comment });
   }
 
-  /** Asks for an isolation or a release: the machine action Defender created. */
+  /**
+   * Asks for an isolation or a release: the machine action Defender created. Its type is the one
+   * asked for, whatever Defender calls it: the action was sent, and an answer naming it otherwise
+   * (an unmanaged device's containment) must not fail the row.
+   */
   private async machineAction(tenantId: string, machineId: string, verb: "isolate" | "unisolate", body: object): Promise<MachineAction> {
     const path = `/api/machines/${encodeURIComponent(machineId)}/${verb}`;
-    return (await this.call(tenantId, "POST", path, PERMISSION.isolate, MachineActionSchema, body))!;
+    const action = (await this.call(tenantId, "POST", path, PERMISSION.isolate, MachineActionSchema, body))!;
+    return { ...action, type: verb === "isolate" ? "Isolate" : "Unisolate", machineId: action.machineId || machineId };
   }
 
   /** A collection read with an OData $filter. */
@@ -181,13 +204,15 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
   }
 
   async getMachineAction(tenantId: string, actionId: string): Promise<MachineAction> {
+    // The poll reads its status only; the type is kept as Defender says it.
     return (await this.call(tenantId, "GET", `/api/machineactions/${encodeURIComponent(actionId)}`, PERMISSION.read, MachineActionSchema))!;
   }
 
   async listMachineActions(tenantId: string, machineId: string): Promise<MachineAction[]> {
     const list = await this.filtered(tenantId, "machineactions", `machineId eq ${odataString(machineId)}`, PERMISSION.read, MachineActionList);
+    // Newest first; one without a creation time ("") sorts last.
     return list.value
-      .filter((a): a is typeof a & { type: MachineAction["type"] } => a.type === "Isolate" || a.type === "Unisolate")
+      .map((a) => ({ ...a, machineId: a.machineId || machineId }))
       .sort((a, b) => b.creationDateTimeUtc.localeCompare(a.creationDateTimeUtc));
   }
 
@@ -282,6 +307,22 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
   }
 }
 
+/**
+ * Defender's 403s that are the tenant's refusal, not a permission the app lacks (common-errors.md):
+ * no grant changes them. They keep the kind "permission": a 502 recorded failed, never retried and
+ * no sign of an outage, like every refusal only an administrator of the tenant can lift; a 409
+ * would tell a caller the target is already held, which it is not.
+ */
+const TENANT_REFUSALS: Partial<Record<string, string>> = {
+  // "Tenant feature isn't enabled": advanced-features.md turns them on there (Custom network
+  // indicators, for IP indicators, is one).
+  DisabledFeature:
+    "a feature this call needs is turned off in the tenant's Defender settings (Settings > Endpoints > Advanced features " +
+    "in the Microsoft Defender portal); a tenant administrator must turn it on",
+  // "{the disallowed operation and the reason}": Defender's own message says which.
+  DisallowedOperation: "Defender disallows this operation in the tenant (its settings or the target's state)",
+};
+
 function httpError(res: Response, text: string, what: string, permission: Permission): ProviderError {
   let code = "";
   let message = text.slice(0, 300);
@@ -301,13 +342,17 @@ function httpError(res: Response, text: string, what: string, permission: Permis
   }
   const head = `${status}${code ? ` ${code}` : ""} on ${what}`;
   // 401: the token itself was refused (wrong resource for this host, another tenant, expired), which
-  // no permission grant would fix; 403: the token is fine but lacks the permission.
+  // no permission grant would fix; 403: the token is fine but lacks the permission, unless Defender
+  // says the tenant itself refuses it (DisabledFeature, DisallowedOperation).
+  const tenantRefusal = status === 403 ? TENANT_REFUSALS[code] : undefined;
   const detail =
     status === 401
       ? `${head}: the access token was refused. ${message}`
-      : kind === "permission"
-        ? `${head}: the app registration needs the ${permission} application permission (admin-consented). ${message}`
-        : `${head}: ${message}`;
+      : tenantRefusal !== undefined
+        ? `${head}: ${tenantRefusal}. ${message}`
+        : kind === "permission"
+          ? `${head}: the app registration needs the ${permission} application permission (admin-consented). ${message}`
+          : `${head}: ${message}`;
   return new ProviderError("defender", kind, detail.trim(), {
     httpStatus: status,
     retryAfterSeconds: retryAfterSeconds(res.headers.get("retry-after")),

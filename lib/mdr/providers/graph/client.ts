@@ -14,22 +14,33 @@ import {
   ProviderError,
 } from "@/lib/mdr/providers/types";
 
+// Answers are parsed for what the actions use, and tolerate the rest: ids and what the code
+// decides on (accountEnabled) are required; a field that is only shown falls back when absent.
+
+/** A text field that may be absent or null: "" then. */
+const text = z.string().nullish().transform((s) => s ?? "");
+
 const UserSchema = z.object({
   id: z.string(),
-  userPrincipalName: z.string(),
-  displayName: z.string().nullable().transform((n) => n ?? ""),
+  // Only shown: the caller knows the UPN it asked for (getUser fills it in).
+  userPrincipalName: z.string().nullish(),
+  displayName: text,
+  // Decided on (was the account enabled; is the disable in place after a restart): the key is
+  // required. Null reads as enabled, as before.
   accountEnabled: z.boolean().nullable().transform((e) => e ?? true),
 });
+// Only the id is acted on (moved, deleted, kept to undo); the rest is shown in the timeline. The
+// internetMessageId may be absent where the message was asked for by it, or by its Graph id.
 const MessageSchema = z.object({
   id: z.string(),
-  internetMessageId: z.string().nullable().transform((m) => m ?? ""),
-  subject: z.string().nullable().transform((s) => s ?? ""),
+  internetMessageId: text,
+  subject: text,
   from: z
     .object({ emailAddress: z.object({ address: z.string().nullish() }).nullish() })
     .nullish()
     .transform((f) => f?.emailAddress?.address ?? ""),
-  receivedDateTime: z.string().nullable().transform((d) => d ?? ""),
-  parentFolderId: z.string().nullable().transform((p) => p ?? ""),
+  receivedDateTime: text,
+  parentFolderId: text,
 });
 const MessageList = z.object({ value: z.array(MessageSchema) });
 
@@ -114,7 +125,8 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     const raw: unknown = await this.call(tenantId, `GET /users/${upn}`, PERMISSION.readUser, true, (c, o) =>
       c.api(`/users/${enc(upn)}`).select(USER_FIELDS).option("signal", o.signal).middlewareOptions([o.noRetry]).get(),
     );
-    return parse(UserSchema, raw, "user");
+    const user = parse(UserSchema, raw, "user");
+    return { ...user, userPrincipalName: user.userPrincipalName ?? upn };
   }
 
   async setAccountEnabled(tenantId: string, upn: string, enabled: boolean): Promise<void> {
