@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SIM_DEVICES, SIM_PHISHING_MESSAGE } from "@/lib/mdr/providers/simulation";
 import { type TestServer, eventually, startServer } from "../support/server";
-import { ACTION_ID, type Json, allActions, detail } from "./helpers";
+import { ACTION_ID, type Json, allActions, detail, get } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -105,7 +105,7 @@ function commands(block: { line: number; body: string[] }): Command[] {
       text = "";
     }
   });
-  expect(text, `README.md line ${first}: a command left unfinished`).toBe("");
+  if (text !== "") throw new Error(`README.md line ${first}: a command left unfinished:\n${text}`);
   return out;
 }
 
@@ -234,26 +234,39 @@ it(
       return all.some((a) => ["pending", "in_progress"].includes(a.status)) ? undefined : all.reverse();
     }, 20_000);
     const by = (who: string) => `token:${who}`;
-    expect(rows.map((a) => [a.type, a.target, a.status, a.requested_by])).toEqual([
-      ["isolate_endpoint", "ws-0142", "succeeded", by("soar-playbook")],
-      ["isolate_endpoint", "ws-finance-07", "rejected", by("soar-playbook")],
-      ["isolate_endpoint", "577bb136dbdc9997c1472e8957f67d7a224db109", "succeeded", by("soar-playbook")],
-      ["block_ip", "185.220.101.34", "succeeded", by("soar-playbook")],
-      ["block_ip", "45.155.205.0/24", "succeeded", by("soar-playbook")],
-      ["block_ip", "2a0d:5600:24::/48", "succeeded", by("soar-playbook")],
-      ["disable_user", "jdoe@contoso.com", "succeeded", by("soar-playbook")],
-      ["quarantine_email", SIM_PHISHING_MESSAGE.internetMessageId, "succeeded", by("soar-playbook")],
-      ["block_ip", "185.220.101.34", "rejected", by("soar-playbook")],
-      ["block_ip", "185.220.101.35", "succeeded", by("soar-playbook")],
-      ["block_ip", "45.155.205.7", "succeeded", by("soar-playbook")],
-      ["change_expiry", "185.220.101.34", "succeeded", by("soar-playbook")],
-      ["release_endpoint", "ws-0142", "succeeded", by("soar-playbook")],
+    expect(rows.map((a) => [a.type, a.target, a.status, a.provider, a.active, a.requested_by])).toEqual([
+      ["isolate_endpoint", "ws-0142", "succeeded", "defender", false, by("soar-playbook")],
+      ["isolate_endpoint", "ws-finance-07", "rejected", "defender", false, by("soar-playbook")],
+      ["isolate_endpoint", "577bb136dbdc9997c1472e8957f67d7a224db109", "succeeded", "defender", true, by("soar-playbook")],
+      ["block_ip", "185.220.101.34", "succeeded", "defender", true, by("soar-playbook")],
+      ["block_ip", "45.155.205.0/24", "succeeded", "azure_nsg", true, by("soar-playbook")],
+      ["block_ip", "2a0d:5600:24::/48", "succeeded", "aws_sg", true, by("soar-playbook")],
+      ["disable_user", "jdoe@contoso.com", "succeeded", "graph", true, by("soar-playbook")],
+      ["quarantine_email", SIM_PHISHING_MESSAGE.internetMessageId, "succeeded", "graph", true, by("soar-playbook")],
+      ["block_ip", "185.220.101.34", "rejected", "defender", false, by("soar-playbook")],
+      ["block_ip", "185.220.101.35", "succeeded", "defender", true, by("soar-playbook")],
+      ["block_ip", "45.155.205.7", "succeeded", "defender", true, by("soar-playbook")],
+      ["change_expiry", "185.220.101.34", "succeeded", "defender", false, by("soar-playbook")],
+      ["release_endpoint", "ws-0142", "succeeded", "defender", false, by("soar-playbook")],
     ]);
     // The block the PATCH example moved now ends when the README's NEXT_WEEK says.
     const block = await detail(server, variable("BLOCK")!);
     expect(Date.parse(block.expires_at)).toBe(Date.parse(variable("NEXT_WEEK")!));
     expect(block.target).toBe("185.220.101.34");
     expect(variable("ISOLATION")).toBe(rows[0].id);
+
+    // The admin examples' effects: the protected UPN, and the token that ends with NEXT_WEEK.
+    const assets = await get(server, "/api/v1/mdr/protected-assets");
+    expect(assets.body.protected_assets.map((a: Json) => [a.kind, a.pattern, a.note, a.created_by])).toEqual([
+      ["upn", "breakglass@contoso.com", "Break-glass account", by("soc-admin")],
+    ]);
+    const tokens = await get(server, "/api/v1/admin/tokens");
+    const made = tokens.body.tokens.find((t: Json) => t.name === "sentinel-playbook");
+    expect([made?.role, made?.created_by, Date.parse(made?.expires_at)]).toEqual([
+      "responder",
+      by("soc-admin"),
+      Date.parse(variable("NEXT_WEEK")!),
+    ]);
   },
   240_000,
 );
