@@ -29,11 +29,19 @@ export function exactUtc(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
+/**
+ * A future time closer than this reads "just now": a row made a moment ago can carry a time a
+ * little ahead of the browser's clock (the server's clock, a few ms to seconds apart), and must not
+ * read "in 2s". Real future times (an expiry) are minutes to days away.
+ */
+export const CLOCK_SKEW_MS = 60_000;
+
 export function relative(iso: string, now: number): string {
   const diff = Date.parse(iso) - now;
+  if (diff > 0 && diff < CLOCK_SKEW_MS) return "just now";
   const future = diff > 0;
   const s = Math.round(Math.abs(diff) / 1000);
-  if (s < 5) return future ? "in a moment" : "just now";
+  if (s < 5) return "just now";
   let text: string;
   if (s < 60) text = `${s}s`;
   else if (s < 3600) text = `${Math.floor(s / 60)}m`;
