@@ -14,6 +14,8 @@ export interface MdrContext {
   actor: string;
   /** The tenants the caller may see and act in (lower-case ids); null: every configured tenant. */
   scope: readonly string[] | null;
+  /** The caller's address, where known (for the security audit log). */
+  ip?: string | null;
   now: () => number;
 }
 
@@ -21,6 +23,7 @@ export interface MdrContext {
 export interface Caller {
   actor: string;
   scope: readonly string[] | null;
+  ip?: string | null;
 }
 
 /** The background loops: every tenant. */
@@ -70,5 +73,5 @@ export function getProviders(): Providers {
 }
 
 export function getContext(caller: Caller): MdrContext {
-  return { db: getDb(), providers: getProviders(), config: config(), actor: caller.actor, scope: caller.scope, now: Date.now };
+  return { db: getDb(), providers: getProviders(), config: config(), actor: caller.actor, scope: caller.scope, ip: caller.ip ?? null, now: Date.now };
 }

@@ -20,7 +20,7 @@ export function visibleTenants(ctx: ScopeContext): string[] {
  * the caller's first. Out of scope is a 403 of its own, recorded in the security audit log; an
  * unknown tenant is a 422 naming only the tenants the caller may see. Nothing is written else.
  */
-export function resolveTenant(ctx: ScopeContext & Pick<MdrContext, "db" | "now" | "actor">, requested: string | undefined): string {
+export function resolveTenant(ctx: ScopeContext & Pick<MdrContext, "db" | "now" | "actor" | "ip">, requested: string | undefined): string {
   const visible = visibleTenants(ctx);
   const yours = visible.length > 0 ? `yours: ${visible.join(", ")}` : "you may act in none";
   if (requested === undefined) {
@@ -30,7 +30,13 @@ export function resolveTenant(ctx: ScopeContext & Pick<MdrContext, "db" | "now" 
   const match = ctx.providers.tenants.find((t) => t.toLowerCase() === requested.toLowerCase());
   if (!match) throw MdrError.field("tenant_id", `is not a configured tenant; ${yours}`);
   if (!inScope(ctx, match)) {
-    recordAudit(ctx, { event: "tenant_refused", actor: ctx.actor, subject: match, detail: { reason: "outside the caller's tenants" } });
+    recordAudit(ctx, {
+      event: "tenant_refused",
+      actor: ctx.actor,
+      subject: match,
+      ip: ctx.ip ?? null,
+      detail: { reason: "outside the caller's tenants" },
+    });
     throw new MdrError("tenant_forbidden", `${ctx.actor} may not act in tenant ${match}; ${yours}.`, {
       errors: [{ path: "tenant_id", message: "is outside your tenants" }],
     });

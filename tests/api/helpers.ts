@@ -111,6 +111,7 @@ const TITLES = {
   unauthorized: [401, "Unauthorized"],
   forbidden: [403, "Forbidden"],
   "protected-asset": [403, "Protected asset"],
+  "tenant-forbidden": [403, "Tenant outside your scope"],
   "not-found": [404, "Not found"],
   "method-not-allowed": [405, "Method not allowed"],
   "ambiguous-target": [409, "Ambiguous target"],
