@@ -541,6 +541,14 @@ function parseTenantMap(text: string): Record<string, string[] | null> {
   return map;
 }
 
+/** The simulated tenant's id (Contoso): the one tenant of a simulation. */
+export const SIM_TENANT_ID = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
+
+/** The tenants this deployment is configured for, the first being the default. */
+export function configuredTenants(cfg: Pick<Config, "live">): string[] {
+  return cfg.live ? cfg.live.tenants.map((t) => t.tenantId) : [SIM_TENANT_ID];
+}
+
 const cache = globalThis as unknown as { __mdrConfig?: Config };
 
 /** The process's configuration, parsed on first use. */

@@ -2,7 +2,7 @@
 
 // The toast an action ends with: its id and status, so the analyst can quote it. The toast library
 // is the toaster's (loaded after the first paint, components/mdr/app-providers.tsx), fetched on use.
-import { enforcementCaveat, isFirewallType } from "@/lib/mdr/providers/facts";
+import { blockCaveat } from "@/lib/mdr/kinds/block-ip/meta";
 import type { Action } from "@/lib/mdr/schemas";
 import type { ProblemBody } from "./api";
 import { STATUS_LABELS, TYPE_LABELS } from "./labels";
@@ -22,8 +22,7 @@ const toaster = () => import("sonner").then((m) => m.toast);
 
 /** What a done action does not promise: a block devices enforce later says when and how they do. */
 function caveatOf(action: Action): string | undefined {
-  if (action.type !== "block_ip" || action.status !== "succeeded" || !isFirewallType(action.provider)) return undefined;
-  const caveat = enforcementCaveat(action.provider);
+  const caveat = blockCaveat(action);
   return caveat && `Submitted: ${caveat}.`;
 }
 

@@ -1,16 +1,12 @@
 // Tenant scope: the tenants an identity (a user, an API token) may see and act in. `null` is every
 // configured tenant (a single-tenant deployment never notices scopes). An identity made by a scoped
 // admin gets at most that admin's tenants.
-import type { Config } from "@/lib/config";
+import { type Config, configuredTenants } from "@/lib/config";
 import { MdrError } from "@/lib/errors";
-import { SIM_TENANT_ID } from "@/lib/mdr/providers/simulation/seed";
 
 export type Scope = readonly string[] | null;
 
-/** The tenants this deployment is configured for, the first being the default. */
-export function configuredTenants(cfg: Config): string[] {
-  return cfg.live ? cfg.live.tenants.map((t) => t.tenantId) : [SIM_TENANT_ID];
-}
+export { configuredTenants };
 
 /** Whether every tenant of `inner` is in `outer`. */
 export function within(inner: Scope, outer: Scope): boolean {

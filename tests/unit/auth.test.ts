@@ -1,8 +1,11 @@
 // The auth building blocks in-process, on a temp database: password hashing, API tokens, roles,
 // who a request is (bearer / cookie), the CSRF Origin check, the two rate limits, the protected
 // asset matcher and the login page's `next` (open redirect).
+import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { listAudit } from "@/lib/auth/audit";
+import { signInWithOidc } from "@/lib/auth/oidc-accounts";
+import { configuredTenants, grantScope, within } from "@/lib/auth/scope";
 import { checkSignInThrottle, LOGIN_WINDOW_MS, takeActionBudget } from "@/lib/auth/limits";
 import { safeNext } from "@/lib/auth/page-identity";
 import { generatePassword, hashPassword, verifyPassword } from "@/lib/auth/passwords";
@@ -174,6 +177,7 @@ describe("who a request is", () => {
       actor: "token:soar",
       name: "soar",
       role: "responder",
+      tenants: null,
       via: "bearer",
       tokenId: expect.stringMatching(/^tok_/),
     });
@@ -204,6 +208,7 @@ describe("who a request is", () => {
       actor: "user:alice",
       name: "alice",
       role: "responder",
+      tenants: null,
       via: "session",
       sessionId: session.id,
       sessionExpiresAt: s.clock.now + 3_600_000,
@@ -446,5 +451,72 @@ describe("safeNext (the login page's redirect target)", () => {
     expect(safeNext(["/a", "//evil"])).toBe("/a");
     expect(safeNext(["//evil", "/a"])).toBe("/mdr");
     expect(safeNext(undefined)).toBe("/mdr");
+  });
+});
+
+describe("tenant scope", () => {
+  const A = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
+  const B = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  const C = "11111111-2222-4333-8444-555555555555";
+  const tenantsFile = (() => {
+    const file = tempDbPath("scope-tenants").replace(/mdr\.db$/, "tenants.json");
+    const entry = (id: string) => ({ tenant_id: id, client_id: C, client_secret: "s" });
+    fs.writeFileSync(file, JSON.stringify({ tenants: [entry(A), entry(B)] }));
+    return file;
+  })();
+  const cfg = () => parseConfig({ MDR_TENANTS_FILE: tenantsFile });
+
+  it("within: null is every tenant", () => {
+    expect([within([A], null), within(null, null), within([A], [A, B]), within([A, B], [A]), within(null, [A])]).toEqual([true, true, true, false, false]);
+  });
+
+  it("grantScope: the granter's own by default; none outside it; configured tenants only, named within the granter's", () => {
+    expect(grantScope(undefined, null, cfg())).toBeNull();
+    expect(grantScope(undefined, [A], cfg())).toEqual([A]);
+    expect(grantScope([B], null, cfg())).toEqual([B]);
+    expect(grantScope(null, null, cfg())).toBeNull();
+    const all = thrown(() => grantScope(null, [A], cfg()));
+    expect([all.code, all.message, all.errors]).toEqual([
+      "forbidden",
+      `You may grant only your own tenants (${A}), not all tenants.`,
+      [{ path: "tenants", message: "is outside your tenants" }],
+    ]);
+    expect(thrown(() => grantScope([A, B], [A], cfg())).message).toBe(`You may grant only your own tenants (${A}), not ${B}.`);
+    const unknown = thrown(() => grantScope([C], [A], cfg()));
+    expect([unknown.code, unknown.message]).toEqual(["validation_failed", `tenants: ${C} is not a configured tenant; yours: ${A}`]);
+    // In simulation, the simulated tenant is the one configured.
+    expect(configuredTenants(parseConfig({}))).toEqual([A]);
+  });
+
+  it("an identity carries its tenants: a token's and a user's (through the session)", async () => {
+    const s = store();
+    const { token } = createToken(s, { name: "contoso", role: "responder", tenants: [A] }, "cli");
+    const bearer = new Request("http://x/api", { headers: { authorization: `Bearer ${token}` } });
+    expect(identify(s, bearer)).toMatchObject({ actor: "token:contoso", tenants: [A] });
+    const user = await createUser(s, { username: "fabrikam-analyst", role: "viewer", password: "correct horse battery", tenants: [B] }, "cli");
+    const { secret } = createSession(s, user, 60_000);
+    const cookie = new Request("http://x/api", { headers: { cookie: `mdr_session=${secret}` } });
+    expect(identify(s, cookie)).toMatchObject({ actor: "user:fabrikam-analyst", tenants: [B] });
+    // A scoped admin does not find a user outside its tenants; changing a user's tenants ends its sessions.
+    await expect(updateUser(s, "fabrikam-analyst", { disabled: true }, "user:contoso-admin", [A])).rejects.toThrow("No user named fabrikam-analyst.");
+    const changed = await updateUser(s, "fabrikam-analyst", { tenants: [A, B] }, "cli");
+    expect(changed.tenants).toEqual([A, B]);
+    expect(() => identify(s, cookie)).toThrow("Your session has ended; sign in again.");
+    expect(() => revokeToken(s, "contoso", "user:fabrikam-admin", [B])).toThrow("No token contoso.");
+  });
+
+  it("single sign-on: the mapped tenants on first sign-in, brought up to date at the next; none mapped: refused", async () => {
+    const s = store();
+    const oidc = { ...parseConfig({ MDR_OIDC_ISSUER: "https://idp.example.com", MDR_OIDC_CLIENT_ID: "x" }).auth.oidc!, tenantMap: { "Contoso-SOC": [A], "MSSP-Staff": null } };
+    const claims = (roles: string[]) => ({ sub: "s-1", preferred_username: "gina", roles });
+    const first = await signInWithOidc(s, oidc, claims(["MDR.Responder", "Contoso-SOC"]), { ip: null, sessionTtlMs: 60_000 });
+    expect(first.ok && first.user.tenants).toEqual([A]);
+    const wider = await signInWithOidc(s, oidc, claims(["MDR.Responder", "MSSP-Staff"]), { ip: null, sessionTtlMs: 60_000 });
+    expect(wider.ok && wider.user.tenants).toBeNull();
+    expect(listAudit(s, { event: "user_updated", limit: 5 }).events.map((e) => e.detail)).toEqual([
+      { tenants: null, previous_tenants: [A], source: "oidc" },
+    ]);
+    const none = await signInWithOidc(s, oidc, claims(["MDR.Responder"]), { ip: null, sessionTtlMs: 60_000 });
+    expect(none).toEqual({ ok: false, error: "sso_no_tenant", reason: "no tenant: no value of the roles claim is mapped to one" });
   });
 });

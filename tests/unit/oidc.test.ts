@@ -2,7 +2,7 @@
 // codec, failure reasons kept free of codes and tokens, and the https-only issuer.
 import * as client from "openid-client";
 import { describe, expect, it } from "vitest";
-import { roleFromClaims } from "@/lib/auth/oidc-accounts";
+import { roleFromClaims, tenantsFromClaims } from "@/lib/auth/oidc-accounts";
 import { decodePending, encodePending, failureReason } from "@/lib/auth/oidc";
 import { ConfigError, parseConfig } from "@/lib/config";
 
@@ -84,5 +84,47 @@ describe("MDR_OIDC_ISSUER", () => {
       issuer: "https://login.microsoftonline.com/t/v2.0",
       roleClaim: "roles",
     });
+  });
+});
+
+describe("tenants from single sign-on (MDR_OIDC_TENANT_MAP)", () => {
+  const A = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
+  const B = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  const SSO = { MDR_OIDC_ISSUER: "https://login.microsoftonline.com/t/v2.0", MDR_OIDC_CLIENT_ID: "x" };
+  const oidc = (env: Record<string, string>) => parseConfig({ ...SSO, ...env }).auth.oidc!;
+
+  it("reads VALUE=TENANT|TENANT and VALUE=*, from the role claim unless another is named; unset: no mapping", () => {
+    expect(oidc({}).tenantMap).toBeUndefined();
+    expect(oidc({ MDR_OIDC_TENANT_MAP: `Contoso-SOC=${A.toUpperCase()}, Both=${A}|${B}, MSSP-Staff=*` })).toMatchObject({
+      tenantClaim: "roles",
+      tenantMap: { "Contoso-SOC": [A], Both: [A, B], "MSSP-Staff": null },
+    });
+    expect(oidc({ MDR_OIDC_ROLE_CLAIM: "groups", MDR_OIDC_TENANT_MAP: `g=${A}` }).tenantClaim).toBe("groups");
+    expect(oidc({ MDR_OIDC_TENANT_CLAIM: "tenants", MDR_OIDC_TENANT_MAP: `g=${A}` }).tenantClaim).toBe("tenants");
+  });
+
+  it.each([
+    [`Contoso=not-a-guid`, 'MDR_OIDC_TENANT_MAP: "Contoso=not-a-guid" must be CLAIM_VALUE=TENANT_ID[|TENANT_ID] or CLAIM_VALUE=*'],
+    [`=${A}`, `MDR_OIDC_TENANT_MAP: "=${A}" must be CLAIM_VALUE=TENANT_ID[|TENANT_ID] or CLAIM_VALUE=*`],
+    [" , ", "MDR_OIDC_TENANT_MAP: map at least one claim value to tenants, or leave it unset"],
+  ])("refuses %j", (map, message) => {
+    expect(() => oidc({ MDR_OIDC_TENANT_MAP: map })).toThrow(new ConfigError(`Invalid configuration:\n  ${message}`));
+  });
+
+  it.each([
+    [{ roles: ["Contoso-SOC"] }, [A]],
+    [{ roles: ["Contoso-SOC", "Fabrikam-SOC"] }, [B, A].sort()],
+    [{ roles: "Fabrikam-SOC" }, [B]],
+    [{ roles: ["Contoso-SOC", "MSSP-Staff"] }, null],
+    [{ roles: ["MDR.Responder"] }, undefined],
+    [{ roles: ["__proto__", "toString"] }, undefined],
+    [{}, undefined],
+  ])("%j -> %j", (claims, tenants) => {
+    const cfg = { tenantClaim: "roles", tenantMap: { "Contoso-SOC": [A], "Fabrikam-SOC": [B], "MSSP-Staff": null } };
+    expect(tenantsFromClaims(cfg, claims)).toEqual(tenants);
+  });
+
+  it("without a mapping every person signed in has every tenant", () => {
+    expect(tenantsFromClaims({ tenantClaim: "roles", tenantMap: undefined }, {})).toBeNull();
   });
 });

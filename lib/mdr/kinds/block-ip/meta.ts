@@ -1,5 +1,6 @@
 // A block of an address for a set time, its removal and the changes of its expiry, as the page and the API's documents see them (client-safe).
 import { kindFolder } from "@/lib/mdr/kinds/meta";
+import { enforcementCaveat, isFirewallType } from "@/lib/mdr/providers/facts";
 
 export const BLOCK_IP = kindFolder(
   {
@@ -25,3 +26,9 @@ export const BLOCK_IP = kindFolder(
     notUndoable: "a change of expiry is undone by changing the block's expiry again (PATCH the block)",
   },
 );
+
+/** What a done block does not promise, where devices enforce it later (a Defender indicator): for the page's toast. */
+export function blockCaveat(action: { type: string; status: string; provider: string }): string | undefined {
+  if (action.type !== "block_ip" || action.status !== "succeeded" || !isFirewallType(action.provider)) return undefined;
+  return enforcementCaveat(action.provider);
+}

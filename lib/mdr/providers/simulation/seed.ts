@@ -5,7 +5,7 @@ import type { MailFolder } from "@/lib/mdr/providers/types";
 import { seededGraphMessageId, seededHexId } from "./ids";
 import MAILBOXES from "./mailboxes.json";
 
-export const SIM_TENANT_ID = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
+export { SIM_TENANT_ID } from "@/lib/config";
 
 export interface SimDeviceSeed {
   readonly id: string;
