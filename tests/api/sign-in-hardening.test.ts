@@ -3,6 +3,8 @@
 // sign-on accounts have no local password, the generated first-run password must be changed
 // before anything else, a sign-in replaces the session the browser came with, and over https the
 // cookies carry the __Host- prefix.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/lib/auth/users";
 import { hashPassword } from "@/lib/auth/passwords";
@@ -134,6 +136,29 @@ describe("single sign-on accounts have no local password", () => {
     expect(row.password_hash).toBeNull();
     expect(probe.audit().length).toBe(before);
   });
+
+  it("the CLI refuses too (users passwd): exit 1 saying why, no password printed or stored", async () => {
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn("npm", ["run", "-s", "mdr", "--", "users", "passwd", "sso-sam"], {
+        cwd: path.resolve(__dirname, "../.."),
+        env: { ...process.env, MDR_DB_PATH: s.dbPath },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect([run.code, run.stdout, run.stderr]).toEqual([
+      1,
+      "",
+      "error: password: a single sign-on account has no local password; it signs in through the identity provider\n",
+    ]);
+    const row = probe.db.$client.prepare("select password_hash from users where username = 'sso-sam'").get() as Json;
+    expect(row.password_hash).toBeNull();
+  }, 60_000);
 
   it("a password in its row (set before this rule) never signs it in: the same 401 as a wrong password", async () => {
     probe.db.$client.prepare("update users set password_hash = ? where username = 'sso-sam'").run(await hashPassword(SSO_PASSWORD));
