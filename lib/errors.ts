@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   malformed_path: { status: 400, title: "Malformed path" },
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  password_change_required: { status: 403, title: "Password change required" },
   protected_asset: { status: 403, title: "Protected asset" },
   tenant_forbidden: { status: 403, title: "Tenant outside your scope" },
   not_found: { status: 404, title: "Not found" },

@@ -14,7 +14,7 @@ import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { LiveData } from "@/components/mdr/live-data";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
 import { listAudit, toApiAuditEvent } from "@/lib/auth/audit";
-import { type PageIdentity, pageIdentity } from "@/lib/auth/page-identity";
+import { type PageIdentity, pageIdentity, passwordChangePath } from "@/lib/auth/page-identity";
 import { hasRole } from "@/lib/auth/roles";
 import { listTokens, toApiToken } from "@/lib/auth/tokens";
 import { listUsers, toApiUser } from "@/lib/auth/users";
@@ -62,6 +62,7 @@ function Frame({ me, children }: { me: PageIdentity; children: ReactNode }) {
 export default async function AdminPage() {
   const me = await pageIdentity();
   if (!me) redirect("/login?next=/admin");
+  if (me.mustChangePassword) redirect(passwordChangePath("/admin"));
 
   if (!hasRole(me.role, "admin")) {
     return (

@@ -3,7 +3,7 @@ import { ShieldHalfIcon } from "lucide-react";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/mdr/login-form";
-import { pageIdentity, safeNext } from "@/lib/auth/page-identity";
+import { pageIdentity, passwordChangePath, safeNext } from "@/lib/auth/page-identity";
 import { config } from "@/lib/config";
 
 export const dynamic = "force-dynamic";
@@ -18,7 +18,8 @@ const SSO_ERRORS: Record<string, string> = {
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const next = safeNext(params.next);
-  if (await pageIdentity()) redirect(next);
+  const me = await pageIdentity();
+  if (me) redirect(me.mustChangePassword ? passwordChangePath(next) : next);
   const sso = config().auth.oidc !== undefined;
   const error = typeof params.error === "string" ? SSO_ERRORS[params.error] : undefined;
   return (

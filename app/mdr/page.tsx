@@ -16,7 +16,7 @@ import { ServiceHealth } from "@/components/mdr/service-health";
 import { SimulationBanner } from "@/components/mdr/simulation-banner";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
 import { METRICS_KEY, PAGE_SIZE, STATUS_KEY, actionsKey } from "@/components/mdr/api";
-import { pageIdentity } from "@/lib/auth/page-identity";
+import { pageIdentity, passwordChangePath } from "@/lib/auth/page-identity";
 import { hasRole } from "@/lib/auth/roles";
 import { config } from "@/lib/config";
 import { getContext } from "@/lib/mdr/context";
@@ -41,6 +41,7 @@ function tenantsOf(ids: readonly string[]): Tenant[] {
 export default async function MdrPage() {
   const me = await pageIdentity();
   if (!me) redirect("/login?next=/mdr");
+  if (me.mustChangePassword) redirect(passwordChangePath("/mdr"));
   const canAct = hasRole(me.role, "responder");
   const ctx = getContext(me);
   const simulation = ctx.config.mode === "simulation";

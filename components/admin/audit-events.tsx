@@ -11,6 +11,8 @@ import { AdminSection, EmptyRow, When } from "./parts";
 const EVENT_LABELS: Record<AuditEvent, { label: string; tone: "success" | "warning" | "danger" | "info" | "neutral" }> = {
   sign_in: { label: "Signed in", tone: "success" },
   sign_in_failed: { label: "Sign-in failed", tone: "danger" },
+  sign_in_throttled: { label: "Sign-in held back", tone: "warning" },
+  password_changed: { label: "Password changed", tone: "info" },
   sign_out: { label: "Signed out", tone: "neutral" },
   tenant_refused: { label: "Tenant refused", tone: "danger" },
   user_created: { label: "User created", tone: "info" },

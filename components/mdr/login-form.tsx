@@ -22,7 +22,9 @@ export function LoginForm({ next }: { next: string }) {
         body: JSON.stringify({ username: form.get("username"), password: form.get("password") }),
       });
       if (res.ok) {
-        window.location.assign(next);
+        const body = await res.json().catch(() => null);
+        // A generated first-run password: a new one first, then on to where the user was going.
+        window.location.assign(body?.must_change_password ? `/password?next=${encodeURIComponent(next)}` : next);
         return;
       }
       const problem = await res.json().catch(() => null);

@@ -50,8 +50,7 @@ export function toApiAuditEvent(e: AuditEventRow) {
   };
 }
 
-/** Failed sign-ins for an account, or from an address, since a time. */
-export function countFailures(store: Store, by: { subject: string } | { ip: string }, since: number) {
-  const times = signInFailureTimes(store.db, by, since);
-  return { count: times.length, oldest: times[0] ?? null };
+/** When the failed sign-ins for an account (from an address), or from an address, happened since a time: oldest first. */
+export function failureTimes(store: Store, by: { subject: string; ip?: string } | { ip: string }, since: number): number[] {
+  return signInFailureTimes(store.db, by, since);
 }

@@ -9,6 +9,8 @@ export type Role = (typeof ROLES)[number];
 export const AUDIT_EVENTS = [
   "sign_in",
   "sign_in_failed",
+  "sign_in_throttled",
+  "password_changed",
   "sign_out",
   "tenant_refused",
   "user_created",

@@ -13,6 +13,10 @@ export const OIDC_CALLBACK_PATH = `${OIDC_PATH}/callback`;
 
 /** The cookie that binds a login in progress to the browser that started it. */
 export const OIDC_STATE_COOKIE = "mdr_oidc";
+/** Its name: `__Host-mdr_oidc` over https (see sessionCookieName), `mdr_oidc` over http. */
+export function oidcStateCookieName(https: boolean): string {
+  return https ? `__Host-${OIDC_STATE_COOKIE}` : OIDC_STATE_COOKIE;
+}
 /** How long a login may take at the identity provider. */
 export const OIDC_STATE_TTL_MS = 10 * 60_000;
 

@@ -37,6 +37,12 @@ export const UpdateUserRequest = z
   .strictObject({ role: RoleSchema.optional(), password: Password.optional(), disabled: z.boolean().optional(), tenants: Tenants.optional() })
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one of role, password, disabled, tenants" });
 
+/** POST /api/v1/auth/password: one's own password, the current one and the new (same rules as elsewhere). */
+export const ChangePasswordRequest = z.strictObject({
+  current_password: z.string().min(1, "is required").max(256, "must be at most 256 characters"),
+  new_password: Password,
+});
+
 export const TokenName = z
   .string()
   .trim()

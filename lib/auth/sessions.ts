@@ -10,6 +10,30 @@ import type { Store } from "./store";
 const ulid = monotonicFactory();
 
 export const SESSION_COOKIE = "mdr_session";
+/**
+ * Over https the cookies carry the `__Host-` prefix: a browser keeps such a cookie only when it
+ * is Secure, has Path=/ and no Domain, so neither a sibling subdomain nor a plain-http page can
+ * plant or overwrite it. Over http (development) they keep their plain names.
+ */
+export const HOST_PREFIX = "__Host-";
+
+/** The session cookie's name: `__Host-mdr_session` over https, `mdr_session` over http. */
+export function sessionCookieName(https: boolean): string {
+  return https ? `${HOST_PREFIX}${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
+/**
+ * Whether this server is reached over https: MDR_PUBLIC_URL says so, or a trusted proxy
+ * (MDR_TRUST_PROXY) says X-Forwarded-Proto: https. Not the request URL's protocol: Next.js builds
+ * it from X-Forwarded-Proto whoever sent it (and `next start` serves plain http).
+ */
+export function servedOverHttps(
+  auth: { publicUrl?: string | undefined; trustProxy: boolean },
+  headers: { get(name: string): string | null },
+): boolean {
+  if (auth.publicUrl) return auth.publicUrl.startsWith("https:");
+  return auth.trustProxy && headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+}
 
 /** last_seen_at is written at most this often per session, not on every request. */
 const TOUCH_EVERY_MS = 60_000;

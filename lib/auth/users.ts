@@ -1,16 +1,24 @@
 // Accounts of people who sign in to the page. Usernames are case-insensitive (stored lower case).
 import { monotonicFactory } from "ulid";
 import { inTransaction } from "@/lib/db/client";
-import { countUsers, findUserByName, insertUser, listUsersByName, patchUser, revokeSessionsOfUser } from "@/lib/db/queries/auth";
+import {
+  countUsers,
+  findUserByName,
+  insertUser,
+  listUsersByName,
+  patchUser,
+  revokeOtherSessionsOfUser,
+  revokeSessionsOfUser,
+} from "@/lib/db/queries/auth";
 import type { UserRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
 import type { Role } from "./enums";
 import { type Scope, within } from "./scope";
 export { hasRole } from "./roles";
 // The request schemas live in a client-safe module (the admin page's forms use them too).
-export { CreateUserRequest, Password, RoleSchema, UpdateUserRequest, Username } from "./schemas";
+export { ChangePasswordRequest, CreateUserRequest, Password, RoleSchema, UpdateUserRequest, Username } from "./schemas";
 import { recordAudit } from "./audit";
-import { generatePassword, hashPassword } from "./passwords";
+import { generatePassword, hashPassword, verifyPassword } from "./passwords";
 import type { Store } from "./store";
 
 const ulid = monotonicFactory();
@@ -19,16 +27,31 @@ export function findUser(store: Store, username: string): UserRow | undefined {
   return findUserByName(store.db, username.toLowerCase());
 }
 
+/**
+ * A single sign-on account signs in through its identity provider (and its MFA): a local password
+ * would bypass both, so it never gets one.
+ */
+const NO_LOCAL_PASSWORD = "a single sign-on account has no local password; it signs in through the identity provider";
+
 export function listUsers(store: Store): UserRow[] {
   return listUsersByName(store.db);
 }
 
 export async function createUser(
   store: Store,
-  input: { username: string; role: Role; password?: string; source?: "local" | "oidc"; oidcSubject?: string; tenants?: Scope },
+  input: {
+    username: string;
+    role: Role;
+    password?: string;
+    source?: "local" | "oidc";
+    oidcSubject?: string;
+    mustChangePassword?: boolean;
+    tenants?: Scope;
+  },
   actor: string,
 ): Promise<UserRow> {
   const username = input.username.toLowerCase();
+  if (input.source === "oidc" && input.password !== undefined) throw MdrError.field("password", NO_LOCAL_PASSWORD);
   if (findUser(store, username)) {
     throw new MdrError("conflict", `A user named ${username} already exists.`, {
       errors: [{ path: "username", message: "is taken" }],
@@ -44,7 +67,7 @@ export async function createUser(
     oidcSubject: input.oidcSubject ?? null,
     disabled: false,
     tenants: input.tenants ? [...input.tenants] : null,
-    mustChangePassword: false,
+    mustChangePassword: input.mustChangePassword ?? false,
     createdAt: now,
     updatedAt: now,
     lastSignInAt: null,
@@ -72,6 +95,7 @@ export async function updateUser(
 ): Promise<UserRow> {
   const user = findUser(store, username);
   if (!user || !within(user.tenants, scope)) throw new MdrError("not_found", `No user named ${username.toLowerCase()}.`);
+  if (change.password !== undefined && user.source !== "local") throw MdrError.field("password", NO_LOCAL_PASSWORD);
   const demoted = (change.role !== undefined && change.role !== "admin") || change.disabled === true;
   if (user.role === "admin" && !user.disabled && demoted) {
     const admins = listUsers(store).filter((u) => u.role === "admin" && !u.disabled && u.id !== user.id);
@@ -105,8 +129,59 @@ export async function updateUser(
 }
 
 /**
+ * A signed-in user changes their own password: the current one must match (a check throttled and
+ * audited like a sign-in), the new one follows the same rules and must differ. Clears
+ * must_change_password and ends the user's other sessions; `sessionId`, the one asking, lives on.
+ */
+export async function changeOwnPassword(
+  store: Store,
+  username: string,
+  input: { current_password: string; new_password: string },
+  opts: { sessionId: string; ip: string | null; takeSlot: () => () => void },
+): Promise<void> {
+  const user = findUser(store, username);
+  if (!user) throw new MdrError("not_found", `No user named ${username}.`);
+  if (user.source !== "local") {
+    throw MdrError.field("new_password", "a single sign-on account has no local password; change it at the identity provider");
+  }
+  const actor = `user:${user.username}`;
+  const release = opts.takeSlot();
+  try {
+    if (!(await verifyPassword(input.current_password, user.passwordHash))) {
+      recordAudit(store, {
+        event: "sign_in_failed",
+        actor,
+        subject: user.username,
+        ip: opts.ip,
+        detail: { reason: "wrong current password", method: "password_change" },
+      });
+      throw MdrError.field("current_password", "is not your current password");
+    }
+  } finally {
+    release();
+  }
+  if (input.new_password.normalize("NFKC") === input.current_password.normalize("NFKC")) {
+    throw MdrError.field("new_password", "must differ from the current password");
+  }
+  const hash = await hashPassword(input.new_password);
+  const now = store.now();
+  inTransaction(store.db, () => {
+    patchUser(store.db, user.id, { passwordHash: hash, mustChangePassword: false, updatedAt: now });
+    const ended = revokeOtherSessionsOfUser(store.db, user.id, opts.sessionId, now);
+    recordAudit(store, {
+      event: "password_changed",
+      actor,
+      subject: user.username,
+      ip: opts.ip,
+      detail: { required: user.mustChangePassword, sessions_ended: ended },
+    });
+  });
+}
+
+/**
  * On a database without users, creates `admin` with the given password, or a generated one that
- * is returned once so the server can print it. Returns null when users already exist.
+ * is returned once so the server can print it (and that must be changed at the first sign-in:
+ * it went through a console). Returns null when users already exist.
  */
 export async function ensureFirstAdmin(
   store: Store,
@@ -115,7 +190,7 @@ export async function ensureFirstAdmin(
   if (countUsers(store.db) > 0) return null;
   const chosen = password ?? generatePassword();
   try {
-    await createUser(store, { username: "admin", role: "admin", password: chosen }, "system");
+    await createUser(store, { username: "admin", role: "admin", password: chosen, mustChangePassword: password === undefined }, "system");
   } catch (err) {
     // Another process made it between the count and the insert: that one printed the password.
     if (findUser(store, "admin")) return null;

@@ -5,7 +5,7 @@ import "server-only";
 import { parse as parseCookies } from "cookie";
 import type { Config } from "@/lib/config";
 import { hasRole } from "@/lib/auth/roles";
-import { findSession, SESSION_COOKIE } from "@/lib/auth/sessions";
+import { findSession, servedOverHttps, sessionCookieName } from "@/lib/auth/sessions";
 import type { Store } from "@/lib/auth/store";
 import { checkToken } from "@/lib/auth/tokens";
 import { MdrError } from "@/lib/errors";
@@ -22,6 +22,8 @@ export interface Identity {
   sessionId?: string;
   sessionExpiresAt?: number;
   tokenId?: string;
+  /** A session whose user must change their password before anything else (the generated first-run password). */
+  mustChangePassword?: true;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -37,8 +39,11 @@ const TOKEN_REFUSALS = {
   expired: "The bearer token has expired.",
 } as const;
 
-/** The identity a request carries, null when it carries none; a presented but bad credential is a 401. */
-export function identify(store: Store, req: Request): Identity | null {
+/**
+ * The identity a request carries, null when it carries none; a presented but bad credential is a
+ * 401. `https`: the request reached us over https, where only the `__Host-` cookie is a session.
+ */
+export function identify(store: Store, req: Request, https = false): Identity | null {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     const m = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(authorization);
@@ -48,7 +53,7 @@ export function identify(store: Store, req: Request): Identity | null {
     const t = check.row;
     return { actor: `token:${t.name}`, name: t.name, role: t.role, tenants: t.tenants, via: "bearer", tokenId: t.id };
   }
-  const secret = sessionSecret(req);
+  const secret = sessionSecret(req, https);
   if (secret === undefined) return null;
   const found = findSession(store, secret);
   if (!found) throw unauthorized("Your session has ended; sign in again.");
@@ -61,13 +66,14 @@ export function identify(store: Store, req: Request): Identity | null {
     via: "session",
     sessionId: session.id,
     sessionExpiresAt: session.expiresAt,
+    ...(user.mustChangePassword ? { mustChangePassword: true as const } : {}),
   };
 }
 
-export function sessionSecret(req: Request): string | undefined {
+export function sessionSecret(req: Request, https = false): string | undefined {
   const header = req.headers.get("cookie");
   if (!header) return undefined;
-  const value = parseCookies(header)[SESSION_COOKIE];
+  const value = parseCookies(header)[sessionCookieName(https)];
   return value ? value : undefined;
 }
 
@@ -79,10 +85,7 @@ export function expectedOrigin(cfg: Config, req: Request): string {
 }
 
 export function isHttps(cfg: Config, req: Request): boolean {
-  if (cfg.auth.publicUrl) return cfg.auth.publicUrl.startsWith("https:");
-  // Not req.url's protocol: Next.js builds it from X-Forwarded-Proto whoever sent it (and `next start`
-  // serves plain http), so only a trusted proxy's word counts.
-  return cfg.auth.trustProxy && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+  return servedOverHttps(cfg.auth, req.headers);
 }
 
 /** A cookie-authenticated request that changes something must carry our own Origin. */

@@ -7,7 +7,7 @@ import { config } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
 import type { Role } from "@/lib/auth/enums";
-import { checkSameOrigin, clientIp, type Identity, identify, requireRole, unauthorized } from "./auth";
+import { checkSameOrigin, clientIp, type Identity, identify, isHttps, requireRole, unauthorized } from "./auth";
 import { problemResponse, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -37,6 +37,11 @@ export interface RouteOptions {
    * a guardrail): only a caller of every tenant may call it. Says what, for the 403.
    */
   allTenants?: string;
+  /**
+   * Served to a session whose password must be changed first (who am I, sign out, change my
+   * password); every other route answers it 403 `password-change-required`.
+   */
+  beforePasswordChange?: boolean;
 }
 
 /** The database and clock the auth checks read. */
@@ -56,9 +61,13 @@ export function route<P extends Params = Params>(opts: RouteOptions, handler: Ha
     try {
       const cfg = config();
       rc.ip = clientIp(cfg, req);
-      const identity = opts.role === "public" ? identifyIfValid(req) : identify(authStore(), req);
+      const https = isHttps(cfg, req);
+      const identity = opts.role === "public" ? identifyIfValid(req, https) : identify(authStore(), req, https);
       if (opts.role !== "public") {
         if (!identity) throw unauthorized("Sign in, or send Authorization: Bearer mdr_... with an API token.");
+        if (identity.mustChangePassword && !opts.beforePasswordChange) {
+          throw new MdrError("password_change_required", "Change your password first (POST /api/v1/auth/password).");
+        }
         requireRole(identity, opts.role);
         if (opts.allTenants && identity.tenants !== null) {
           throw new MdrError("forbidden", `${opts.allTenants} concerns every tenant: it needs a caller of all tenants; ${identity.actor} has ${identity.tenants.join(", ")}.`);
@@ -92,9 +101,9 @@ export function route<P extends Params = Params>(opts: RouteOptions, handler: Ha
  * On a public route (signing in), a credential that no longer holds — the cookie of a session
  * that was revoked or has ended — is no reason to refuse: the caller is simply not signed in.
  */
-function identifyIfValid(req: Request): Identity | null {
+function identifyIfValid(req: Request, https: boolean): Identity | null {
   try {
-    return identify(authStore(), req);
+    return identify(authStore(), req, https);
   } catch (err) {
     if (err instanceof MdrError && err.code === "unauthorized") return null;
     throw err;

@@ -60,7 +60,7 @@ export async function raw(server: TestServer, pathname: string, init: RequestIni
 /** Every session cookie value signIn has seen: the leak checks look for them. */
 export const seenCookies = new Set<string>();
 
-/** Signs in; returns the `mdr_session=...` pair to send as Cookie, and the Set-Cookie line. */
+/** Signs in; returns the `mdr_session=...` pair (`__Host-mdr_session=...` over https) to send as Cookie, and the Set-Cookie line. */
 export async function signIn(
   server: TestServer,
   username: string,
@@ -75,8 +75,8 @@ export async function signIn(
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   const setCookie = reply.headers.get("set-cookie") ?? "";
   const cookie = setCookie.split(";")[0]!;
-  expect(cookie).toMatch(/^mdr_session=[A-Za-z0-9_-]{43}$/);
-  seenCookies.add(cookie.slice("mdr_session=".length));
+  expect(cookie).toMatch(/^(?:__Host-)?mdr_session=[A-Za-z0-9_-]{43}$/);
+  seenCookies.add(cookie.slice(cookie.indexOf("=") + 1));
   return { cookie, setCookie, reply };
 }
 

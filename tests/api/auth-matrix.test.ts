@@ -89,7 +89,7 @@ interface Served {
   path?: () => string;
   /** What the right role gets, and what that request writes. */
   status: number;
-  /** The problem's detail, for a 404 that is not "No API route". */
+  /** The problem's detail, for a 404 that is not "No API route" or a 409 that is not sign-out's. */
   detail?: string;
   actions?: number;
   audit?: number;
@@ -129,6 +129,12 @@ const ROUTES: RouteSpec[] = [
   // A token is not a session: signing "out" with one is a 409 that says so.
   { file: "app/api/v1/auth/logout/route.ts", path: "/api/v1/auth/logout", served: { POST: { role: "viewer", status: 409 } } },
   { file: "app/api/v1/auth/me/route.ts", path: "/api/v1/auth/me", served: { GET: { role: "viewer", status: 200 } } },
+  // Nor has a token a password to change (sign-in-hardening.test.ts changes a session's).
+  {
+    file: "app/api/v1/auth/password/route.ts",
+    path: "/api/v1/auth/password",
+    served: { POST: { role: "viewer", status: 409, detail: "This request carries an API token, not a session; a token has no password." } },
+  },
   { file: "app/api/v1/admin/audit/route.ts", path: "/api/v1/admin/audit", served: { GET: { role: "admin", status: 200 } } },
   {
     file: "app/api/v1/admin/tokens/route.ts",
@@ -344,7 +350,7 @@ function expectServed({ reply, wrote }: Sent, r: RouteSpec, m: Method, cred: Cre
   } else if (spec.status === 404) {
     expectProblemReply(reply, problemOf("not-found", spec.detail ?? `No API route ${r.path}.`));
   } else if (spec.status === 409) {
-    expectProblemReply(reply, problemOf("conflict", "This request carries an API token, not a session; revoke the token instead."));
+    expectProblemReply(reply, problemOf("conflict", spec.detail ?? "This request carries an API token, not a session; revoke the token instead."));
   } else {
     expect(reply.headers.get("content-type")).toBe("application/json");
   }

@@ -110,6 +110,7 @@ const TITLES = {
   "malformed-path": [400, "Malformed path"],
   unauthorized: [401, "Unauthorized"],
   forbidden: [403, "Forbidden"],
+  "password-change-required": [403, "Password change required"],
   "protected-asset": [403, "Protected asset"],
   "tenant-forbidden": [403, "Tenant outside your scope"],
   "not-found": [404, "Not found"],

@@ -175,7 +175,7 @@ describe("single sign-on: the happy path", () => {
 
     expect(await me(browser)).toEqual({
       status: 200,
-      body: { actor: "user:alice", name: "alice", role: "admin", via: "session", session_expires_at: expect.any(String) },
+      body: { actor: "user:alice", name: "alice", role: "admin", via: "session", session_expires_at: expect.any(String), must_change_password: false },
     });
     expect(await user("alice")).toEqual({
       username: "alice",
@@ -226,6 +226,7 @@ describe("single sign-on: the happy path", () => {
       role: "responder",
       via: "session",
       session_expires_at: expect.any(String),
+      must_change_password: false,
     });
   });
 

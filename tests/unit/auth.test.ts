@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { listAudit } from "@/lib/auth/audit";
 import { signInWithOidc } from "@/lib/auth/oidc-accounts";
 import { configuredTenants, grantScope, within } from "@/lib/auth/scope";
-import { checkSignInThrottle, LOGIN_WINDOW_MS, takeActionBudget } from "@/lib/auth/limits";
+import { FIRST_DELAY_MS, takeActionBudget } from "@/lib/auth/limits";
 import { safeNext } from "@/lib/auth/page-identity";
 import { generatePassword, hashPassword, verifyPassword } from "@/lib/auth/passwords";
 import { hasRole } from "@/lib/auth/roles";
@@ -20,7 +20,7 @@ import { parseConfig } from "@/lib/config";
 import { type Db, openDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
 import { checkSameOrigin, clientIp, identify } from "@/lib/http/auth";
-import { sessionCookie } from "@/lib/http/session-cookie";
+import { oidcStateCookie, sessionCookie } from "@/lib/http/session-cookie";
 import { ROLES } from "@/lib/auth/enums";
 import { ProtectedAssetInput, addProtectedAsset, protectingRule } from "@/lib/mdr/protected-assets";
 import { tempDbPath } from "../support/server";
@@ -262,7 +262,14 @@ describe("who a request is", () => {
     expect(plain).toBe("mdr_session=s3cret; Path=/; Expires=Sun, 29 Nov 2026 00:00:00 GMT; HttpOnly; SameSite=Lax");
     const proxied = req({ "x-forwarded-proto": "https" });
     expect(sessionCookie(parseConfig({}), proxied, "s", expires)).not.toContain("Secure");
-    expect(sessionCookie(parseConfig({ MDR_TRUST_PROXY: "true" }), proxied, "s", expires)).toContain("; Secure");
+    expect(sessionCookie(parseConfig({ MDR_TRUST_PROXY: "true" }), proxied, "s", expires)).toBe(
+      "__Host-mdr_session=s; Path=/; Expires=Sun, 29 Nov 2026 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax",
+    );
+    // The single sign-on state cookie: __Host- with Path=/ over https, scoped to the flow's routes over http.
+    expect(oidcStateCookie(parseConfig({ MDR_PUBLIC_URL: "https://mdr.example.com" }), req({}), "v")).toBe(
+      "__Host-mdr_oidc=v; Max-Age=600; Path=/; HttpOnly; Secure; SameSite=Lax",
+    );
+    expect(oidcStateCookie(parseConfig({}), req({}), "v")).toBe("mdr_oidc=v; Max-Age=600; Path=/api/v1/auth/oidc; HttpOnly; SameSite=Lax");
     expect(sessionCookie(parseConfig({ MDR_PUBLIC_URL: "https://mdr.example.com" }), req({}), "s", expires)).toContain(
       "; Secure",
     );
@@ -270,6 +277,7 @@ describe("who a request is", () => {
     const forged = (origin: string) =>
       req({ "x-forwarded-proto": "https", host: "127.0.0.1:3000", origin }, "POST", "https://127.0.0.1:3000/api/v1/auth/login");
     expect(sessionCookie(parseConfig({}), forged("x"), "s", expires)).not.toContain("Secure");
+    expect(sessionCookie(parseConfig({}), forged("x"), "s", expires)).toMatch(/^mdr_session=s;/);
     expect(() => checkSameOrigin(parseConfig({}), forged("http://127.0.0.1:3000"), true)).not.toThrow();
     expect(thrown(() => checkSameOrigin(parseConfig({}), forged("https://127.0.0.1:3000"), true)).code).toBe("forbidden");
   });
@@ -293,26 +301,48 @@ describe("rate limits", () => {
     expect(() => takeActionBudget(actor, 0, t)).not.toThrow(); // 0: no limit
   });
 
-  it("sign-in: after N failures for an account, refused with Retry-After until the window passes", async () => {
+  it("sign-in: past N failures per account and address, a growing wait (30 s, then 60 s), not a shut-out; another address is unaffected", async () => {
     const s = store();
     await createUser(s, { username: "bob", role: "viewer", password: "bob's password" }, "cli");
-    const opts = { ip: "198.51.100.9", maxFailures: 3, sessionTtlMs: 60_000, throttleByIp: false };
+    const from = (ip: string) => ({ ip, maxFailures: 3, sessionTtlMs: 60_000, throttleByIp: true });
+    const refusal = (p: Promise<unknown>) => p.then(() => null, (err: MdrError) => [err.code, err.headers]);
     for (let i = 0; i < 3; i++) {
-      await expect(signIn(s, { username: "bob", password: "nope" }, opts)).rejects.toThrow("Wrong username or password.");
+      await expect(signIn(s, { username: "bob", password: "nope" }, from("198.51.100.9"))).rejects.toThrow("Wrong username or password.");
       s.clock.now += 1000;
     }
-    const e = await signIn(s, { username: "bob", password: "bob's password" }, opts).catch((err: MdrError) => err);
-    expect(e).toBeInstanceOf(MdrError);
-    expect([(e as MdrError).code, (e as MdrError).headers]).toEqual([
-      "rate_limited",
-      { "retry-after": String((LOGIN_WINDOW_MS - 3000) / 1000) },
+    const right = { username: "bob", password: "bob's password" };
+    // The last failure was 1 s ago: 29 s to wait, even with the right password.
+    expect(await refusal(signIn(s, right, from("198.51.100.9")))).toEqual(["rate_limited", { "retry-after": "29" }]);
+    await expect(signIn(s, right, from("198.51.100.10"))).resolves.toMatchObject({ user: { username: "bob" } });
+    s.clock.now += FIRST_DELAY_MS - 1000;
+    await expect(signIn(s, { username: "bob", password: "nope" }, from("198.51.100.9"))).rejects.toThrow("Wrong username or password.");
+    expect(await refusal(signIn(s, right, from("198.51.100.9")))).toEqual(["rate_limited", { "retry-after": "60" }]);
+    s.clock.now += 2 * FIRST_DELAY_MS;
+    await expect(signIn(s, right, from("198.51.100.9"))).resolves.toMatchObject({ user: { username: "bob" } });
+    const throttled = listAudit(s, { event: "sign_in_throttled", limit: 10 }).events;
+    expect(throttled.map((e) => [e.subject, e.ip, e.detail])).toEqual([
+      ["bob", "198.51.100.9", { limit: "account_address", retry_after_s: 60 }],
+      ["bob", "198.51.100.9", { limit: "account_address", retry_after_s: 29 }],
     ]);
-    s.clock.now += LOGIN_WINDOW_MS;
-    await expect(signIn(s, { username: "bob", password: "bob's password" }, opts)).resolves.toMatchObject({
-      user: { username: "bob" },
-    });
-    // Per address (x4) only when trusted.
-    expect(() => checkSignInThrottle(s, "someone-else", "198.51.100.9", 1)).not.toThrow();
+  });
+
+  it("sign-in: checks under way count, so parallel guesses past the limit are refused before they hash", async () => {
+    const s = store();
+    await createUser(s, { username: "dora", role: "viewer", password: "dora's password" }, "cli");
+    const opts = { ip: null, maxFailures: 2, sessionTtlMs: 60_000, throttleByIp: false };
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        signIn(s, { username: "dora", password: `guess ${i}` }, opts).then(
+          () => "signed in",
+          (err: MdrError) => err.code,
+        ),
+      ),
+    );
+    expect(outcomes.sort()).toEqual(["rate_limited", "rate_limited", "rate_limited", "rate_limited", "unauthorized", "unauthorized"]);
+    expect(listAudit(s, { event: "sign_in_failed", limit: 10 }).events).toHaveLength(2);
+    // Without a trusted address the limit is the account's, whatever address is named.
+    const e = await signIn(s, { username: "dora", password: "dora's password" }, { ...opts, ip: "203.0.113.1" }).catch((err: MdrError) => err);
+    expect((e as MdrError).code).toBe("rate_limited");
   });
 });
 
@@ -323,12 +353,15 @@ describe("first admin", () => {
     expect(first).toEqual({ username: "admin", password: expect.any(String), generated: true });
     expect(await ensureFirstAdmin(s, undefined)).toBeNull();
     expect(await verifyPassword(first!.password, findUser(s, "admin")!.passwordHash)).toBe(true);
+    // Generated (and printed): it must be changed; chosen by the operator (MDR_ADMIN_PASSWORD): not.
+    expect(findUser(s, "admin")!.mustChangePassword).toBe(true);
     const t = store();
     expect(await ensureFirstAdmin(t, "chosen password 1")).toEqual({
       username: "admin",
       password: "chosen password 1",
       generated: false,
     });
+    expect(findUser(t, "admin")!.mustChangePassword).toBe(false);
   });
 
   it("the last enabled admin cannot be demoted or disabled", async () => {

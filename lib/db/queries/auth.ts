@@ -1,5 +1,5 @@
 // Who may sign in and how: users, browser sessions, API tokens, and the security audit log.
-import { and, count, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AuditEvent } from "@/lib/auth/enums";
 import { type Db, perDb } from "@/lib/db/client";
 import {
@@ -74,6 +74,15 @@ export function revokeSessionById(db: Db, id: string, at: number): void {
   db.update(sessions).set({ revokedAt: at }).where(eq(sessions.id, id)).run();
 }
 
+/** Ends every session of a user but `keepId` (the one that changed the password); how many were live. */
+export function revokeOtherSessionsOfUser(db: Db, userId: string, keepId: string, at: number): number {
+  return db
+    .update(sessions)
+    .set({ revokedAt: at })
+    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepId), isNull(sessions.revokedAt), gt(sessions.expiresAt, at)))
+    .run().changes;
+}
+
 /** Ends every session of a user (signed out everywhere). */
 export function revokeSessionsOfUser(db: Db, userId: string, at: number): void {
   db.update(sessions).set({ revokedAt: at }).where(eq(sessions.userId, userId)).run();
@@ -137,15 +146,19 @@ export function listAuditEvents(db: Db, opts: { event?: AuditEvent; before?: num
     .all();
 }
 
-/** When the failed sign-ins for an account, or from an address, happened after `since`: oldest first. */
-export function signInFailureTimes(db: Db, by: { subject: string } | { ip: string }, since: number): number[] {
+/**
+ * When the failed sign-ins for an account (from one address, when given), or from an address,
+ * happened after `since`: oldest first.
+ */
+export function signInFailureTimes(db: Db, by: { subject: string; ip?: string } | { ip: string }, since: number): number[] {
   return db
     .select({ at: auditEvents.at })
     .from(auditEvents)
     .where(
       and(
         eq(auditEvents.event, "sign_in_failed"),
-        "subject" in by ? eq(auditEvents.subject, by.subject) : eq(auditEvents.ip, by.ip),
+        "subject" in by ? eq(auditEvents.subject, by.subject) : undefined,
+        by.ip !== undefined ? eq(auditEvents.ip, by.ip) : undefined,
         gt(auditEvents.at, since),
       ),
     )

@@ -6,7 +6,7 @@ import { authStore, methodsNotAllowed, route } from "@/lib/http/route";
 import { clearedSessionCookie } from "@/lib/http/session-cookie";
 
 // POST /api/v1/auth/logout — end this browser's session (server-side) and clear its cookie
-export const POST = route({ role: "viewer" }, async (req, rc) => {
+export const POST = route({ role: "viewer", beforePasswordChange: true }, async (req, rc) => {
   const identity = rc.identity!;
   if (identity.via !== "session" || !identity.sessionId) {
     throw new MdrError("conflict", "This request carries an API token, not a session; revoke the token instead.");

@@ -1,7 +1,7 @@
 import { json, methodsNotAllowed, route } from "@/lib/http/route";
 
 // GET /api/v1/auth/me — who this request is, with which role
-export const GET = route({ role: "viewer" }, async (_req, rc) => {
+export const GET = route({ role: "viewer", beforePasswordChange: true }, async (_req, rc) => {
   const id = rc.identity!;
   return json({
     actor: id.actor,
@@ -9,6 +9,7 @@ export const GET = route({ role: "viewer" }, async (_req, rc) => {
     role: id.role,
     via: id.via,
     session_expires_at: id.sessionExpiresAt === undefined ? null : new Date(id.sessionExpiresAt).toISOString(),
+    must_change_password: id.mustChangePassword === true,
   });
 });
 

@@ -1,9 +1,10 @@
 import { parse as parseCookies } from "cookie";
-import { completeLogin, decodePending, failureReason, OIDC_STATE_COOKIE } from "@/lib/auth/oidc";
+import { completeLogin, decodePending, failureReason, oidcStateCookieName } from "@/lib/auth/oidc";
 import { signInWithOidc } from "@/lib/auth/oidc-accounts";
 import { safeNext } from "@/lib/auth/page-identity";
 import { config } from "@/lib/config";
 import { MdrError } from "@/lib/errors";
+import { isHttps } from "@/lib/http/auth";
 import { loginWithError, recordSsoFailure, redirectTo } from "@/lib/http/oidc-flow";
 import { authStore, methodsNotAllowed, route } from "@/lib/http/route";
 import { clearedOidcStateCookie, sessionCookie } from "@/lib/http/session-cookie";
@@ -17,7 +18,7 @@ export const GET = route({ role: "public" }, async (req, rc) => {
   const store = authStore();
   const query = new URL(req.url).searchParams;
   const cleared = clearedOidcStateCookie(cfg, req);
-  const pending = decodePending(parseCookies(req.headers.get("cookie") ?? "")[OIDC_STATE_COOKIE]);
+  const pending = decodePending(parseCookies(req.headers.get("cookie") ?? "")[oidcStateCookieName(isHttps(cfg, req))]);
   const failed = (reason: string, next?: string) => {
     recordSsoFailure(store, reason, rc.ip);
     return redirectTo(loginWithError("sso_failed", next), [cleared]);
