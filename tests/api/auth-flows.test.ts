@@ -83,6 +83,7 @@ describe("first run", () => {
     expect(reply.body.user).toEqual({
       username: "admin",
       role: "admin",
+      tenants: null,
       source: "local",
       disabled: false,
       created_at: anyIso(),
@@ -120,7 +121,7 @@ describe("the session cookie", () => {
     expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 2 * 3_600_000 - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 2 * 3_600_000);
     expect(reply.body).toEqual({
-      user: { username: "alice", role: "responder", source: "local", disabled: false, created_at: anyIso(), last_sign_in_at: null },
+      user: { username: "alice", role: "responder", tenants: null, source: "local", disabled: false, created_at: anyIso(), last_sign_in_at: null },
       session: { expires_at: anyIso() },
       must_change_password: false,
     });
@@ -144,7 +145,7 @@ describe("the session cookie", () => {
     const me = await raw(a, "/api/v1/auth/me", { headers: { cookie } });
     expect({ status: me.status, body: me.body }).toEqual({
       status: 200,
-      body: { actor: "user:alice", name: "alice", role: "responder", via: "session", session_expires_at: anyIso(), must_change_password: false },
+      body: { actor: "user:alice", name: "alice", role: "responder", tenants: null, via: "session", session_expires_at: anyIso(), must_change_password: false },
     });
     const list = await raw(a, "/api/v1/mdr/actions", { headers: { cookie } });
     expect(list.status).toBe(200);
@@ -335,7 +336,7 @@ describe("users", () => {
     });
     expect({ status: patch.status, body: patch.body }).toEqual({
       status: 200,
-      body: { username: "alice", role: "responder", source: "local", disabled: true, created_at: anyIso(), last_sign_in_at: anyIso() },
+      body: { username: "alice", role: "responder", tenants: null, source: "local", disabled: true, created_at: anyIso(), last_sign_in_at: anyIso() },
     });
     expectUnauthorized(await raw(a, "/api/v1/auth/me", { headers: { cookie } }), "Your session has ended; sign in again.");
     expectProblemReply(
@@ -411,6 +412,7 @@ describe("API tokens", () => {
         id: expect.stringMatching(/^tok_[0-9A-HJKMNP-TV-Z]{26}$/),
         name: "shown-once",
         role: "viewer",
+        tenants: null,
         prefix: r.body.token.slice(0, 10),
         created_by: "token:tests",
         created_at: anyIso(),
@@ -430,6 +432,7 @@ describe("API tokens", () => {
       actor: "token:shown-once",
       name: "shown-once",
       role: "viewer",
+      tenants: null,
       via: "bearer",
       session_expires_at: null,
       must_change_password: false,
@@ -493,7 +496,7 @@ describe("API tokens", () => {
     expect(made.stdout).toMatch(/^mdr_[A-Za-z0-9_-]{43}\n$/);
     const token = made.stdout.trim();
     secrets.add(token);
-    expect(made.stderr).toMatch(/^created token soar \(tok_[0-9A-HJKMNP-TV-Z]{26}, responder\); it is shown only now:\n$/);
+    expect(made.stderr).toMatch(/^created token soar \(tok_[0-9A-HJKMNP-TV-Z]{26}, responder, all tenants\); it is shown only now:\n$/);
     // What curl -H "Authorization: Bearer $TOKEN" would do.
     const res = await fetch(`${a.url}/api/v1/mdr/block-ip`, {
       method: "POST",

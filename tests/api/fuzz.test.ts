@@ -526,7 +526,7 @@ describe("after the fuzzing", () => {
   it("the server logged no unexpected error, and still answers normally", async () => {
     expect(server.output()).not.toMatch(/failed:|Error:|\n\s+at /);
     const me = await server.fetch("/api/v1/auth/me").then((r) => r.json());
-    expect(me).toEqual({ actor: "token:tests", name: "tests", role: "admin", via: "bearer", session_expires_at: null, must_change_password: false });
+    expect(me).toEqual({ actor: "token:tests", name: "tests", role: "admin", tenants: null, via: "bearer", session_expires_at: null, must_change_password: false });
     const r = await post(server, "/api/v1/mdr/isolate", {});
     expect(r.body.errors).toEqual([{ path: "hostname", message: "is required unless machine_id is given" }]);
     // Every route answered more than one way; each action route reached the pipeline (rows of its type).

@@ -154,7 +154,7 @@ describe("the rate limiter on simulated calls", () => {
       expect(steps(d)).toEqual([
         ["pending", "Requested by token:tests"],
         ["pending", expect.stringMatching(/^Queued: (Defender allows 3 calls per 1 s per tenant here|earlier calls to Defender go first); the Defender call waits \d\.\d s for its turn$/)],
-        ["succeeded", expect.stringMatching(/^Blocked /)],
+        ["succeeded", expect.stringMatching(/^Submitted .* to Defender for Endpoint \(IP indicator\) as a Block IP indicator /)],
       ]);
     }
   });

@@ -193,7 +193,7 @@ describe("live, two tenants from MDR_TENANTS_FILE", () => {
     const from = mark(emu);
     for (const tenant of ["11111111-2222-4333-8444-555555555555", "contoso.com"]) {
       const r = await api.post("/api/v1/mdr/disable-user", { upn: "alex.wilber@contoso.com", tenant_id: tenant });
-      const message = `is not a configured tenant; configured: ${TENANT_A}, ${TENANT_B}`;
+      const message = `is not a configured tenant; yours: ${TENANT_A}, ${TENANT_B}`;
       expectProblem(r, { ...invalidBody("tenant_id", message), detail: `tenant_id: ${message}` });
     }
     const noNsg = await api.post("/api/v1/mdr/block-ip", { ip: "203.0.113.92", firewall_type: "azure_nsg", tenant_id: TENANT_A });

@@ -13,6 +13,7 @@ import {
   type Json,
   anyActionId,
   anyIso,
+  defenderSubmitted,
   detail,
   expectAction,
   expectProblem,
@@ -322,7 +323,7 @@ describe("the smallest answers the docs allow", () => {
     expect(answered(from, "POST", "/api/indicators")).toEqual({ id: indicator.id });
     expect(steps(await detail(server, r.body.id))).toEqual([
       ["pending", "Requested by token:tests"],
-      ["succeeded", `Blocked 185.220.101.34 on Defender for Endpoint (IP indicator) (${indicator.id}) until ${r.body.expires_at}`],
+      ["succeeded", defenderSubmitted("185.220.101.34", indicator.id, r.body.expires_at)],
     ]);
     const undo = await post(server, `/api/v1/mdr/actions/${r.body.id}/revert`, { reason: "done" });
     expect({ status: undo.status, row: undo.body.status }).toEqual({ status: 201, row: "succeeded" });

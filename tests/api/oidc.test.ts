@@ -175,11 +175,12 @@ describe("single sign-on: the happy path", () => {
 
     expect(await me(browser)).toEqual({
       status: 200,
-      body: { actor: "user:alice", name: "alice", role: "admin", via: "session", session_expires_at: expect.any(String), must_change_password: false },
+      body: { actor: "user:alice", name: "alice", role: "admin", tenants: null, via: "session", session_expires_at: expect.any(String), must_change_password: false },
     });
     expect(await user("alice")).toEqual({
       username: "alice",
       role: "admin",
+      tenants: null,
       source: "oidc",
       disabled: false,
       created_at: expect.any(String),
@@ -224,6 +225,7 @@ describe("single sign-on: the happy path", () => {
       actor: "user:bob@contoso.com",
       name: "bob@contoso.com",
       role: "responder",
+      tenants: null,
       via: "session",
       session_expires_at: expect.any(String),
       must_change_password: false,

@@ -320,8 +320,8 @@ describe("POST /api/v1/mdr/isolate", () => {
     const r = await post(server, "/api/v1/mdr/isolate", { hostname: "ws-0142", tenant_id: "fabrikam.com" });
     expectProblem(
       r,
-      problem("validation-failed", "tenant_id: is not a configured tenant; configured: 8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d", {
-        errors: [{ path: "tenant_id", message: "is not a configured tenant; configured: 8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d" }],
+      problem("validation-failed", "tenant_id: is not a configured tenant; yours: 8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d", {
+        errors: [{ path: "tenant_id", message: "is not a configured tenant; yours: 8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d" }],
       }),
     );
     expect(await countActions(server)).toBe(before);

@@ -184,7 +184,7 @@ describe("the generated first-run password must be changed", () => {
     expect(oneTimePassword).not.toBe("");
     const { cookie, reply } = await signIn(s, "admin", oneTimePassword);
     expect(reply.body).toEqual({
-      user: { username: "admin", role: "admin", source: "local", disabled: false, created_at: anyIso(), last_sign_in_at: null },
+      user: { username: "admin", role: "admin", tenants: null, source: "local", disabled: false, created_at: anyIso(), last_sign_in_at: null },
       session: { expires_at: anyIso() },
       must_change_password: true,
     });
@@ -205,7 +205,7 @@ describe("the generated first-run password must be changed", () => {
     const me = await raw(s, "/api/v1/auth/me", { headers: { cookie } });
     expect({ status: me.status, body: me.body }).toEqual({
       status: 200,
-      body: { actor: "user:admin", name: "admin", role: "admin", via: "session", session_expires_at: anyIso(), must_change_password: true },
+      body: { actor: "user:admin", name: "admin", role: "admin", tenants: null, via: "session", session_expires_at: anyIso(), must_change_password: true },
     });
     // The API token (made by an admin) is not affected.
     expect((await call(s, "/api/v1/mdr/actions")).status).toBe(200);
