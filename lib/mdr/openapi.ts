@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { SignInRequest } from "@/lib/auth/sign-in";
 import { CreateTokenRequest } from "@/lib/auth/tokens";
-import { CreateUserRequest, UpdateUserRequest } from "@/lib/auth/users";
+import { ChangePasswordRequest, CreateUserRequest, UpdateUserRequest } from "@/lib/auth/users";
 import { KIND_ROUTES } from "@/lib/mdr/kinds/catalog";
 import { ProtectedAssetInput } from "@/lib/mdr/protected-assets";
 import {
@@ -78,7 +78,9 @@ function actionPost(summary: string, body: string, bulk?: { schema: string; fiel
           content: { "application/json": { schema: ref("Action") } },
         },
         "400": problem("Malformed JSON"),
-        "403": problem("Needs the responder role; or the target is a protected asset (recorded as rejected)"),
+        "403": problem(
+          "Needs the responder role; the target is a protected asset (recorded as rejected); or tenant_id is outside the caller's tenants (tenant-forbidden; nothing recorded but the security audit)",
+        ),
         "404": problem("The target does not exist at the provider (recorded as rejected)"),
         "409": problem(
           "Ambiguous target, conflicting state, or a duplicate: the effect is already in place or on its way (holder_action_id names that action); recorded as rejected, nothing sent",
@@ -149,7 +151,21 @@ const AUTH_PATHS = {
   "/api/v1/auth/logout": {
     post: { summary: "End this browser's session (server-side)", responses: { "204": { description: "Signed out" } } },
   },
-  "/api/v1/auth/me": { get: { summary: "Who this request is, with which role", responses: { "200": json200("Identity", { type: "object" }) } } },
+  "/api/v1/auth/me": {
+    get: { summary: "Who this request is, with which role and tenants (null: all)", responses: { "200": json200("Identity", { type: "object" }) } },
+  },
+  "/api/v1/auth/password": {
+    post: {
+      summary: "Change one's own password (the only call, with me and logout, that a generated first-run password allows)",
+      requestBody: body("ChangePasswordRequest"),
+      responses: {
+        "204": { description: "Changed; the user's other sessions end" },
+        "401": problem("Wrong current password"),
+        "422": problem("Invalid field; a single sign-on account has no local password"),
+        "429": problem("Too many failed attempts; see Retry-After"),
+      },
+    },
+  },
   "/api/v1/admin/users": {
     get: { summary: "Every account", responses: { "200": json200("Users", { type: "object" }) } },
     post: {
@@ -160,7 +176,7 @@ const AUTH_PATHS = {
   },
   "/api/v1/admin/users/{username}": {
     patch: {
-      summary: "Change role, password or disabled; ends the user's sessions",
+      summary: "Change role, password, disabled or tenants; ends the user's sessions (only a user within the admin's tenants)",
       parameters: pathId("username", "^[a-z0-9]"),
       requestBody: body("UpdateUserRequest"),
       responses: {
@@ -303,10 +319,16 @@ export function openApiDocument(): JsonSchema {
     components: {
       securitySchemes: {
         bearerToken: { type: "http", scheme: "bearer", description: "An API token: Authorization: Bearer mdr_..." },
-        sessionCookie: { type: "apiKey", in: "cookie", name: "mdr_session", description: "The page's session; mutating requests must carry our Origin" },
+        sessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "mdr_session",
+          description: "The page's session (`__Host-mdr_session` over https); mutating requests must carry our Origin",
+        },
       },
       schemas: {
         SignInRequest: input(SignInRequest),
+        ChangePasswordRequest: input(ChangePasswordRequest),
         CreateUserRequest: input(CreateUserRequest),
         UpdateUserRequest: input(UpdateUserRequest),
         CreateTokenRequest: input(CreateTokenRequest),

@@ -93,7 +93,8 @@ describe("gcchigh with MDE_TOKEN_SCOPE", () => {
       }),
     );
     expect(tokenRequests(emu, "defender")).toEqual([{ tenant: TENANT_A, scope: GOV_SCOPE, status: 200 }]);
-    const calls = since(emu, from, { service: "defender" });
+    // (The poller may have asked after the machine action already: its GETs are not the isolation's.)
+    const calls = since(emu, from, { service: "defender" }).filter((c) => !c.path.startsWith("/api/machineactions"));
     expect(calls.map((c) => [c.method, c.path, c.status])).toEqual([
       ["GET", "/api/machines", 200],
       ["POST", `/api/machines/${ws.id}/isolate`, 201],

@@ -387,6 +387,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/auth/login": ["post"],
     "/api/v1/auth/logout": ["post"],
     "/api/v1/auth/me": ["get"],
+    "/api/v1/auth/password": ["post"],
     "/api/v1/admin/users": ["get", "post"],
     "/api/v1/admin/users/{username}": ["patch"],
     "/api/v1/admin/tokens": ["get", "post"],
@@ -404,7 +405,7 @@ describe("GET /api/v1/openapi.json", () => {
     "BulkBlockIpRequest",
     "ChangeExpiryRequest",
   ];
-  const AUTH_REQUESTS = ["SignInRequest", "CreateUserRequest", "UpdateUserRequest", "CreateTokenRequest", "ProtectedAssetInput"];
+  const AUTH_REQUESTS = ["SignInRequest", "ChangePasswordRequest", "CreateUserRequest", "UpdateUserRequest", "CreateTokenRequest", "ProtectedAssetInput"];
 
   let doc: Json;
   beforeAll(async () => {
@@ -463,6 +464,7 @@ describe("GET /api/v1/openapi.json", () => {
       "POST /api/v1/auth/login": "public",
       "POST /api/v1/auth/logout": "viewer",
       "GET /api/v1/auth/me": "viewer",
+      "POST /api/v1/auth/password": "viewer",
       "GET /api/v1/admin/users": "admin",
       "POST /api/v1/admin/users": "admin",
       "PATCH /api/v1/admin/users/{username}": "admin",
