@@ -34,10 +34,11 @@ const DEFAULTS: Config = {
   auth: {
     adminPassword: undefined,
     sessionTtlMs: 12 * 3_600_000,
-    actorRateLimitPerMinute: 300,
+    actorRateLimitPerMinute: 1000,
     loginMaxFailures: 5,
     publicUrl: undefined,
     trustProxy: false,
+    trustedProxies: 0,
     protectedAssetsFile: undefined,
     oidc: undefined,
   },
