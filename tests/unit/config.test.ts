@@ -88,6 +88,33 @@ describe("parseConfig: rate limits and the circuit breaker", () => {
   });
 });
 
+describe("parseConfig: MDR_TRUST_PROXY and MDR_ACTOR_RATE_LIMIT", () => {
+  it("takes a number of proxies; true is 1, false and 0 none (the old values keep their meaning)", () => {
+    for (const [value, n] of [
+      ["true", 1],
+      ["TRUE", 1],
+      ["1", 1],
+      ["false", 0],
+      ["0", 0],
+      ["2", 2],
+      ["99", 99],
+    ] as const) {
+      const auth = parseConfig({ MDR_TRUST_PROXY: value }).auth;
+      expect([value, auth.trustedProxies, auth.trustProxy]).toEqual([value, n, n > 0]);
+    }
+  });
+
+  it.each(["yes", "-1", "1.5", "100", "01", "2 proxies"])("refuses MDR_TRUST_PROXY=%s", (value) => {
+    expect(refusal({ MDR_TRUST_PROXY: value })).toBe(
+      invalid("MDR_TRUST_PROXY: must be the number of proxies in front (0-99), true (1) or false (0)"),
+    );
+  });
+
+  it("allows 1000 actions a minute per caller by default: a bulk of 500 a minute beside ordinary work", () => {
+    expect(parseConfig({}).auth.actorRateLimitPerMinute).toBe(1000);
+  });
+});
+
 describe("parseConfig: simulation", () => {
   it("an empty environment gives the defaults, in simulation", () => {
     expect(parseConfig({})).toEqual(DEFAULTS);
