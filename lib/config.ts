@@ -235,10 +235,21 @@ const EnvSchema = z.object({
   MDR_TENANTS_FILE: z.string().optional(),
   MDR_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(256).optional(),
   MDR_SESSION_TTL_HOURS: number(0.1, 720, 12),
-  MDR_ACTOR_RATE_LIMIT: number(0, 1_000_000, 300),
+  MDR_ACTOR_RATE_LIMIT: number(0, 1_000_000, 1000),
   MDR_LOGIN_MAX_FAILURES: number(1, 1000, 5),
   MDR_PUBLIC_URL: url.optional(),
-  MDR_TRUST_PROXY: z.enum(["true", "false", "1", "0"]).default("false"),
+  // How many reverse proxies stand in front, each appending to X-Forwarded-For: `true` is one, `false` none.
+  MDR_TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t === "true") return 1;
+      if (t === "false") return 0;
+      if (/^(?:0|[1-9]\d?)$/.test(t)) return Number(t);
+      ctx.addIssue({ code: "custom", message: "must be the number of proxies in front (0-99), true (1) or false (0)" });
+      return z.NEVER;
+    }),
   MDR_PROTECTED_ASSETS_FILE: z.string().optional(),
   MDR_OIDC_ISSUER: url.optional(),
   MDR_OIDC_CLIENT_ID: z.string().max(200).optional(),
@@ -304,8 +315,13 @@ export interface AuthConfig {
   loginMaxFailures: number;
   /** The origin the page is served at (https://mdr.example.com); else the request's own Host. */
   publicUrl: string | undefined;
-  /** Whether X-Forwarded-For / X-Forwarded-Proto come from a proxy we trust. */
+  /** Whether X-Forwarded-For / X-Forwarded-Proto come from a proxy we trust (trustedProxies > 0). */
   trustProxy: boolean;
+  /**
+   * How many proxies in front append to X-Forwarded-For (MDR_TRUST_PROXY): the client's address is
+   * that many entries from its right end; whatever is left of it the client wrote itself.
+   */
+  trustedProxies: number;
   protectedAssetsFile: string | undefined;
   oidc: OidcConfig | undefined;
 }
@@ -483,7 +499,8 @@ function authConfig(e: Env): AuthConfig {
     actorRateLimitPerMinute: e.MDR_ACTOR_RATE_LIMIT,
     loginMaxFailures: e.MDR_LOGIN_MAX_FAILURES,
     publicUrl: e.MDR_PUBLIC_URL,
-    trustProxy: e.MDR_TRUST_PROXY === "true" || e.MDR_TRUST_PROXY === "1",
+    trustProxy: e.MDR_TRUST_PROXY > 0,
+    trustedProxies: e.MDR_TRUST_PROXY,
     protectedAssetsFile: e.MDR_PROTECTED_ASSETS_FILE,
     oidc: oidcConfig(e),
   };

@@ -21,7 +21,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const me = await pageIdentity();
   if (me) redirect(me.mustChangePassword ? passwordChangePath(next) : next);
   const sso = config().auth.oidc !== undefined;
-  const error = typeof params.error === "string" ? SSO_ERRORS[params.error] : undefined;
+  // Own keys only: `?error=__proto__` or `?error=constructor` must not find Object.prototype's.
+  const error = typeof params.error === "string" && Object.hasOwn(SSO_ERRORS, params.error) ? SSO_ERRORS[params.error] : undefined;
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm rounded-lg border bg-card p-6 shadow-xs">

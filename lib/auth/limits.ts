@@ -14,16 +14,19 @@ const buckets = (globalThis as unknown as { __mdrBuckets?: Map<string, Bucket> }
 
 /**
  * Takes `cost` from the actor's bucket (capacity `perMinute`, refilled continuously), or throws
- * 429 with Retry-After saying when that many will be available. `perMinute` 0 means no limit.
+ * 429 with Retry-After saying when that many will be available; nothing is taken then. `prepaid`:
+ * how much of the cost this request already took (the route's 1, before its body said it is a bulk
+ * of `cost` targets); a refused request keeps what it prepaid spent. `perMinute` 0 means no limit.
  */
-export function takeActionBudget(actor: string, perMinute: number, now: number, cost = 1): void {
+export function takeActionBudget(actor: string, perMinute: number, now: number, cost = 1, prepaid = 0): void {
   if (perMinute <= 0) return;
   const ratePerMs = perMinute / 60_000;
   const bucket = buckets.get(actor) ?? { tokens: perMinute, at: now };
   bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * ratePerMs);
   bucket.at = now;
-  if (bucket.tokens >= cost) {
-    bucket.tokens -= cost;
+  const due = cost - prepaid;
+  if (bucket.tokens >= due) {
+    bucket.tokens -= due;
     buckets.set(actor, bucket);
     return;
   }
@@ -31,10 +34,13 @@ export function takeActionBudget(actor: string, perMinute: number, now: number, 
   if (cost > perMinute) {
     throw new MdrError("rate_limited", `This request needs ${cost} actions; the limit is ${perMinute} per minute per caller.`);
   }
+  // Sent again, the request pays its whole cost from the bucket.
   const wait = Math.max(1, Math.ceil((cost - bucket.tokens) / ratePerMs / 1000));
   throw new MdrError(
     "rate_limited",
-    `Too many actions from ${actor}: the limit is ${perMinute} per minute. Retry in ${wait} s.`,
+    cost > 1
+      ? `Too many actions from ${actor}: this request needs ${cost} and the limit is ${perMinute} per minute. Retry in ${wait} s.`
+      : `Too many actions from ${actor}: the limit is ${perMinute} per minute. Retry in ${wait} s.`,
     { headers: { "retry-after": String(wait) } },
   );
 }

@@ -6,6 +6,7 @@ import "server-only";
 // two requests and turns failures into reasons fit for the audit log.
 import * as client from "openid-client";
 import type { OidcConfig } from "@/lib/config";
+import { escapeUnsafe } from "@/lib/text";
 
 /** The routes of the flow; the state cookie is scoped to them. */
 export const OIDC_PATH = "/api/v1/auth/oidc";
@@ -165,5 +166,8 @@ export function failureReason(err: unknown, query?: URLSearchParams): string {
   const code = query?.get("code");
   if (code) reason = reason.split(code).join("[code]");
   reason = reason.replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, "[token]");
+  // The provider's words (an error_description is whatever the callback URL says): no line breaks
+  // or bidi overrides into the audit log and the console.
+  reason = escapeUnsafe(reason);
   return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
 }

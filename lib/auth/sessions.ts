@@ -28,11 +28,17 @@ export function sessionCookieName(https: boolean): string {
  * it from X-Forwarded-Proto whoever sent it (and `next start` serves plain http).
  */
 export function servedOverHttps(
-  auth: { publicUrl?: string | undefined; trustProxy: boolean },
+  auth: { publicUrl?: string | undefined; trustedProxies: number },
   headers: { get(name: string): string | null },
 ): boolean {
   if (auth.publicUrl) return auth.publicUrl.startsWith("https:");
-  return auth.trustProxy && headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+  // Not the request URL's protocol: Next.js builds it from X-Forwarded-Proto whoever sent it (and
+  // `next start` serves plain http), so only a trusted proxy's word counts, read like
+  // X-Forwarded-For: a proxy that appends leaves the client's own value further left.
+  const n = auth.trustedProxies;
+  if (n === 0) return false;
+  const protos = (headers.get("x-forwarded-proto") ?? "").split(",").map((p) => p.trim());
+  return protos[Math.max(0, protos.length - n)] === "https";
 }
 
 /** last_seen_at is written at most this often per session, not on every request. */

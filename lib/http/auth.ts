@@ -102,16 +102,20 @@ export function checkSameOrigin(cfg: Config, req: Request, required: boolean): v
 }
 
 /**
- * The client's address for the audit log: the first X-Forwarded-For hop when a trusted proxy set
- * it (MDR_TRUST_PROXY), else the header as Next.js passed it on (the socket's address, unless the
- * client sent its own — so it is recorded, never relied on).
+ * The client's address for the audit log and the per-address sign-in throttle. Behind N trusted
+ * proxies (MDR_TRUST_PROXY=N), each appending the address it was called from to X-Forwarded-For,
+ * it is the Nth entry from the right: entries further left were written by the client itself and
+ * prove nothing. With fewer entries than proxies, the leftmost (a proxy was bypassed or skipped
+ * the header). Without a trusted proxy, the header as Next.js passed it on (the socket's address,
+ * unless the client sent its own — so it is recorded, never relied on).
  */
 export function clientIp(cfg: Config, req: Request): string | null {
   const forwarded = req.headers.get("x-forwarded-for");
   if (!forwarded) return null;
   const hops = forwarded.split(",").map((h) => h.trim()).filter(Boolean);
-  // Next.js appends the socket's address; a trusted proxy puts the client first.
-  return (cfg.auth.trustProxy ? hops[0] : hops[hops.length - 1]) ?? null;
+  if (hops.length === 0) return null;
+  const n = cfg.auth.trustedProxies;
+  return n > 0 ? hops[Math.max(0, hops.length - n)]! : hops[hops.length - 1]!;
 }
 
 /** Refuses an identity without the role. */

@@ -7,7 +7,7 @@ import { MdrError } from "@/lib/errors";
 import { getDb } from "@/lib/db/client";
 import { claimKey, findKey, forgetKeyIfOlder, releaseKey, storeKeyResponse } from "@/lib/db/queries/idempotency";
 import { problemResponse } from "./problem";
-import { MAX_BODY_BYTES, type RequestContext } from "./route";
+import { type RequestContext, readBodyBytes } from "./route";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -28,9 +28,7 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-async function bodyHash(req: Request): Promise<string | null> {
-  const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) return null; // the handler answers 413
+function bodyHash(text: string): string {
   let material = text;
   try {
     material = JSON.stringify(canonical(JSON.parse(text)));
@@ -51,8 +49,11 @@ export function idempotent<P extends Params>(handler: Handler<P>): Handler<P> {
     const key = req.headers.get("idempotency-key");
     if (key === null) return handler(req, rc, params);
     if (!KEY_RE.test(key)) throw headerError("must be 1-255 visible ASCII characters");
-    const hash = await bodyHash(req.clone());
-    if (hash === null) return handler(req, rc, params);
+    // Read once, cut off at the size limit (413), then handed on as a request of its own.
+    const bytes = await readBodyBytes(req);
+    const hash = bodyHash(new TextDecoder("utf-8", { fatal: false }).decode(bytes));
+    // Bytes, not text: a string body would give the request a text/plain type it was not sent with.
+    req = new Request(req.url, { method: req.method, headers: req.headers, body: bytes.length > 0 ? bytes : null });
 
     const db = getDb();
     const now = Date.now();
@@ -83,8 +84,9 @@ export function idempotent<P extends Params>(handler: Handler<P>): Handler<P> {
     try {
       res = await handler(req, rc, params);
     } catch (err) {
-      if (!(err instanceof MdrError)) {
-        // Nothing known to store: free the key so a retry can run.
+      // Nothing known to store, or a "not now" that ran nothing (the caller's rate limit): free the
+      // key so that the retry it asks for runs, rather than being answered the refusal again.
+      if (!(err instanceof MdrError) || err.code === "rate_limited") {
         releaseKey(db, key, scope);
         throw err;
       }

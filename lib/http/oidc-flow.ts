@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/auth/audit";
 import type { OidcRefusal } from "@/lib/auth/oidc-accounts";
 import type { Store } from "@/lib/auth/store";
 import { safeNext } from "@/lib/auth/page-identity";
+import { escapeUnsafe } from "@/lib/text";
 
 /** A 303 to a path of this site, setting the given cookies. */
 export function redirectTo(location: string, cookies: string[] = [], status = 303): Response {
@@ -20,7 +21,8 @@ export function loginWithError(error: OidcRefusal, next: string | undefined): st
 }
 
 /** Audits a single sign-on that failed before the provider said who it was (and logs it). */
-export function recordSsoFailure(store: Store, reason: string, ip: string | null): void {
+export function recordSsoFailure(store: Store, text: string, ip: string | null): void {
+  const reason = escapeUnsafe(text);
   console.warn(`[mdr] single sign-on failed: ${reason}`);
   recordAudit(store, { event: "sign_in_failed", actor: "anonymous", ip, detail: { method: "oidc", reason } });
 }

@@ -44,6 +44,16 @@ export interface RouteOptions {
   beforePasswordChange?: boolean;
 }
 
+/**
+ * A bulk request costs one action per target against the caller's rate limit: the route took 1
+ * before the body was read; this takes the rest, or refuses the whole request (429, Retry-After)
+ * before anything of it runs.
+ */
+export function chargeActions(rc: RequestContext, targets: number): void {
+  if (targets <= 1) return;
+  takeActionBudget(rc.actor, config().auth.actorRateLimitPerMinute, Date.now(), targets, 1);
+}
+
 /** The database and clock the auth checks read. */
 export function authStore(): Store {
   return { db: getDb(), now: Date.now };
@@ -122,15 +132,13 @@ export async function readJson<S extends z.ZodType>(
   const type = req.headers.get("content-type") ?? "";
   if (opts.optional && !type) {
     // No content type: acceptable only when there is no body at all, streamed or not.
-    if ((await readLimited(req)).length > 0) throw unsupportedType(type);
+    if ((await readBodyBytes(req)).length > 0) throw unsupportedType(type);
     const parsed = schema.safeParse({});
     if (!parsed.success) throw validationError(parsed.error, "body");
     return parsed.data;
   }
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) throw unsupportedType(type);
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await readLimited(req);
+  const text = await readBodyText(req);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -193,8 +201,15 @@ function tooLarge(): MdrError {
   return new MdrError("payload_too_large", `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
 }
 
-async function readLimited(req: Request): Promise<string> {
-  if (!req.body) return "";
+/**
+ * The body, read at most MAX_BODY_BYTES (64 KiB) far: a declared Content-Length over it is refused
+ * before reading, and a body that goes on past it (chunked, or longer than it said) is cut off
+ * there and refused (413). Nothing reads a body whole before this check.
+ */
+export async function readBodyBytes(req: Request): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -208,7 +223,12 @@ async function readLimited(req: Request): Promise<string> {
     }
     chunks.push(value);
   }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/** The body as text (UTF-8), read as readBodyBytes does. */
+export async function readBodyText(req: Request): Promise<string> {
+  return new TextDecoder("utf-8", { fatal: false }).decode(await readBodyBytes(req));
 }
 
 export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {

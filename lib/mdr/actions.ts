@@ -22,6 +22,7 @@ import { serviceOf } from "@/lib/mdr/providers/facts";
 import { ProviderError, SERVICE_LABELS, type ProviderErrorKind, type Service } from "@/lib/mdr/providers/types";
 import type { Action, ActionDetail } from "@/lib/mdr/schemas";
 import { inScope } from "@/lib/mdr/tenant";
+import { escapeUnsafe } from "@/lib/text";
 
 // Shared through globalThis: the route handlers and the background loops are bundled apart,
 // and ids made by both in one millisecond must still sort in the order they were made.
@@ -322,7 +323,8 @@ export function providerFailure(err: ProviderError): { status: "failed" | "rejec
   const how = PROVIDER_FAILURES[err.kind];
   const headers: Record<string, string> =
     err.retryAfterSeconds !== undefined ? { "retry-after": String(err.retryAfterSeconds) } : {};
-  return { status: how.status, error: new MdrError(how.code, err.message, { headers }) };
+  // The provider's words go into the row, the timeline and the answer: no line breaks or bidi overrides.
+  return { status: how.status, error: new MdrError(how.code, escapeUnsafe(err.message), { headers }) };
 }
 
 function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrError {
@@ -332,7 +334,7 @@ function recordFailure(ctx: MdrContext, action: ActionRow, err: unknown): MdrErr
     status = "failed";
     const inner = err.cause instanceof ProviderError ? PROVIDER_FAILURES[err.cause.kind].code : "provider_error";
     const code = inner === "not_found" || inner === "conflict" ? "provider_error" : inner;
-    error = new MdrError(code, err.message);
+    error = new MdrError(code, escapeUnsafe(err.message));
   } else if (err instanceof ProviderError) {
     ({ status, error } = providerFailure(err));
   } else if (err instanceof MdrError) {

@@ -8,6 +8,7 @@ import { pendingActionsBefore } from "@/lib/db/queries/actions";
 import { transition } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import { kindOf } from "@/lib/mdr/kinds";
+import { escapeUnsafe } from "@/lib/text";
 
 /** How long a row may wait for its provider to be reachable before it is closed as unknown. */
 export const GIVE_UP_MS = 24 * 3_600_000;
@@ -27,7 +28,7 @@ export async function recoverOrphans(ctx: MdrContext, startedAt: number): Promis
         settled++;
       } else {
         // Unreachable for now: the next round asks again.
-        console.error(`[mdr] recovery of ${row.id} must wait: ${(err as Error).message}`);
+        console.error(`[mdr] recovery of ${row.id} must wait: ${escapeUnsafe((err as Error).message)}`);
       }
     }
   }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ACTION_STATUSES, ACTION_TYPES, QUARANTINE_ACTIONS } from "@/lib/mdr/enums";
 import { FIREWALL_TYPES, PROVIDERS } from "@/lib/mdr/providers/facts";
 import { ISOLATION_TYPES } from "@/lib/mdr/providers/types";
+import { safeText } from "@/lib/text";
 
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
@@ -33,14 +34,11 @@ export const MachineId = z
   .regex(/^[0-9a-fA-F]{40}$/, "must be a Defender machine id (40 hexadecimal characters)")
   .transform((id) => id.toLowerCase());
 
-/** A control character other than tab, line feed and carriage return (NUL, ESC, DEL, C1...). */
-const CONTROL_CHAR_RE = /(?![\t\n\r])\p{Cc}/u;
-
-export const Reason = z
-  .string()
-  .trim()
-  .max(1000, "must be at most 1000 characters")
-  .refine((r) => !CONTROL_CHAR_RE.test(r), "must not contain control characters")
+/**
+ * Why an action was asked for: one line of at most 1000 characters, without control or bidi
+ * formatting characters (it goes into timelines, provider comments and logs as it is).
+ */
+export const Reason = safeText(z.string().trim().max(1000, "must be at most 1000 characters"))
   .transform((r) => (r === "" ? null : r))
   .nullish()
   .transform((r) => r ?? null);
@@ -335,7 +333,7 @@ export const ListActionsQuery = z
   .strictObject({
     type: z.enum(ACTION_TYPES).optional(),
     status: z.enum(ACTION_STATUSES).optional(),
-    target: z.string().trim().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
+    target: safeText(z.string().trim().min(1, "must not be empty").max(512, "must be at most 512 characters")).optional(),
     tenant_id: TenantId,
     since: IsoTime.optional(),
     until: IsoTime.optional(),

@@ -295,6 +295,22 @@ describe("single sign-on: refusals, each audited", () => {
     expect(await newAudit()).toEqual([failedLogin("the identity provider answered access_denied: no such test account")]);
   });
 
+  it("an error_description with CR/LF and a bidi override: recorded escaped, never as a line of its own", async () => {
+    const browser = new Browser();
+    const callback = await untilCallback(browser, "alice");
+    // The provider's answer as the browser brings it back (state and iss its own), with an error in place of the code.
+    const answer = new URL(callback.origin + callback.pathname);
+    for (const name of ["state", "iss"]) if (callback.searchParams.has(name)) answer.searchParams.set(name, callback.searchParams.get(name)!);
+    answer.searchParams.set("error", "access_denied");
+    answer.searchParams.set("error_description", "denied\r\n[mdr] single sign-on for admin succeeded \u202Etxt.exe");
+    const res = await browser.fetch(answer);
+    expect(res.headers.get("location")).toBe("/login?error=sso_failed");
+    expect(await newAudit()).toEqual([
+      failedLogin("the identity provider answered access_denied: denied\\u000d\\u000a[mdr] single sign-on for admin succeeded \\u202etxt.exe"),
+    ]);
+    expect(server.output()).not.toContain("\n[mdr] single sign-on for admin succeeded");
+  });
+
   it("the token endpoint fails: sso_failed naming it, without the code", async () => {
     const browser = new Browser();
     const callback = await untilCallback(browser, "alice");

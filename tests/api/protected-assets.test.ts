@@ -311,6 +311,13 @@ describe("a bad MDR_PROTECTED_ASSETS_FILE stops the server with a clear message"
         `[mdr] MDR_PROTECTED_ASSETS_FILE: assets[1]: pattern: must be an address or CIDR range like 10.0.0.0/8`,
     ],
     [
+      "a range with a leading zero (010.0.0.0/8, which some tools read as 8.0.0.0/8)",
+      () => file("octal.json", JSON.stringify({ assets: [{ kind: "ip_range", pattern: "010.0.0.0/8", note: "RFC 1918" }] })),
+      () =>
+        "[mdr] MDR_PROTECTED_ASSETS_FILE: assets[0]: pattern: must be an address or CIDR range like 10.0.0.0/8: " +
+        "write it without leading zeros, e.g. 10.0.0.0 (leading zeros are read as octal by some tools)",
+    ],
+    [
       "not the expected shape",
       () => file("shape.json", JSON.stringify([{ kind: "hostname", pattern: "DC-*" }])),
       () => `[mdr] MDR_PROTECTED_ASSETS_FILE: must be {"assets": [{"kind", "pattern", "note"}]}`,

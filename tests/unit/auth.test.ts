@@ -19,7 +19,7 @@ import { createUser, ensureFirstAdmin, findUser, updateUser } from "@/lib/auth/u
 import { parseConfig } from "@/lib/config";
 import { type Db, openDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
-import { checkSameOrigin, clientIp, identify } from "@/lib/http/auth";
+import { checkSameOrigin, clientIp, identify, isHttps } from "@/lib/http/auth";
 import { oidcStateCookie, sessionCookie } from "@/lib/http/session-cookie";
 import { ROLES } from "@/lib/auth/enums";
 import { ProtectedAssetInput, addProtectedAsset, protectingRule } from "@/lib/mdr/protected-assets";
@@ -249,11 +249,36 @@ describe("who a request is", () => {
     expect(thrown(() => checkSameOrigin(pub, post({ origin: "http://127.0.0.1:3000" }), true)).code).toBe("forbidden");
   });
 
-  it("records X-Forwarded-For's first hop only behind a trusted proxy", () => {
-    const r = req({ "x-forwarded-for": "198.51.100.7, 10.0.0.2" });
-    expect(clientIp(parseConfig({}), r)).toBe("10.0.0.2");
-    expect(clientIp(parseConfig({ MDR_TRUST_PROXY: "true" }), r)).toBe("198.51.100.7");
-    expect(clientIp(parseConfig({}), req({}))).toBeNull();
+  it("reads X-Forwarded-For from the right, as many entries as there are trusted proxies; what the client wrote further left is ignored", () => {
+    const cases: [trust: string, header: string | undefined, expected: string | null][] = [
+      // No trusted proxy: the header as Next.js passed it on (recorded, never relied on).
+      ["false", "198.51.100.7, 10.0.0.2", "10.0.0.2"],
+      ["0", "198.51.100.7", "198.51.100.7"],
+      // One proxy that appends: the client's forged first entry loses to what the proxy saw.
+      ["true", "203.0.113.66, 198.51.100.7", "198.51.100.7"],
+      ["1", "203.0.113.66, 198.51.100.7", "198.51.100.7"],
+      ["1", "198.51.100.7", "198.51.100.7"],
+      // Two: a CDN appended the client, the load balancer the CDN.
+      ["2", "203.0.113.66, 198.51.100.7, 10.0.0.5", "198.51.100.7"],
+      ["2", "198.51.100.7, 10.0.0.5", "198.51.100.7"],
+      // Fewer entries than proxies: the leftmost there is.
+      ["3", "198.51.100.7, 10.0.0.5", "198.51.100.7"],
+      ["1", " , 198.51.100.7 ,", "198.51.100.7"],
+      ["1", ",", null],
+      ["1", undefined, null],
+    ];
+    for (const [trust, header, expected] of cases) {
+      const r = req(header === undefined ? {} : { "x-forwarded-for": header });
+      expect([trust, header, clientIp(parseConfig({ MDR_TRUST_PROXY: trust }), r)]).toEqual([trust, header, expected]);
+    }
+  });
+
+  it("reads X-Forwarded-Proto the same way: a client's own https further left does not count", () => {
+    const secure = (trust: string, proto: string) => isHttps(parseConfig({ MDR_TRUST_PROXY: trust }), req({ "x-forwarded-proto": proto }));
+    expect(secure("1", "https")).toBe(true);
+    expect(secure("1", "https, http")).toBe(false);
+    expect(secure("2", "https, http")).toBe(true);
+    expect(secure("0", "https")).toBe(false);
   });
 
   it("the session cookie: HttpOnly, SameSite=Lax, Path=/, Expires; Secure only over https", () => {
@@ -447,6 +472,57 @@ describe("protected assets: which rule protects a target", () => {
       const r = ProtectedAssetInput.safeParse({ kind, pattern });
       expect(r.success).toBe(false);
       expect(r.error!.issues.map((i) => i.path.join("."))).toEqual(["pattern"]);
+    }
+  });
+
+  it("reads ranges strictly, as block-ip reads addresses: no leading zeros, short, octal or hex forms", () => {
+    const HINT = "must be an address or CIDR range like 10.0.0.0/8";
+    const ZEROS = (meant: string) => `${HINT}: write it without leading zeros, e.g. ${meant} (leading zeros are read as octal by some tools)`;
+    const FORM = `${HINT}: write an IPv4 address as four decimal numbers, a.b.c.d (no short, octal or hex forms)`;
+    const rows: [pattern: string, message: string][] = [
+      ["010.0.0.0/8", ZEROS("10.0.0.0")],
+      ["10.0.0.010", ZEROS("10.0.0.10")],
+      ["192.168.001.000/24", ZEROS("192.168.1.0")],
+      ["00.0.0.0/0", ZEROS("0.0.0.0")],
+      ["10.1", FORM],
+      ["10.1.2", FORM],
+      ["10", FORM],
+      ["167772160", FORM],
+      ["0x0a.0.0.0/8", FORM],
+      ["0x0A000000", FORM],
+      ["10.0.0.256", FORM],
+      ["10.0.0.0/08", HINT],
+      ["10.0.0.0/+8", HINT],
+      ["10.0.0.0/8/8", HINT],
+      ["2001:db8::/048", HINT],
+      ["::ffff:10.0.0.1", "is an IPv4-mapped IPv6 address: did you mean 10.0.0.1?"],
+      ["2001:db8::g", HINT],
+    ];
+    for (const [pattern, message] of rows) {
+      expect([pattern, ProtectedAssetInput.safeParse({ kind: "ip_range", pattern }).error?.issues.map((i) => [i.path.join("."), i.message])]).toEqual([
+        pattern,
+        [["pattern", message]],
+      ]);
+    }
+    for (const [pattern, stored] of [
+      ["10.0.0.0/8", "10.0.0.0/8"],
+      ["0.0.0.0/0", "0.0.0.0/0"],
+      ["100.64.0.1", "100.64.0.1/32"],
+      ["2001:DB8::/32", "2001:db8::/32"],
+      ["2001:db8:0:0::1", "2001:db8::1/128"],
+    ]) {
+      expect([pattern, ProtectedAssetInput.parse({ kind: "ip_range", pattern }).pattern]).toEqual([pattern, stored]);
+    }
+  });
+
+  it("a note refuses control and bidi formatting characters", () => {
+    for (const [note, message] of [
+      ["a\r\nb", "must not contain control characters"],
+      ["a\u202Eb", "must not contain bidirectional formatting characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"],
+    ]) {
+      expect(ProtectedAssetInput.safeParse({ kind: "hostname", pattern: "DC-*", note }).error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+        ["note", message],
+      ]);
     }
   });
 });

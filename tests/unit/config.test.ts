@@ -34,10 +34,11 @@ const DEFAULTS: Config = {
   auth: {
     adminPassword: undefined,
     sessionTtlMs: 12 * 3_600_000,
-    actorRateLimitPerMinute: 300,
+    actorRateLimitPerMinute: 1000,
     loginMaxFailures: 5,
     publicUrl: undefined,
     trustProxy: false,
+    trustedProxies: 0,
     protectedAssetsFile: undefined,
     oidc: undefined,
   },
@@ -84,6 +85,33 @@ describe("parseConfig: rate limits and the circuit breaker", () => {
         'MDR_RATE_LIMIT_DEFENDER: must be "CALLS/WINDOW" items like "90/60s,1350/1h" (ms, s, m, h; at most 24 h), or "none"',
       ),
     );
+  });
+});
+
+describe("parseConfig: MDR_TRUST_PROXY and MDR_ACTOR_RATE_LIMIT", () => {
+  it("takes a number of proxies; true is 1, false and 0 none (the old values keep their meaning)", () => {
+    for (const [value, n] of [
+      ["true", 1],
+      ["TRUE", 1],
+      ["1", 1],
+      ["false", 0],
+      ["0", 0],
+      ["2", 2],
+      ["99", 99],
+    ] as const) {
+      const auth = parseConfig({ MDR_TRUST_PROXY: value }).auth;
+      expect([value, auth.trustedProxies, auth.trustProxy]).toEqual([value, n, n > 0]);
+    }
+  });
+
+  it.each(["yes", "-1", "1.5", "100", "01", "2 proxies"])("refuses MDR_TRUST_PROXY=%s", (value) => {
+    expect(refusal({ MDR_TRUST_PROXY: value })).toBe(
+      invalid("MDR_TRUST_PROXY: must be the number of proxies in front (0-99), true (1) or false (0)"),
+    );
+  });
+
+  it("allows 1000 actions a minute per caller by default: a bulk of 500 a minute beside ordinary work", () => {
+    expect(parseConfig({}).auth.actorRateLimitPerMinute).toBe(1000);
   });
 });
 

@@ -31,6 +31,8 @@ function errorsOf(schema: z.ZodType, input: unknown): FieldError[] {
   const o = outcome(schema, input);
   return "errors" in o ? o.errors : [];
 }
+const BIDI_MESSAGE =
+  "must not contain bidirectional formatting characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)";
 const refused = (path: string, message: string): { errors: FieldError[] } => ({ errors: [{ path, message }] });
 
 /**
@@ -447,10 +449,10 @@ describe("reason, on every action", () => {
     ]);
   });
 
-  it("is trimmed at both ends, its inner lines kept", () => {
+  it("is trimmed at both ends (line breaks and tabs there too)", () => {
     accepts([
       { reason: "  phishing, IR-42  ", expected: "phishing, IR-42" },
-      { reason: "line one\n\tline two\r\n", expected: "line one\n\tline two" },
+      { reason: "\tone line, pasted\r\n", expected: "one line, pasted" },
     ]);
   });
 
@@ -466,8 +468,41 @@ describe("reason, on every action", () => {
     refuses("must be at most 1000 characters", [a(1001)]);
   });
 
-  it("refuses control characters: C0 (NUL, an ANSI escape), DEL and C1", () => {
-    refuses("must not contain control characters", ["a\u0000b", "\u001b[2Jcleared", "a\u007fb", "a\u0085b"]);
+  it("refuses control characters: C0 (NUL, an ANSI escape, CR and LF, tab inside), DEL and C1", () => {
+    refuses("must not contain control characters", [
+      "a\u0000b",
+      "\u001b[2Jcleared",
+      "a\u007fb",
+      "a\u0085b",
+      "INC-1\r\n[mdr] forged log line",
+      "line one\nline two",
+      "a\rb",
+      "a\tb",
+    ]);
+  });
+
+  it("refuses bidirectional formatting characters: embeddings, overrides, isolates, marks", () => {
+    refuses(BIDI_MESSAGE, [
+      "INC-4712 \u202Egnp.exe",
+      "\u202Aa",
+      "\u202Ba",
+      "a\u202C",
+      "\u202Da",
+      "a\u2066b\u2069",
+      "\u2067a",
+      "\u2068a",
+      "a\u200E",
+      "a\u200Fb",
+      "a\u061Cb",
+    ]);
+  });
+
+  it("keeps other unicode: right-to-left scripts themselves, zero-width joiners, emoji", () => {
+    accepts([
+      { reason: "حظر العنوان", expected: "حظر العنوان" },
+      { reason: "שלום", expected: "שלום" },
+      { reason: "👩\u200D💻 SOC", expected: "👩\u200D💻 SOC" },
+    ]);
   });
 });
 
@@ -1327,13 +1362,16 @@ describe("ListActionsQuery", () => {
       );
     });
 
-    it("refuse an empty target or one over 512 characters", () => {
+    it("refuse an empty target, one over 512 characters, or one with control or bidi formatting characters", () => {
       expectOutcomes(
         ListActionsQuery,
         [
           { target: "", message: "must not be empty" },
           { target: "   ", message: "must not be empty" },
           { target: a(513), message: "must be at most 512 characters" },
+          { target: "ws\u000001", message: "must not contain control characters" },
+          { target: "ws-01\r\nx", message: "must not contain control characters" },
+          { target: "\u202Ews-01", message: BIDI_MESSAGE },
         ],
         ({ target }) => ({ target }),
         ({ message }) => refused("target", message),

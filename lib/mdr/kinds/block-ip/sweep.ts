@@ -1,6 +1,7 @@
 // Blocks end on their own: at expires_at the sweep removes the rule, as an unblock_ip action by
 // `system`, and retries with a growing wait while it cannot.
 import "server-only";
+import { escapeUnsafe } from "@/lib/text";
 import { expiredOfType, findRunningUndo, undoAttempts } from "@/lib/db/queries/actions";
 import type { ActionRow } from "@/lib/db/schema";
 import type { MdrContext } from "@/lib/mdr/context";
@@ -41,7 +42,7 @@ export async function sweepExpiredBlocks(ctx: MdrContext): Promise<number> {
     } catch (err) {
       // Recorded as a failed (or rejected) unblock_ip action; the block stays active and a later
       // sweep retries, backing off (unblockDue).
-      console.error(`[mdr] expiry of ${block.id} failed: ${(err as Error).message}`);
+      console.error(`[mdr] expiry of ${block.id} failed: ${escapeUnsafe((err as Error).message)}`);
     }
   }
   return ended;

@@ -1,6 +1,6 @@
 import { MdrError } from "@/lib/errors";
 import { idempotent } from "@/lib/http/idempotency";
-import { JsonObject, actionResponse, json, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
+import { JsonObject, actionResponse, chargeActions, json, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
 import { blockIps } from "@/lib/mdr/bulk";
 import { getContext } from "@/lib/mdr/context";
@@ -15,7 +15,9 @@ export const POST = route(
     const ctx = getContext(rc);
     if ("ips" in body) {
       if ("ip" in body) throw MdrError.field("ips", "give either ip or ips, not both");
-      return json(await blockIps({ ctx, input: parseBody(BulkBlockIpRequest, body) }), { status: 207 });
+      const input = parseBody(BulkBlockIpRequest, body);
+      chargeActions(rc, input.ips.length);
+      return json(await blockIps({ ctx, input }), { status: 207 });
     }
     const action = await blockIp({ ctx, input: parseBody(BlockIpRequest, body) });
     return actionResponse(action, toApiAction(action));

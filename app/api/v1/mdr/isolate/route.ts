@@ -1,6 +1,6 @@
 import { MdrError } from "@/lib/errors";
 import { idempotent } from "@/lib/http/idempotency";
-import { JsonObject, actionResponse, json, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
+import { JsonObject, actionResponse, chargeActions, json, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
 import { isolateEndpoints } from "@/lib/mdr/bulk";
 import { getContext } from "@/lib/mdr/context";
@@ -15,7 +15,9 @@ export const POST = route(
     const ctx = getContext(rc);
     if ("hostnames" in body) {
       if ("hostname" in body) throw MdrError.field("hostnames", "give either hostname or hostnames, not both");
-      return json(await isolateEndpoints({ ctx, input: parseBody(BulkIsolateRequest, body) }), { status: 207 });
+      const input = parseBody(BulkIsolateRequest, body);
+      chargeActions(rc, input.hostnames.length);
+      return json(await isolateEndpoints({ ctx, input }), { status: 207 });
     }
     const action = await isolateEndpoint({ ctx, input: parseBody(IsolateRequest, body) });
     return actionResponse(action, toApiAction(action));

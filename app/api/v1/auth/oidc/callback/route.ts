@@ -8,6 +8,7 @@ import { isHttps } from "@/lib/http/auth";
 import { loginWithError, recordSsoFailure, redirectTo } from "@/lib/http/oidc-flow";
 import { authStore, methodsNotAllowed, route } from "@/lib/http/route";
 import { clearedOidcStateCookie, sessionCookie } from "@/lib/http/session-cookie";
+import { escapeUnsafe } from "@/lib/text";
 
 // GET /api/v1/auth/oidc/callback?code=...&state=... — where the identity provider sends the
 // browser back: only the browser that started the login (its state cookie) can finish it.
@@ -44,7 +45,7 @@ export const GET = route({ role: "public" }, async (req, rc) => {
     return failed(`could not complete (request ${rc.requestId})`, pending.next);
   }
   if (!result.ok) {
-    console.warn(`[mdr] single sign-on refused: ${result.reason}`);
+    console.warn(`[mdr] single sign-on refused: ${escapeUnsafe(result.reason)}`);
     return redirectTo(loginWithError(result.error, pending.next), [cleared]);
   }
   return redirectTo(safeNext(pending.next), [cleared, sessionCookie(cfg, req, result.secret, result.session.expiresAt)]);
