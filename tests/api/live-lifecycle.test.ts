@@ -301,7 +301,7 @@ describe("the rate limiter: a burst of 300 isolations", () => {
     env: (emu) => liveEnv(emu, { MDR_RATE_LIMIT_DEFENDER: "90/1s,1350/60s", MDR_POLL_INTERVAL_MS: "300" }),
   });
 
-  it("all 300 complete, under 100 Defender calls in any second at the emulator (90 let go), and the queued ones say so", async () => {
+  it("all 300 complete, at most 100 Defender calls in any second at the emulator (90 let go), and the queued ones say so", async () => {
     const { emu, server } = live();
     const hosts = Array.from({ length: 300 }, (_, i) => `burst-${String(i).padStart(3, "0")}.contoso.com`);
     const from = mark(emu);
@@ -330,8 +330,9 @@ describe("the rate limiter: a burst of 300 isolations", () => {
     );
     // The limiter lets at most 90 go in any 1.1 s (the window plus a 10% margin for transit);
     // what arrives is that give or take each call's transit time (more on a loaded machine), so the
-    // emulator is held to Defender's own limit, scaled: under 100 in any second, 1,500 a minute.
-    expect(perSecond).toBeLessThan(100);
+    // emulator is held to Defender's own limit, scaled: at most 100 in any second (Defender allows
+    // 100 a minute; the 101st is its 429), under 1,500 a minute.
+    expect(perSecond).toBeLessThanOrEqual(100);
     expect(perMinute).toBeLessThan(1500);
     // The emulator throttles like Defender (scaled alike): a limiter looser than that gets 429s here.
     expect(defender.filter((r) => r.status === 429).map((r) => `${r.method} ${r.path}`)).toEqual([]);
