@@ -11,9 +11,11 @@ import type { Store } from "./store";
 import { findUser } from "./users";
 import type { SessionRow, UserRow } from "@/lib/db/schema";
 import { MdrError } from "@/lib/errors";
+import { safeText } from "@/lib/text";
 
 export const SignInRequest = z.strictObject({
-  username: z.string().trim().toLowerCase().min(1, "is required").max(64),
+  // One safe line: a failed sign-in records the name as given.
+  username: safeText(z.string().trim().toLowerCase().min(1, "is required").max(64)),
   password: z.string().min(1, "is required").max(256),
 });
 export type SignInRequest = z.output<typeof SignInRequest>;

@@ -209,6 +209,15 @@ describe("free text refuses control and bidi formatting characters", () => {
     expect(probe.count("actions")).toBe(before);
   });
 
+  it("a sign-in username with CR/LF or U+202E: 422 naming username; no sign_in_failed row carries it", async () => {
+    const before = probe.count("audit_events");
+    const forged = await raw(server, "/api/v1/auth/login", json({ username: "admin\r\n[mdr] sign_in admin", password: "x" }));
+    expectProblemReply(forged, invalidBody("username", "must not contain control characters"));
+    const bidi = await raw(server, "/api/v1/auth/login", json({ username: "adm\u202Ein", password: "x" }));
+    expectProblemReply(bidi, invalidBody("username", BIDI));
+    expect(probe.count("audit_events")).toBe(before);
+  });
+
   it("a protected asset's note with U+2066: 422 naming note", async () => {
     const r = await raw(server, "/api/v1/mdr/protected-assets", json({ kind: "hostname", pattern: "DC-*", note: "a\u2066b" }, bearer(server.token)));
     expectProblemReply(r, invalidBody("note", BIDI));
