@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { CLIENT_A, CLIENT_B, TENANT_A, TENANT_B } from "../emulator/fixtures";
 import type { Emulator, EmulatorOptions } from "../emulator/server";
 import { GUID, anyActionId, countActions, detail, expectAction, expectProblem, post, problem, steps, withoutTimeline } from "./helpers";
-import { apiCalls, freshLive, liveAction, liveEnv, liveSetup, mark, since } from "./live";
+import { apiCalls, freshLive, isolateRow, liveEnv, liveSetup, mark, since } from "./live";
 
 const GOV_DEFENDER = "https://securitycenter.onmicrosoft.us";
 const GOV_SCOPE = `${GOV_DEFENDER}/.default`;
@@ -82,12 +82,8 @@ describe("gcchigh with MDE_TOKEN_SCOPE", () => {
     expectAction(
       r,
       202,
-      liveAction({
-        type: "isolate_endpoint",
+      isolateRow("ws-0142.contoso.com", {
         status: "in_progress",
-        target: "ws-0142.contoso.com",
-        provider: "defender",
-        parameters: { hostname: "ws-0142.contoso.com", machine_id: null, isolation_type: "Full" },
         provider_ref: expect.stringMatching(GUID),
         result: { machine_id: ws.id, computer_dns_name: "ws-0142.contoso.com", machine_action_status: "Pending" },
       }),
@@ -142,16 +138,7 @@ describe("gcchigh, two tenants: one with defender.token_scope, one without", () 
     expectProblem(r, problem("provider-error", message, { action_id: anyActionId(), action_status: "failed" }));
     const d = await detail(server, r.body.action_id);
     expect(withoutTimeline(d)).toEqual(
-      liveAction({
-        id: r.body.action_id,
-        type: "isolate_endpoint",
-        status: "failed",
-        target: "ws-0142.contoso.com",
-        provider: "defender",
-        parameters: { hostname: "ws-0142.contoso.com", machine_id: null, isolation_type: "Full" },
-        error: r.body.detail,
-        completed_at: d.updated_at,
-      }),
+      isolateRow("ws-0142.contoso.com", { id: r.body.action_id, status: "failed", error: r.body.detail, completed_at: d.updated_at }),
     );
     expect(steps(d)).toEqual([
       ["pending", "Requested by token:tests"],
@@ -169,13 +156,9 @@ describe("gcchigh, two tenants: one with defender.token_scope, one without", () 
     expectAction(
       r,
       202,
-      liveAction({
+      isolateRow("ws-0142.fabrikam.com", {
         tenant_id: TENANT_B,
-        type: "isolate_endpoint",
         status: "in_progress",
-        target: "ws-0142.fabrikam.com",
-        provider: "defender",
-        parameters: { hostname: "ws-0142.fabrikam.com", machine_id: null, isolation_type: "Full" },
         provider_ref: expect.stringMatching(GUID),
         result: { machine_id: ws.id, computer_dns_name: "ws-0142.fabrikam.com", machine_action_status: "Pending" },
       }),

@@ -17,7 +17,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { AUDIENCE, REGION, Recorder, apiCalls, expectNoSecrets, gapMs, liveAction, liveSetup, mark, nsgPath, since } from "./live";
+import { AUDIENCE, REGION, Recorder, apiCalls, expectNoSecrets, gapMs, isolateRow, liveAction, liveSetup, mark, nsgPath, since } from "./live";
 
 const live = liveSetup({ name: "live-errors" });
 const api = new Recorder(() => live().server);
@@ -36,18 +36,10 @@ async function detailOf(id: string, rec = api): Promise<Json> {
 async function expectRecorded(reply: Reply, type: ProblemType, message: string, row: Record<string, unknown>, timeline: [string, string][], rec = api) {
   expectProblem(reply, problem(type, message, { action_id: anyActionId(), action_status: row.status }));
   const d = await detailOf(reply.body.action_id, rec);
-  expect(withoutTimeline(d)).toEqual(liveAction({ id: reply.body.action_id, error: message, completed_at: d.updated_at, ...row }));
+  expect(withoutTimeline(d)).toEqual({ ...liveAction(row), id: reply.body.action_id, error: message, completed_at: d.updated_at });
   expect(steps(d)).toEqual(timeline);
   return d;
 }
-
-const isolateRow = (hostname: string, over: Record<string, unknown> = {}) => ({
-  type: "isolate_endpoint",
-  target: hostname,
-  provider: "defender",
-  parameters: { hostname, machine_id: null, isolation_type: "Full" },
-  ...over,
-});
 
 describe("live status", () => {
   it("tokens: one client-credentials request per resource, in tenant A with app A's id, then cached", async () => {

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { TENANT_A } from "../emulator/fixtures";
 import { eventually } from "../support/server";
 import { anyActionId, detail, expectAction, expectProblem, post, problem, steps, withoutTimeline } from "./helpers";
-import { type Live, apiCalls, freshLive, liveAction, liveSetup, mark, since } from "./live";
+import { type Live, apiCalls, freshLive, isolateRow, liveAction, liveSetup, mark, since } from "./live";
 
 const ISOLATE = "/api/v1/mdr/isolate";
 const BLOCK = "/api/v1/mdr/block-ip";
@@ -15,15 +15,6 @@ const DISABLE = "/api/v1/mdr/disable-user";
 const QUARANTINE = "/api/v1/mdr/quarantine-email";
 const UPN = "alex.wilber@contoso.com";
 const USER_SELECT = { $select: "id,userPrincipalName,displayName,accountEnabled" };
-
-const isolateRow = (hostname: string, over: Record<string, unknown>) =>
-  liveAction({
-    type: "isolate_endpoint",
-    target: hostname,
-    provider: "defender",
-    parameters: { hostname, machine_id: null, isolation_type: "Full" },
-    ...over,
-  });
 
 const live = liveSetup({ name: "live-malformed" });
 // Each test on a new database and a reset emulator: none depends on what another left.

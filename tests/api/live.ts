@@ -141,6 +141,17 @@ export function liveAction(over: Record<string, unknown>): Record<string, unknow
   return action({ tenant_id: TENANT_A, mode: "live", ...over });
 }
 
+/** A live isolation row of `hostname` (asked by name, Full, in tenant A unless `over` says otherwise). */
+export function isolateRow(hostname: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return liveAction({
+    type: "isolate_endpoint",
+    target: hostname,
+    provider: "defender",
+    parameters: { hostname, machine_id: null, isolation_type: "Full" },
+    ...over,
+  });
+}
+
 /** Paths of the NSG and its rules, as the ARM client sends them. */
 export function nsgPath(subscriptionId = SUBSCRIPTION_A, rule?: string): string {
   const base = `/subscriptions/${subscriptionId}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network/networkSecurityGroups/${NSG}`;
