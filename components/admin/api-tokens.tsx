@@ -15,7 +15,7 @@ import { ROLES, type Role } from "@/lib/auth/enums";
 import { type ApiToken, type NewApiToken, TOKENS_KEY, sendJson } from "./api";
 import { useRefresh, useTokens } from "./hooks";
 import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";
-import { TenantsPicker, TenantsText, defaultTenantsValue, tenantsBody, useAdminTenants } from "./tenants";
+import { TenantsPicker, TenantsText, checkTenants, defaultTenantsValue, tenantsBody, useAdminTenants } from "./tenants";
 import { useAdminForm } from "./use-admin-form";
 
 const FIELDS = ["name", "role", "expires_in_days", "tenants"] as const;
@@ -174,7 +174,8 @@ function CreateToken({ onCreated }: { onCreated: (token: NewApiToken) => void })
     initial: { name: "", role: "responder", expires_in_days: "", tenants: scope.choice ? defaultTenantsValue(scope) : "" },
     fields: FIELDS,
     toBody,
-    extraCheck: checkDays,
+    // "" is also the value of a single-tenant deployment (nothing to choose): checked only where there is a choice.
+    extraCheck: (v) => ({ ...checkDays(v), ...(scope.choice ? checkTenants(v.tenants) : {}) }),
     fieldOf: (path) => (path === "expires_at" ? "expires_in_days" : path),
     idOf,
   });

@@ -37,6 +37,11 @@ export function tenantsValue(tenants: readonly string[] | null): string {
   return tenants === null ? ALL_TENANTS : tenants.join(",");
 }
 
+/** The forms' own check (the API's rule, in the page's words): at least one tenant ticked. */
+export function checkTenants(value: string): { tenants?: string } {
+  return value === "" ? { tenants: "choose at least one tenant, or all tenants" } : {};
+}
+
 /** What a new identity gets unless told otherwise: what the admin has (the API's default too). */
 export function defaultTenantsValue(t: AdminTenants): string {
   return t.allTenants ? ALL_TENANTS : t.grantable.map((g) => g.id).join(",");

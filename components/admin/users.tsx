@@ -13,7 +13,7 @@ import { ROLES, type Role } from "@/lib/auth/enums";
 import { type ApiUser, USERS_KEY, sendJson } from "./api";
 import { useRefresh, useUsers } from "./hooks";
 import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";
-import { TenantsPicker, TenantsText, defaultTenantsValue, tenantsBody, tenantsLabel, tenantsValue, useAdminTenants } from "./tenants";
+import { TenantsPicker, TenantsText, checkTenants, defaultTenantsValue, tenantsBody, tenantsLabel, tenantsValue, useAdminTenants } from "./tenants";
 import { useAdminForm } from "./use-admin-form";
 
 const FIELDS = ["username", "role", "password", "tenants"] as const;
@@ -209,6 +209,8 @@ function AddUser({ onAdded }: { onAdded: () => void }) {
     initial: { username: "", role: "viewer", password: "", tenants: scope.choice ? defaultTenantsValue(scope) : "" },
     fields: FIELDS,
     toBody: (v) => ({ username: v.username, role: v.role, password: v.password, ...(v.tenants ? { tenants: tenantsBody(v.tenants) } : {}) }),
+    // "" is also the value of a single-tenant deployment (nothing to choose): checked only where there is a choice.
+    extraCheck: (v) => (scope.choice ? checkTenants(v.tenants) : {}),
     idOf,
   });
   const { values, errors } = form;
