@@ -74,6 +74,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]] : "list",
   globalTeardown: "./tests/e2e/global-teardown.ts",
+  tsconfig: "./tests/e2e/tsconfig.e2e.json",
   use: {
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
@@ -88,7 +89,7 @@ export default defineConfig({
     { name: "sign-in-graph-down", testMatch: /auth\.setup\.ts/, use: { baseURL: faultsUrl } },
     {
       name: "mdr",
-      testIgnore: /service-down\.spec\.ts/,
+      testIgnore: /(service-down|tenant-scope)\.spec\.ts/,
       dependencies: ["sign-in"],
       use: { baseURL: mainUrl, viewport: { width: 1440, height: 900 }, storageState: adminState(mainUrl) },
     },
@@ -98,6 +99,8 @@ export default defineConfig({
       dependencies: ["sign-in-graph-down"],
       use: { baseURL: faultsUrl, viewport: { width: 1440, height: 900 }, storageState: adminState(faultsUrl) },
     },
+    // Two tenants in live mode: the spec starts its own emulator and server (beforeAll) and signs in itself.
+    { name: "tenant-scope", testMatch: /tenant-scope\.spec\.ts/, use: { viewport: { width: 1440, height: 900 } } },
   ],
   webServer: [server("MDR_E2E_PORT", "mdr"), server("MDR_E2E_FAULTS_PORT", "graph-down", { MDR_SIM_FAULTS: "graph:down" })],
 });

@@ -9,15 +9,19 @@ import { AUDIT_KEY, AUDIT_LIMIT, PROTECTED_ASSETS_KEY, TOKENS_KEY, USERS_KEY } f
 import { ApiTokens } from "@/components/admin/api-tokens";
 import { AuditEvents } from "@/components/admin/audit-events";
 import { ProtectedAssets } from "@/components/admin/protected-assets";
+import { type AdminTenants, AdminTenantsProvider } from "@/components/admin/tenants";
 import { Users } from "@/components/admin/users";
 import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { LiveData } from "@/components/mdr/live-data";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
+import { tenantsWithin } from "@/app/_lib/tenants";
 import { listAudit, toApiAuditEvent } from "@/lib/auth/audit";
 import { type PageIdentity, pageIdentity, passwordChangePath } from "@/lib/auth/page-identity";
 import { hasRole } from "@/lib/auth/roles";
+import { configuredTenants, within } from "@/lib/auth/scope";
 import { listTokens, toApiToken } from "@/lib/auth/tokens";
 import { listUsers, toApiUser } from "@/lib/auth/users";
+import { config } from "@/lib/config";
 import { authStore } from "@/lib/http/route";
 import { listProtectedAssets, toApiProtectedAsset } from "@/lib/mdr/protected-assets";
 
@@ -84,20 +88,30 @@ export default async function AdminPage() {
     );
   }
 
+  // What the API gives this admin, no more: identities within its tenants; the security audit log
+  // only to an admin of every tenant (a scoped one is told why by the API's 403, on the client).
   const store = authStore();
-  const audit = listAudit(store, { limit: AUDIT_LIMIT });
-  const fallback = {
+  const tenants: AdminTenants = {
+    grantable: tenantsWithin(me.scope),
+    allTenants: me.scope === null,
+    choice: configuredTenants(config()).length > 1,
+  };
+  const fallback: Record<string, unknown> = {
     [PROTECTED_ASSETS_KEY]: { protected_assets: listProtectedAssets(store).map(toApiProtectedAsset) },
-    [TOKENS_KEY]: { tokens: listTokens(store).map(toApiToken) },
-    [USERS_KEY]: { users: listUsers(store).map(toApiUser) },
-    [AUDIT_KEY]: {
+    [TOKENS_KEY]: { tokens: listTokens(store).filter((t) => within(t.tenants, me.scope)).map(toApiToken) },
+    [USERS_KEY]: { users: listUsers(store).filter((u) => within(u.tenants, me.scope)).map(toApiUser) },
+  };
+  if (tenants.allTenants) {
+    const audit = listAudit(store, { limit: AUDIT_LIMIT });
+    fallback[AUDIT_KEY] = {
       events: audit.events.map(toApiAuditEvent),
       next_cursor: audit.nextCursor === null ? null : String(audit.nextCursor),
-    },
-  };
+    };
+  }
 
   return (
     <Frame me={me}>
+      <AdminTenantsProvider value={tenants}>
       <LiveData fallback={fallback} now={store.now()}>
         <div className="mx-auto flex max-w-[1600px] flex-col gap-5 px-4 py-5">
           <nav aria-label="Sections" className="flex flex-wrap gap-1 text-xs">
@@ -119,6 +133,7 @@ export default async function AdminPage() {
           </main>
         </div>
       </LiveData>
+      </AdminTenantsProvider>
     </Frame>
   );
 }

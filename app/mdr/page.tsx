@@ -6,7 +6,6 @@ import { redirect } from "next/navigation";
 import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { BlockIpCard } from "@/components/mdr/block-ip-card";
 import { DisableUserCard } from "@/components/mdr/disable-user-card";
-import type { Tenant } from "@/components/mdr/form-controls";
 import { IsolateCard } from "@/components/mdr/isolate-card";
 import { LiveData } from "@/components/mdr/live-data";
 import { Metrics } from "@/components/mdr/metrics";
@@ -16,9 +15,9 @@ import { ServiceHealth } from "@/components/mdr/service-health";
 import { SimulationBanner } from "@/components/mdr/simulation-banner";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
 import { METRICS_KEY, PAGE_SIZE, STATUS_KEY, actionsKey } from "@/components/mdr/api";
+import { tenantsOf } from "@/app/_lib/tenants";
 import { pageIdentity, passwordChangePath } from "@/lib/auth/page-identity";
 import { hasRole } from "@/lib/auth/roles";
-import { config } from "@/lib/config";
 import { getContext } from "@/lib/mdr/context";
 import { listActions } from "@/lib/mdr/list-actions";
 import { getMetrics } from "@/lib/mdr/metrics";
@@ -29,14 +28,6 @@ import { visibleTenants } from "@/lib/mdr/tenant";
 export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Response actions · MDR" };
-
-function tenantsOf(ids: readonly string[]): Tenant[] {
-  const cfg = config();
-  return ids.map((id) => ({
-    id,
-    name: cfg.live?.tenants.find((t) => t.tenantId === id)?.name ?? (cfg.mode === "simulation" ? "Contoso (simulated)" : id),
-  }));
-}
 
 export default async function MdrPage() {
   const me = await pageIdentity();

@@ -15,17 +15,20 @@ import { ROLES, type Role } from "@/lib/auth/enums";
 import { type ApiToken, type NewApiToken, TOKENS_KEY, sendJson } from "./api";
 import { useRefresh, useTokens } from "./hooks";
 import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";
+import { TenantsPicker, TenantsText, checkTenants, defaultTenantsValue, tenantsBody, useAdminTenants } from "./tenants";
 import { useAdminForm } from "./use-admin-form";
 
-const FIELDS = ["name", "role", "expires_in_days"] as const;
+const FIELDS = ["name", "role", "expires_in_days", "tenants"] as const;
 const idOf = (field: string) => `token-${field.replaceAll("_", "-")}`;
-type Values = { name: string; role: Role; expires_in_days: string };
+/** `tenants`: see tenants.tsx ("" when the deployment has one tenant: not sent, the API gives the admin's own). */
+type Values = { name: string; role: Role; expires_in_days: string; tenants: string };
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 3650;
 
 function toBody(v: Values): Record<string, unknown> {
   const body: Record<string, unknown> = { name: v.name, role: v.role };
+  if (v.tenants) body.tenants = tenantsBody(v.tenants);
   const days = Number(v.expires_in_days.trim());
   if (v.expires_in_days.trim() && Number.isInteger(days) && days > 0) {
     body.expires_at = new Date(Date.now() + days * DAY_MS).toISOString();
@@ -79,6 +82,7 @@ export function ApiTokens() {
           <TableRow className="hover:bg-transparent">
             <TableHead className="pl-4">Name</TableHead>
             <TableHead>Role</TableHead>
+            <TableHead>Tenants</TableHead>
             <TableHead>Prefix</TableHead>
             <TableHead>Created by</TableHead>
             <TableHead>Created</TableHead>
@@ -92,7 +96,7 @@ export function ApiTokens() {
         </TableHeader>
         <TableBody>
           {tokens.length === 0 ? (
-            <EmptyRow columns={9}>No API tokens yet.</EmptyRow>
+            <EmptyRow columns={10}>No API tokens yet.</EmptyRow>
           ) : (
             tokens.map((t) => {
               const expired = t.expires_at !== null && Date.parse(t.expires_at) <= now;
@@ -100,6 +104,9 @@ export function ApiTokens() {
                 <TableRow key={t.id} data-testid="token-row" data-id={t.id} data-name={t.name} data-revoked={t.revoked_at !== null}>
                   <TableCell className="pl-4 font-medium">{t.name}</TableCell>
                   <TableCell className="text-xs">{t.role}</TableCell>
+                  <TableCell>
+                    <TenantsText tenants={t.tenants} />
+                  </TableCell>
                   <TableCell className="font-mono text-xs whitespace-nowrap">{t.prefix}…</TableCell>
                   <TableCell className="text-xs whitespace-nowrap">{t.created_by}</TableCell>
                   <TableCell>
@@ -161,12 +168,14 @@ export function ApiTokens() {
 }
 
 function CreateToken({ onCreated }: { onCreated: (token: NewApiToken) => void }) {
+  const scope = useAdminTenants();
   const form = useAdminForm<Values>({
     schema: (s) => s.CreateTokenRequest,
-    initial: { name: "", role: "responder", expires_in_days: "" },
+    initial: { name: "", role: "responder", expires_in_days: "", tenants: scope.choice ? defaultTenantsValue(scope) : "" },
     fields: FIELDS,
     toBody,
-    extraCheck: checkDays,
+    // "" is also the value of a single-tenant deployment (nothing to choose): checked only where there is a choice.
+    extraCheck: (v) => ({ ...checkDays(v), ...(scope.choice ? checkTenants(v.tenants) : {}) }),
     fieldOf: (path) => (path === "expires_at" ? "expires_in_days" : path),
     idOf,
   });
@@ -204,6 +213,9 @@ function CreateToken({ onCreated }: { onCreated: (token: NewApiToken) => void })
           <SubmitButton sending={form.sending} label="Create token" sendingLabel="Creating…" />
         </div>
       </div>
+      {scope.choice && (
+        <TenantsPicker id={idOf("tenants")} value={values.tenants} onChange={(v) => form.setValue("tenants", v)} error={errors.tenants} />
+      )}
       <FormError testId="token-error" message={form.formError} />
     </form>
   );

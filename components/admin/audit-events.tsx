@@ -3,10 +3,12 @@
 // The security audit log, newest first: sign-ins (and failures), tokens, users, protected assets.
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { ApiError } from "@/components/mdr/api";
 import type { AuditEvent } from "@/lib/auth/enums";
 import { AUDIT_LIMIT } from "./api";
 import { ADMIN_REFRESH_MS, useAudit } from "./hooks";
 import { AdminSection, EmptyRow, When } from "./parts";
+import { useAdminTenants } from "./tenants";
 
 const EVENT_LABELS: Record<AuditEvent, { label: string; tone: "success" | "warning" | "danger" | "info" | "neutral" }> = {
   sign_in: { label: "Signed in", tone: "success" },
@@ -31,14 +33,36 @@ function detailText(detail: Record<string, unknown> | null): string {
 }
 
 export function AuditEvents() {
-  const { data } = useAudit();
+  const { allTenants } = useAdminTenants();
+  const { data, error } = useAudit(allTenants);
   const events = data?.events ?? [];
+  const description = `The last ${AUDIT_LIMIT} events, newest first, every ${ADMIN_REFRESH_MS / 1000} s. Actions have their own log on the response actions page.`;
+  if (!data) {
+    // An admin of some tenants only: the API's 403 says why (the log concerns every tenant).
+    const why =
+      error instanceof ApiError
+        ? error.status === 403
+          ? (error.problem?.detail ?? error.message)
+          : `Could not read the security audit log: ${error.message}`
+        : allTenants
+          ? null
+          : "Reading the security audit log…";
+    if (why !== null) {
+      return (
+        <AdminSection id="audit-events" testId="audit-events" title="Security audit log" description={description}>
+          <p data-testid="audit-refused" role="status" className="px-4 py-6 text-sm text-muted-foreground">
+            {why}
+          </p>
+        </AdminSection>
+      );
+    }
+  }
   return (
     <AdminSection
       id="audit-events"
       testId="audit-events"
       title="Security audit log"
-      description={`The last ${AUDIT_LIMIT} events, newest first, every ${ADMIN_REFRESH_MS / 1000} s. Actions have their own log on the response actions page.`}
+      description={description}
     >
       <Table data-testid="audit-table" aria-labelledby="audit-events-title">
         <TableHeader className="bg-muted/50">

@@ -20,7 +20,12 @@ const opts = { refreshInterval: ADMIN_REFRESH_MS, keepPreviousData: true };
 export const useProtectedAssets = () => useSWR<ProtectedAssetList>(PROTECTED_ASSETS_KEY, fetchJson, opts);
 export const useTokens = () => useSWR<TokenList>(TOKENS_KEY, fetchJson, opts);
 export const useUsers = () => useSWR<UserList>(USERS_KEY, fetchJson, opts);
-export const useAudit = () => useSWR<AuditList>(AUDIT_KEY, fetchJson, opts);
+/**
+ * The security audit log. An admin of some tenants only is refused it (403, saying why): asked
+ * once, neither polled nor retried.
+ */
+export const useAudit = (allTenants = true) =>
+  useSWR<AuditList>(AUDIT_KEY, fetchJson, allTenants ? opts : { ...opts, refreshInterval: 0, shouldRetryOnError: false, revalidateOnFocus: false });
 
 /** After a change: reload its list, and the audit log that recorded it. */
 export function useRefresh() {

@@ -13,11 +13,13 @@ import { ROLES, type Role } from "@/lib/auth/enums";
 import { type ApiUser, USERS_KEY, sendJson } from "./api";
 import { useRefresh, useUsers } from "./hooks";
 import { AdminSection, EmptyRow, FormError, SubmitButton, When, keepFocusIn, notifyDone, notifyFailure, useRowConfirm } from "./parts";
+import { TenantsPicker, TenantsText, checkTenants, defaultTenantsValue, tenantsBody, tenantsLabel, tenantsValue, useAdminTenants } from "./tenants";
 import { useAdminForm } from "./use-admin-form";
 
-const FIELDS = ["username", "role", "password"] as const;
+const FIELDS = ["username", "role", "password", "tenants"] as const;
 const idOf = (field: string) => `user-${field}`;
-type Values = { username: string; role: Role; password: string };
+/** `tenants`: see tenants.tsx ("" when the deployment has one tenant: not sent, the API gives the admin's own). */
+type Values = { username: string; role: Role; password: string; tenants: string };
 
 export function Users({ me }: { me: string }) {
   const { data } = useUsers();
@@ -27,11 +29,16 @@ export function Users({ me }: { me: string }) {
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
   const users = data?.users ?? [];
 
-  const update = async (u: ApiUser, change: { role?: Role; disabled?: boolean }, done: string) => {
+  const scope = useAdminTenants();
+  /** The user whose tenants are being chosen, and the choice so far. */
+  const [editing, setEditing] = useState<{ username: string; value: string } | null>(null);
+
+  const update = async (u: ApiUser, change: { role?: Role; disabled?: boolean; tenants?: string[] | null }, done: string) => {
     setBusy((b) => new Set(b).add(u.username));
     try {
       await sendJson("PATCH", `${USERS_KEY}/${encodeURIComponent(u.username)}`, change);
       notifyDone(done, "Their sessions were ended: they sign in again with the new rights.");
+      if (change.tenants !== undefined) setEditing((e) => (e?.username === u.username ? null : e));
     } catch (err) {
       notifyFailure(`Could not change ${u.username}`, err);
     }
@@ -56,6 +63,7 @@ export function Users({ me }: { me: string }) {
           <TableRow className="hover:bg-transparent">
             <TableHead className="pl-4">Username</TableHead>
             <TableHead>Role</TableHead>
+            <TableHead>Tenants</TableHead>
             <TableHead>Source</TableHead>
             <TableHead>State</TableHead>
             <TableHead>Last sign-in</TableHead>
@@ -66,7 +74,7 @@ export function Users({ me }: { me: string }) {
         </TableHeader>
         <TableBody>
           {users.length === 0 ? (
-            <EmptyRow columns={6}>No users.</EmptyRow>
+            <EmptyRow columns={7}>No users.</EmptyRow>
           ) : (
             users.map((u) => {
               const self = u.username === me;
@@ -99,6 +107,50 @@ export function Users({ me }: { me: string }) {
                         </option>
                       ))}
                     </NativeSelect>
+                  </TableCell>
+                  <TableCell className="min-w-40">
+                    {editing?.username === u.username ? (
+                      <div className="flex flex-col gap-2 py-1">
+                        <TenantsPicker
+                          id={`user-tenants-of-${u.username}`}
+                          legend={`Tenants of ${u.username}`}
+                          value={editing.value}
+                          onChange={(value) => setEditing({ username: u.username, value })}
+                        />
+                        <div className="flex gap-2">
+                          <Button
+                            size="xs"
+                            disabled={waiting || editing.value === ""}
+                            onClick={() => {
+                              const tenants = tenantsBody(editing.value);
+                              void update(u, { tenants }, `${u.username} now acts in ${tenantsLabel(tenants, scope.grantable)}`);
+                            }}
+                          >
+                            Save tenants
+                          </Button>
+                          <Button size="xs" variant="ghost" disabled={waiting} onClick={() => setEditing(null)}>
+                            Cancel
+                          </Button>
+                        </div>
+                      </div>
+                    ) : (
+                      <span className="flex items-center gap-2">
+                        <TenantsText tenants={u.tenants} />
+                        {scope.choice && (
+                          <Button
+                            size="xs"
+                            variant="outline"
+                            aria-label={`Change tenants of ${u.username}`}
+                            // As with the role: your own tenants are changed by another admin.
+                            disabled={self || waiting}
+                            title={self ? "Another admin changes your own tenants" : undefined}
+                            onClick={() => setEditing({ username: u.username, value: tenantsValue(u.tenants) })}
+                          >
+                            Change
+                          </Button>
+                        )}
+                      </span>
+                    )}
                   </TableCell>
                   <TableCell className="text-xs">{u.source === "oidc" ? "Entra ID" : "Local"}</TableCell>
                   <TableCell>{u.disabled ? <Badge variant="danger">Disabled</Badge> : <Badge variant="success">Enabled</Badge>}</TableCell>
@@ -151,11 +203,14 @@ export function Users({ me }: { me: string }) {
 }
 
 function AddUser({ onAdded }: { onAdded: () => void }) {
+  const scope = useAdminTenants();
   const form = useAdminForm<Values>({
     schema: (s) => s.CreateUserRequest,
-    initial: { username: "", role: "viewer", password: "" },
+    initial: { username: "", role: "viewer", password: "", tenants: scope.choice ? defaultTenantsValue(scope) : "" },
     fields: FIELDS,
-    toBody: (v) => ({ username: v.username, role: v.role, password: v.password }),
+    toBody: (v) => ({ username: v.username, role: v.role, password: v.password, ...(v.tenants ? { tenants: tenantsBody(v.tenants) } : {}) }),
+    // "" is also the value of a single-tenant deployment (nothing to choose): checked only where there is a choice.
+    extraCheck: (v) => (scope.choice ? checkTenants(v.tenants) : {}),
     idOf,
   });
   const { values, errors } = form;
@@ -194,6 +249,9 @@ function AddUser({ onAdded }: { onAdded: () => void }) {
           <SubmitButton sending={form.sending} label="Add user" sendingLabel="Adding…" />
         </div>
       </div>
+      {scope.choice && (
+        <TenantsPicker id={idOf("tenants")} value={values.tenants} onChange={(v) => form.setValue("tenants", v)} error={errors.tenants} />
+      )}
       <FormError testId="user-error" message={form.formError} />
     </form>
   );

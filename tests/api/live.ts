@@ -1,23 +1,16 @@
 // Shared by the live-*.test.ts suites: one HTTPS emulator and one production server in live mode
 // pointed at it, and helpers to read what the emulator received.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { certsFromEnv, trustEnv } from "../emulator/certs";
 import {
   ACL_A,
-  ACL_B,
   AWS_KEY,
   CLIENT_A,
-  CLIENT_B,
   exampleSeed,
   NSG,
   RESOURCE_GROUP,
   SUBSCRIPTION_A,
-  SUBSCRIPTION_B,
   TENANT_A,
-  TENANT_B,
 } from "../emulator/fixtures";
 import { DEFENDER_PERMISSIONS, GRAPH_PERMISSIONS } from "../emulator/permissions";
 import { type Emulator, type EmulatorOptions, type FaultSpec, type RecordedRequest, type RequestFilter, startEmulator } from "../emulator/server";
@@ -250,76 +243,6 @@ export const settledRow = (server: TestServer, id: string): Promise<Json> =>
     `${id} to be settled`,
   );
 
-// Two tenants from MDR_TENANTS_FILE, each with its own app registration, subscription, network ACL
-// and AWS keys: Contoso (tenant A, the default; no NSG) and Fabrikam (tenant B).
-export const KEY_A = { id: "AKIATENANTAEXAMPLE01", secret: "tenant-a/aws/secret" };
-export const KEY_B = { id: "AKIATENANTBEXAMPLE02", secret: "tenant-b/aws/secret" };
-
-export function tenantsEnv(emu: Emulator): Record<string, string> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-live-tenants-")), "tenants.json");
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      tenants: [
-        {
-          tenant_id: TENANT_A,
-          name: "Contoso",
-          client_id: CLIENT_A.clientId,
-          client_secret_env: "MDR_TEST_SECRET_A",
-          // No NSG for Contoso.
-          aws_nacl: { region: "eu-west-1", network_acl_id: ACL_A, access_key_id_env: "MDR_TEST_KEY_A", secret_access_key_env: "MDR_TEST_SECRET_KEY_A" },
-        },
-        {
-          tenant_id: TENANT_B,
-          name: "Fabrikam",
-          client_id: CLIENT_B.clientId,
-          client_secret: CLIENT_B.clientSecret,
-          azure_nsg: { subscription_id: SUBSCRIPTION_B, resource_group: RESOURCE_GROUP, nsg_name: NSG, priority_range: "200-299" },
-          aws_nacl: {
-            region: "us-east-2",
-            network_acl_id: ACL_B,
-            rule_range: "10-20",
-            access_key_id_env: "MDR_TEST_KEY_B",
-            secret_access_key_env: "MDR_TEST_SECRET_KEY_B",
-          },
-        },
-      ],
-    }),
-  );
-  const certs = certsFromEnv();
-  if (!certs) throw new Error("the emulator certificate is not in the environment");
-  return {
-    ...trustEnv(certs),
-    MDR_MODE: "live",
-    MDR_TENANTS_FILE: file,
-    MDR_TEST_SECRET_A: CLIENT_A.clientSecret,
-    MDR_TEST_KEY_A: KEY_A.id,
-    MDR_TEST_SECRET_KEY_A: KEY_A.secret,
-    MDR_TEST_KEY_B: KEY_B.id,
-    MDR_TEST_SECRET_KEY_B: KEY_B.secret,
-    AZURE_AUTHORITY_HOST: emu.urls.authorityHost,
-    MDE_API_URL: emu.urls.defender,
-    GRAPH_API_URL: emu.urls.graph,
-    AZURE_RESOURCE_MANAGER_URL: emu.urls.arm,
-    AWS_ENDPOINT_URL_EC2: emu.urls.ec2,
-    // Nothing from the single-tenant variables or the AWS default chain may stand in.
-    AZURE_TENANT_ID: "",
-    AZURE_CLIENT_ID: "",
-    AZURE_CLIENT_SECRET: "",
-    AWS_ACCESS_KEY_ID: "",
-    AWS_SECRET_ACCESS_KEY: "",
-    AWS_REGION: "",
-  };
-}
-
-
-/** liveSetup's settings for the two tenants: the tenants file, and an EC2 that knows both keys and both regions. */
-export const TWO_TENANTS = {
-  env: tenantsEnv,
-  emulator: {
-    aws: {
-      credentials: [KEY_A, KEY_B].map((k) => ({ accessKeyId: k.id, secretAccessKey: k.secret })),
-      region: ["eu-west-1", "us-east-2"],
-    },
-  },
-};
+// The two-tenant setup (Contoso and Fabrikam) lives in tests/support/two-tenants.ts, which the
+// browser suite imports too (this file needs vitest).
+export { KEY_A, KEY_B, TWO_TENANTS, tenantsEnv } from "../support/two-tenants";
