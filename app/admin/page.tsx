@@ -13,11 +13,13 @@ import { Users } from "@/components/admin/users";
 import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { LiveData } from "@/components/mdr/live-data";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
+import { lastAuditVerification, signingKey } from "@/lib/audit/chain";
 import { listAudit, toApiAuditEvent } from "@/lib/auth/audit";
 import { type PageIdentity, pageIdentity, passwordChangePath } from "@/lib/auth/page-identity";
 import { hasRole } from "@/lib/auth/roles";
 import { listTokens, toApiToken } from "@/lib/auth/tokens";
 import { listUsers, toApiUser } from "@/lib/auth/users";
+import { config } from "@/lib/config";
 import { authStore } from "@/lib/http/route";
 import { listProtectedAssets, toApiProtectedAsset } from "@/lib/mdr/protected-assets";
 
@@ -86,6 +88,8 @@ export default async function AdminPage() {
 
   const store = authStore();
   const audit = listAudit(store, { limit: AUDIT_LIMIT });
+  const key = signingKey(config(), store.db);
+  const integrity = { keyId: key.keyId, publicKey: key.publicKeyPem, last: lastAuditVerification(store.db) };
   const fallback = {
     [PROTECTED_ASSETS_KEY]: { protected_assets: listProtectedAssets(store).map(toApiProtectedAsset) },
     [TOKENS_KEY]: { tokens: listTokens(store).map(toApiToken) },
@@ -115,7 +119,7 @@ export default async function AdminPage() {
             <ProtectedAssets />
             <ApiTokens />
             <Users me={me.name} />
-            <AuditEvents />
+            <AuditEvents integrity={integrity} />
           </main>
         </div>
       </LiveData>
