@@ -90,7 +90,7 @@ beforeAll(async () => {
   isolation = iso.body.id;
   // Settled by the background poll: changes of the row that no request made are chained too.
   await eventually(async () => ((await get(server, `/api/v1/mdr/actions/${isolation}`)).body.status === "succeeded" ? true : undefined));
-  expect((await post(server, "/api/v1/mdr/block-ip", { ip: "203.0.113.9", duration_minutes: 60 })).status).toBe(201);
+  expect((await post(server, "/api/v1/mdr/block-ip", { ip: "185.220.102.77", reason: "chain test" })).status).toBe(201);
   expect((await post(server, "/api/v1/admin/tokens", { name: "chain-soar", role: "responder" })).status).toBe(201);
   // A restart signs the head at shutdown: the checkpoint a later rewrite is caught against.
   await server.restart();
