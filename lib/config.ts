@@ -1,4 +1,5 @@
 // The environment, parsed once with zod. Nothing else in the project reads process.env.
+import { createPrivateKey } from "node:crypto";
 import fs from "node:fs";
 import { z } from "zod";
 import { type Service, SERVICE_FACTS } from "@/lib/mdr/providers/facts";
@@ -251,6 +252,7 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   MDR_PROTECTED_ASSETS_FILE: z.string().optional(),
+  MDR_AUDIT_SIGNING_KEY: z.string().optional(),
   MDR_OIDC_ISSUER: url.optional(),
   MDR_OIDC_CLIENT_ID: z.string().max(200).optional(),
   MDR_OIDC_CLIENT_SECRET: z.string().max(500).optional(),
@@ -285,7 +287,13 @@ export type Config = {
   /** Present in live mode only. */
   live: LiveConfig | undefined;
   auth: AuthConfig;
+  audit: AuditConfig;
 };
+
+export interface AuditConfig {
+  /** The Ed25519 private key that signs the audit chain's checkpoints (PKCS#8 PEM); else one kept in the database's folder. */
+  signingKeyPem: string | undefined;
+}
 
 export interface OidcConfig {
   issuer: string;
@@ -487,7 +495,23 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     naclRuleRange: e.AWS_NACL_RULE_RANGE,
     live: mode === "live" ? liveConfig(e, env) : undefined,
     auth: authConfig(e),
+    audit: { signingKeyPem: e.MDR_AUDIT_SIGNING_KEY === undefined ? undefined : signingKeyPem(e.MDR_AUDIT_SIGNING_KEY) },
   };
+}
+
+/** MDR_AUDIT_SIGNING_KEY: an Ed25519 private key, PKCS#8 as PEM or as base64 of its DER; normalised to PEM. */
+function signingKeyPem(value: string): string {
+  const text = value.trim();
+  try {
+    const key = text.startsWith("-----BEGIN")
+      ? createPrivateKey(text.replace(/\\n/g, "\n"))
+      : createPrivateKey({ key: Buffer.from(text, "base64"), format: "der", type: "pkcs8" });
+    if (key.asymmetricKeyType !== "ed25519") fail([`MDR_AUDIT_SIGNING_KEY: an Ed25519 key is needed, this is ${key.asymmetricKeyType}`]);
+    return key.export({ format: "pem", type: "pkcs8" }) as string;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    fail(["MDR_AUDIT_SIGNING_KEY: not a private key (PKCS#8 PEM, or base64 of its DER)"]);
+  }
 }
 
 const ROLE_NAMES = ["viewer", "responder", "admin"] as const;

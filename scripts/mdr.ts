@@ -4,9 +4,11 @@
 //   npm run -s mdr -- tokens create soar-playbook --role responder [--tenants ID[,ID]] [--expires-in-days 90]
 //   npm run mdr -- tokens list | revoke ID_OR_NAME
 //   npm run mdr -- assets list | add KIND PATTERN [--note TEXT] | remove ID
+//   npm run mdr -- audit list [--limit N] | verify [--json]   (verify: exit 0, or 1 naming the first record that does not match)
 // It opens the database named by MDR_DB_PATH (as the server does) and records each change in the
 // audit log as the actor `cli`. Secrets go to stdout alone, so `$(...)` captures just the secret.
 import { parseArgs } from "node:util";
+import { signingKey, summary, verifyAudit } from "@/lib/audit/chain";
 import { listAudit } from "@/lib/auth/audit";
 import { generatePassword } from "@/lib/auth/passwords";
 import { Tenants } from "@/lib/auth/schemas";
@@ -15,6 +17,7 @@ import { CreateTokenRequest, createToken, listTokens, revokeToken, toApiToken } 
 import { CreateUserRequest, UpdateUserRequest, createUser, listUsers, toApiUser, updateUser } from "@/lib/auth/users";
 import { config } from "@/lib/config";
 import { openDb } from "@/lib/db/client";
+import { chainUnchainedRecords } from "@/lib/db/queries/chain";
 import { MdrError } from "@/lib/errors";
 import {
   ProtectedAssetInput,
@@ -45,6 +48,7 @@ function usage(): never {
       "  assets add hostname|upn|ip_range PATTERN [--note TEXT]",
       "  assets remove ID",
       "  audit list [--limit N]",
+      "  audit verify [--json]",
       "",
     ].join("\n"),
   );
@@ -77,11 +81,14 @@ async function main(): Promise<void> {
       note: { type: "string" },
       limit: { type: "string" },
       tenants: { type: "string" },
+      json: { type: "boolean" },
     },
   });
   const [group, verb, ...args] = positionals;
   if (!group || !verb) usage();
   const store = { db: openDb(config().dbPath), now: Date.now };
+  // A log written before the hash chain existed gets its links first, once (as the server does at start).
+  chainUnchainedRecords(store.db, store.now());
   const password = async () => (values["password-stdin"] ? await readStdin() : generatePassword());
   // "ID,ID" or "all"; omitted: all tenants. Each must be a configured tenant.
   const tenantsOf = (text: string | undefined) =>
@@ -144,6 +151,16 @@ async function main(): Promise<void> {
     case "audit list":
     case "audit show":
       return table(listAudit(store, { limit: Number(values.limit ?? 50) }).events);
+    case "audit verify": {
+      const result = verifyAudit(store.db, signingKey(config(), store.db), store.now);
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else {
+        console.log(summary(result));
+        for (const p of result.problems.slice(1, 10)) console.log(`  also: ${p.record}: ${p.why}`);
+      }
+      process.exitCode = result.ok ? 0 : 1;
+      return;
+    }
     default:
       usage();
   }

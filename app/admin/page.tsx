@@ -15,6 +15,7 @@ import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { LiveData } from "@/components/mdr/live-data";
 import { ThemeToggle } from "@/components/mdr/theme-toggle";
 import { tenantsWithin } from "@/app/_lib/tenants";
+import { lastAuditVerification, signingKey } from "@/lib/audit/chain";
 import { listAudit, toApiAuditEvent } from "@/lib/auth/audit";
 import { type PageIdentity, pageIdentity, passwordChangePath } from "@/lib/auth/page-identity";
 import { hasRole } from "@/lib/auth/roles";
@@ -96,6 +97,8 @@ export default async function AdminPage() {
     allTenants: me.scope === null,
     choice: configuredTenants(config()).length > 1,
   };
+  const key = signingKey(config(), store.db);
+  const integrity = { keyId: key.keyId, publicKey: key.publicKeyPem, last: lastAuditVerification(store.db) };
   const fallback: Record<string, unknown> = {
     [PROTECTED_ASSETS_KEY]: { protected_assets: listProtectedAssets(store).map(toApiProtectedAsset) },
     [TOKENS_KEY]: { tokens: listTokens(store).filter((t) => within(t.tenants, me.scope)).map(toApiToken) },
@@ -129,7 +132,7 @@ export default async function AdminPage() {
             <ProtectedAssets />
             <ApiTokens />
             <Users me={me.name} />
-            <AuditEvents />
+            <AuditEvents integrity={integrity} />
           </main>
         </div>
       </LiveData>

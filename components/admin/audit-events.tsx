@@ -32,7 +32,40 @@ function detailText(detail: Record<string, unknown> | null): string {
     .join(" ");
 }
 
-export function AuditEvents() {
+/** The audit chain's checkpoint key and its last verification (`npm run mdr -- audit verify`, GET /admin/audit/verify). */
+export interface AuditIntegrity {
+  keyId: string;
+  publicKey: string;
+  last: { at: string; ok: boolean; records: number; checkpoints: number; seconds: number; problem: string | null } | null;
+}
+
+function IntegrityLine({ integrity }: { integrity: AuditIntegrity }) {
+  const { last } = integrity;
+  return (
+    <p data-testid="audit-verification" data-ok={last ? String(last.ok) : undefined} className="px-4 py-2 text-xs text-muted-foreground">
+      {last === null ? (
+        "The audit log's hash chain has not been verified yet."
+      ) : last.ok ? (
+        <>
+          Last verification <When iso={last.at} />: <Badge variant="success">verified</Badge> {last.records} records,{" "}
+          {last.checkpoints} checkpoints, {last.seconds.toFixed(2)} s.
+        </>
+      ) : (
+        <>
+          Last verification <When iso={last.at} />: <Badge variant="danger">does not verify</Badge>{" "}
+          <span className="font-mono">{last.problem}</span>
+        </>
+      )}{" "}
+      Checkpoints are signed by Ed25519 key{" "}
+      <span className="font-mono" title={integrity.publicKey}>
+        {integrity.keyId}
+      </span>
+      .
+    </p>
+  );
+}
+
+export function AuditEvents({ integrity }: { integrity?: AuditIntegrity }) {
   const { allTenants } = useAdminTenants();
   const { data, error } = useAudit(allTenants);
   const events = data?.events ?? [];
@@ -64,6 +97,7 @@ export function AuditEvents() {
       title="Security audit log"
       description={description}
     >
+      {integrity && <IntegrityLine integrity={integrity} />}
       <Table data-testid="audit-table" aria-labelledby="audit-events-title">
         <TableHeader className="bg-muted/50">
           <TableRow className="hover:bg-transparent">

@@ -107,9 +107,12 @@ export function perDb<T>(build: (db: Db) => T): (db: Db) => T {
 /**
  * Runs `work` as one transaction: every query of lib/db/queries it makes on `db` commits together
  * or not at all (better-sqlite3 is synchronous: it is the same connection). Nested, a savepoint.
+ * Immediate: it takes the write lock at its start, so that what it reads (the head of the audit
+ * chain, a duplicate) is what it writes after, even with another process (the command line)
+ * writing the same file; a deferred one would fail to write over a read that became stale.
  */
 export function inTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(() => work());
+  return db.transaction(() => work(), { behavior: "immediate" });
 }
 
 /** The database's file, or null for an in-memory database. */

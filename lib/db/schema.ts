@@ -1,7 +1,7 @@
 // The audit log: one row per action, one row per change in an action's life.
 // Portable to PostgreSQL: plain columns, times as integer milliseconds since the epoch.
 import { type SQL, sql } from "drizzle-orm";
-import { type SQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type SQLiteColumn, blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 import { AUDIT_EVENTS, ROLES } from "@/lib/auth/enums";
 import { ACTION_STATUSES, ACTION_TYPES, MODES, PROTECTED_ASSET_KINDS, type ProviderName } from "@/lib/mdr/enums";
@@ -232,3 +232,51 @@ export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type ActionRow = typeof actions.$inferSelect;
 export type NewActionRow = typeof actions.$inferInsert;
 export type ActionEventRow = typeof actionEvents.$inferSelect;
+
+/**
+ * The hash chain over the audit log (lib/db/queries/chain.ts): one link per record written, in
+ * write order, across the three logged tables. `kind` says which: `action` (an `actions` row as it
+ * is after a change: `digest` is the SHA-256 of its canonical content), `event` (an `action_events`
+ * row) or `audit` (an `audit_events` row); `ref` is the row's id. `hash` = SHA-256(prev_hash ||
+ * canonical JSON of [seq, kind, ref, at, content]); seq is the head's + 1, so two writers appending
+ * after the same head collide on the primary key instead of forking the chain.
+ */
+export const auditChain = sqliteTable("audit_chain", {
+  seq: integer("seq").primaryKey(),
+  kind: text("kind", { enum: ["action", "event", "audit"] }).notNull(),
+  ref: text("ref").notNull(),
+  at: integer("at").notNull(),
+  /** For `action` links only: the digest of the row's state (events are hashed from their own row). */
+  digest: blob("digest", { mode: "buffer" }),
+  prevHash: blob("prev_hash", { mode: "buffer" }).notNull(),
+  hash: blob("hash", { mode: "buffer" }).notNull(),
+});
+
+/** Signed heads of the chain (Ed25519): a later rewrite of the whole log is caught against them. */
+export const auditCheckpoints = sqliteTable("audit_checkpoints", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  /** The chain's head when signed: its seq and hash (seq 0: an empty chain). */
+  seq: integer("seq").notNull(),
+  hash: blob("hash", { mode: "buffer" }).notNull(),
+  at: integer("at").notNull(),
+  /** `start`, `hourly`, `shutdown`, `prune` (a retention cut: the chain starts after it). */
+  reason: text("reason").notNull(),
+  /** The first 16 hex digits of the SHA-256 of the public key (SPKI DER). */
+  keyId: text("key_id").notNull(),
+  signature: blob("signature", { mode: "buffer" }).notNull(),
+});
+
+/** The last verification of the chain (one row, id 1): what /admin shows. */
+export const auditVerifications = sqliteTable("audit_verifications", {
+  id: integer("id").primaryKey(),
+  at: integer("at").notNull(),
+  ok: integer("ok", { mode: "boolean" }).notNull(),
+  records: integer("records").notNull(),
+  checkpoints: integer("checkpoints").notNull(),
+  seconds: real("seconds").notNull(),
+  problem: text("problem"),
+});
+
+export type AuditChainRow = typeof auditChain.$inferSelect;
+export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+export type AuditVerificationRow = typeof auditVerifications.$inferSelect;

@@ -3,6 +3,7 @@
 // their rows, end IP blocks whose time is up. All read their work from the database, so they
 // resume after a restart.
 import "server-only";
+import { signingKey, writeCheckpoint } from "@/lib/audit/chain";
 import { startCheckpointer } from "@/lib/db/checkpointer";
 import { dbFile, refreshPlannerStatistics } from "@/lib/db/client";
 import { forgetKeysOlderThan } from "@/lib/db/queries/idempotency";
@@ -37,6 +38,9 @@ const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Time
 /** How often the checkpoint thread copies the write-ahead log back into the database file. */
 const CHECKPOINT_INTERVAL_MS = 100;
 
+/** How often the head of the audit chain is signed (when it moved). */
+const AUDIT_CHECKPOINT_INTERVAL_MS = 3_600_000;
+
 /** Starts the loops once per process. */
 export function startBackground(makeContext: () => MdrContext): void {
   if (state.__mdrBackground) return;
@@ -70,8 +74,18 @@ export function startBackground(makeContext: () => MdrContext): void {
       loop("sweep", ctx.config.sweepIntervalMs, sweepKinds),
       loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
       loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),
+      loop("audit checkpoint", AUDIT_CHECKPOINT_INTERVAL_MS, async (c) => writeCheckpoint(c.db, signingKey(c.config, c.db), "hourly", c.now())),
     ],
   };
+  // At shutdown (SIGTERM, SIGINT: the server exits through process.exit) the head is signed too;
+  // better-sqlite3 is synchronous, so this runs to its end in the exit handler.
+  process.once("exit", () => {
+    try {
+      writeCheckpoint(ctx.db, signingKey(ctx.config, ctx.db), "shutdown", ctx.now());
+    } catch (err) {
+      console.error("[mdr] the shutdown checkpoint of the audit log failed:", err);
+    }
+  });
   const file = dbFile(ctx.db);
   if (file !== null) startCheckpointer(file, { intervalMs: CHECKPOINT_INTERVAL_MS });
   // Rows cut off by a crash are settled first (an unblock left pending would hold its block back),

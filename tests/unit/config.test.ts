@@ -42,6 +42,7 @@ const DEFAULTS: Config = {
     protectedAssetsFile: undefined,
     oidc: undefined,
   },
+  audit: { signingKeyPem: undefined },
 };
 
 function refusal(env: Record<string, string | undefined>): string {

@@ -3,6 +3,7 @@
 // API ask of it. The statements every action runs are prepared once per database.
 import { type SQL, and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { type Db, perDb } from "@/lib/db/client";
+import { chainAction, chainEvent, inWrite } from "@/lib/db/queries/chain";
 import { OPEN_STATUSES } from "@/lib/mdr/enums";
 import {
   type ActionEventRow,
@@ -73,6 +74,13 @@ const statements = perDb((db: Db) => ({
  * pending, nothing learned from the provider yet, not active, not reverted) as a new row has them.
  */
 export function insertPendingAction(db: Db, row: ActionRow): void {
+  inWrite(db, () => {
+    insertAction(db, row);
+    chainAction(db, row.id, row.createdAt);
+  });
+}
+
+function insertAction(db: Db, row: ActionRow): void {
   statements(db).insertAction.run({
     id: row.id,
     type: row.type,
@@ -92,7 +100,7 @@ export function insertPendingAction(db: Db, row: ActionRow): void {
 
 /** A step in an action's timeline. */
 export function insertActionEvent(db: Db, event: Omit<ActionEventRow, "id">): void {
-  statements(db).insertEvent.run(event);
+  inWrite(db, () => chainEvent(db, statements(db).insertEvent.run(event).lastInsertRowid));
 }
 
 export function findAction(db: Db, id: string): ActionRow | undefined {
@@ -111,22 +119,31 @@ export type ActionState = Pick<
 
 /** Writes an action's state; returns the row as it is now. */
 export function updateActionState(db: Db, state: ActionState): ActionRow {
-  const [row] = statements(db).transition.all({
-    ...state,
-    active: state.active ? 1 : 0,
-    result: state.result === null ? null : JSON.stringify(state.result),
+  return inWrite(db, () => {
+    const [row] = statements(db).transition.all({
+      ...state,
+      active: state.active ? 1 : 0,
+      result: state.result === null ? null : JSON.stringify(state.result),
+    });
+    chainAction(db, state.id, state.updatedAt);
+    return row!;
   });
-  return row!;
 }
 
 /** The original action stops being active: `by` undid it. */
 export function markReverted(db: Db, id: string, by: string, at: number): void {
-  db.update(actions).set({ active: false, revertedBy: by, updatedAt: at }).where(eq(actions.id, id)).run();
+  inWrite(db, () => {
+    db.update(actions).set({ active: false, revertedBy: by, updatedAt: at }).where(eq(actions.id, id)).run();
+    chainAction(db, id, at);
+  });
 }
 
 /** Changes what may change of an action outside a change of state: its expiry, its result. */
 export function patchAction(db: Db, id: string, patch: Partial<Pick<ActionRow, "expiresAt" | "result" | "updatedAt">>): void {
-  db.update(actions).set(patch).where(eq(actions.id, id)).run();
+  inWrite(db, () => {
+    db.update(actions).set(patch).where(eq(actions.id, id)).run();
+    chainAction(db, id, patch.updatedAt ?? Date.now());
+  });
 }
 
 /** An action's timeline, oldest first. */

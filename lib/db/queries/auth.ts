@@ -2,6 +2,7 @@
 import { and, count, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AuditEvent } from "@/lib/auth/enums";
 import { type Db, perDb } from "@/lib/db/client";
+import { chainAudit, inWrite } from "@/lib/db/queries/chain";
 import {
   type ApiTokenRow,
   type AuditEventRow,
@@ -127,7 +128,7 @@ export function listTokensByCreation(db: Db): ApiTokenRow[] {
 // --- the security audit log
 
 export function insertAuditEvent(db: Db, row: Omit<AuditEventRow, "id">): void {
-  db.insert(auditEvents).values(row).run();
+  inWrite(db, () => chainAudit(db, db.insert(auditEvents).values(row).run().lastInsertRowid));
 }
 
 /** Newest first, at most `limit`, of one event if given, with ids below `before` if given (keyset). */
