@@ -208,6 +208,13 @@ const AUTH_PATHS = {
       responses: { "200": json200("A page of events", { type: "object" }), "422": problem("Invalid filter") },
     },
   },
+  "/api/v1/admin/audit/verify": {
+    get: {
+      summary:
+        "Verify the audit log: the hash chain over actions, their timelines and the security events, and the signed checkpoints; `ok` false names the first record that does not match (an admin of every tenant)",
+      responses: { "200": json200("The verification", { type: "object" }) },
+    },
+  },
   "/api/v1/mdr/protected-assets": {
     get: { summary: "The guardrails: protected hostname patterns, UPNs and address ranges", responses: { "200": json200("Rules", { type: "object" }) } },
     post: {

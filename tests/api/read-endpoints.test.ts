@@ -393,6 +393,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/admin/tokens": ["get", "post"],
     "/api/v1/admin/tokens/{id}": ["delete"],
     "/api/v1/admin/audit": ["get"],
+    "/api/v1/admin/audit/verify": ["get"],
   };
   const ACTION_POSTS = ["/api/v1/mdr/isolate", "/api/v1/mdr/block-ip", "/api/v1/mdr/disable-user", "/api/v1/mdr/quarantine-email"];
   const REQUESTS = [
@@ -472,6 +473,7 @@ describe("GET /api/v1/openapi.json", () => {
       "POST /api/v1/admin/tokens": "admin",
       "DELETE /api/v1/admin/tokens/{id}": "admin",
       "GET /api/v1/admin/audit": "admin",
+      "GET /api/v1/admin/audit/verify": "admin",
     });
   });
 
