@@ -103,13 +103,20 @@ test("cursor pagination walks older and back to newer", async ({ mdr, request })
   const older = mdr.page.getByRole("button", { name: "Older" });
   const newer = mdr.page.getByRole("button", { name: "Newer" });
   await expect(newer).toBeDisabled();
-  await older.click();
+  // The cursor is the last row shown when Older is clicked: the first page may have moved on by
+  // then (other specs add blocks in parallel), so the page's own request says which it was.
+  const [asked] = await Promise.all([
+    mdr.page.waitForRequest((r) => r.url().includes("/api/v1/mdr/actions?") && new URL(r.url()).searchParams.has("cursor")),
+    older.click(),
+  ]);
+  const cursor = new URL(asked.url()).searchParams.get("cursor")!;
+  expect(firstPage.includes(cursor) || cursor < firstPage[0]!).toBe(true);
   await expect(mdr.page.getByText(/^Page 2/)).toBeVisible();
   await expect(mdr.row(newest)).toHaveCount(0);
   const secondPage = await mdr.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action-id")));
   expect(secondPage.length).toBeGreaterThan(0);
-  // Strictly older than everything on the first page, no overlap.
-  expect(secondPage[0]! < firstPage.at(-1)!).toBe(true);
+  // Strictly older than the cursor: no overlap with the page it followed.
+  expect(secondPage.every((id) => id! < cursor)).toBe(true);
 
   await newer.click();
   await expect(mdr.row(newest)).toBeVisible();
