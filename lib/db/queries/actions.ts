@@ -3,6 +3,7 @@
 // API ask of it. The statements every action runs are prepared once per database.
 import { type SQL, and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { type Db, perDb } from "@/lib/db/client";
+import { enqueueSiemRecord, inSameTransaction } from "@/lib/db/queries/siem";
 import { OPEN_STATUSES } from "@/lib/mdr/enums";
 import {
   type ActionEventRow,
@@ -92,7 +93,8 @@ export function insertPendingAction(db: Db, row: ActionRow): void {
 
 /** A step in an action's timeline. */
 export function insertActionEvent(db: Db, event: Omit<ActionEventRow, "id">): void {
-  statements(db).insertEvent.run(event);
+  // Queued for the SIEM destinations in the same transaction as the step itself.
+  inSameTransaction(db, () => enqueueSiemRecord(db, "action_event", statements(db).insertEvent.run(event).lastInsertRowid));
 }
 
 export function findAction(db: Db, id: string): ActionRow | undefined {

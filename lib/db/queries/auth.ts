@@ -2,6 +2,7 @@
 import { and, count, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AuditEvent } from "@/lib/auth/enums";
 import { type Db, perDb } from "@/lib/db/client";
+import { enqueueSiemRecord, inSameTransaction } from "@/lib/db/queries/siem";
 import {
   type ApiTokenRow,
   type AuditEventRow,
@@ -127,7 +128,8 @@ export function listTokensByCreation(db: Db): ApiTokenRow[] {
 // --- the security audit log
 
 export function insertAuditEvent(db: Db, row: Omit<AuditEventRow, "id">): void {
-  db.insert(auditEvents).values(row).run();
+  // Queued for the SIEM destinations in the same transaction as the event itself.
+  inSameTransaction(db, () => enqueueSiemRecord(db, "audit_event", db.insert(auditEvents).values(row).run().lastInsertRowid));
 }
 
 /** Newest first, at most `limit`, of one event if given, with ids below `before` if given (keyset). */
