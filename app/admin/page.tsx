@@ -9,6 +9,7 @@ import { AUDIT_KEY, AUDIT_LIMIT, PROTECTED_ASSETS_KEY, TOKENS_KEY, USERS_KEY } f
 import { ApiTokens } from "@/components/admin/api-tokens";
 import { AuditEvents } from "@/components/admin/audit-events";
 import { ProtectedAssets } from "@/components/admin/protected-assets";
+import { SiemDestinations } from "@/components/admin/siem-destinations";
 import { Users } from "@/components/admin/users";
 import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { LiveData } from "@/components/mdr/live-data";
@@ -19,7 +20,9 @@ import { hasRole } from "@/lib/auth/roles";
 import { listTokens, toApiToken } from "@/lib/auth/tokens";
 import { listUsers, toApiUser } from "@/lib/auth/users";
 import { authStore } from "@/lib/http/route";
+import { config } from "@/lib/config";
 import { listProtectedAssets, toApiProtectedAsset } from "@/lib/mdr/protected-assets";
+import { siemState } from "@/lib/mdr/siem/forwarder";
 
 export const dynamic = "force-dynamic";
 
@@ -30,6 +33,7 @@ const SECTIONS = [
   { href: "#api-tokens", label: "API tokens" },
   { href: "#users", label: "Users" },
   { href: "#audit-events", label: "Audit log" },
+  { href: "#siem-forwarding", label: "SIEM forwarding" },
 ];
 
 function Frame({ me, children }: { me: PageIdentity; children: ReactNode }) {
@@ -116,6 +120,7 @@ export default async function AdminPage() {
             <ApiTokens />
             <Users me={me.name} />
             <AuditEvents />
+            <SiemDestinations destinations={siemState(store.db, config().siem)} />
           </main>
         </div>
       </LiveData>
