@@ -26,6 +26,8 @@ const OUTAGE_MS = Number(process.env.MDR_SIEM_TEST_OUTAGE_MS ?? 3000);
 class SyslogReceiver {
   readonly messages: string[] = [];
   port = 0;
+  /** Connections to reset (RST) on their next bytes without taking them: a receiver dying mid-batch. */
+  resetNext = 0;
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
 
@@ -36,6 +38,11 @@ class SyslogReceiver {
       let buf = Buffer.alloc(0);
       socket.on("error", () => {});
       socket.on("data", (chunk: Buffer) => {
+        if (this.resetNext > 0) {
+          this.resetNext--;
+          (socket as net.Socket).resetAndDestroy();
+          return;
+        }
         buf = Buffer.concat([buf, chunk]);
         for (;;) {
           const space = buf.indexOf(0x20);
@@ -350,6 +357,17 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
     ]);
     expect(Math.max(...during), `action times during the outage: ${during.join(", ")} ms`).toBeLessThan(5000);
   }, 120_000 + OUTAGE_MS);
+
+  it("a syslog receiver that resets the connection on a batch without taking it gets the batch again", async () => {
+    await drained(server);
+    syslog.resetNext = 1;
+    const a = await block(server);
+    await eventually(async () => (syslog.resetNext === 0 ? true : undefined), 10_000, "the receiver to reset a connection");
+    await expectEveryRecordOnce(server, syslog, hec);
+    expect(syslog.messages.filter((m) => m.includes(`cs1=${a.id}`)).length).toBe((await detail(server, a.id)).timeline.length);
+    const [state] = await siemStatus(server);
+    expect(state.last_error.message).toBe(`syslog connection to tcp://127.0.0.1:${syslog.port} was reset after the write: read ECONNRESET`);
+  });
 
   it("a server killed (SIGKILL) with records pending and a HEC batch unanswered: after the restart every record arrives once", async () => {
     await block(server);

@@ -139,6 +139,11 @@ export function destinationRows(db: Db, names: readonly string[]): SiemDestinati
   return db.select().from(siemDestinations).where(inArray(siemDestinations.name, [...names])).all();
 }
 
+/** A destination's row (undefined before forwarding to it ever started). */
+export function destinationRow(db: Db, name: string): SiemDestinationRow | undefined {
+  return db.select().from(siemDestinations).where(eq(siemDestinations.name, name)).get();
+}
+
 /** How many queued records a destination has not had yet. */
 export function backlogAfter(db: Db, afterSeq: number): number {
   return db.select({ n: count() }).from(siemOutbox).where(gt(siemOutbox.seq, afterSeq)).get()?.n ?? 0;

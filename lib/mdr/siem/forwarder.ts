@@ -9,6 +9,7 @@ import type { Db } from "@/lib/db/client";
 import {
   type QueuedRecord,
   backlogAfter,
+  destinationRow,
   destinationRows,
   markDelivered,
   markFailed,
@@ -20,8 +21,8 @@ import { HecTransport, SyslogTransport, type Transport } from "./transports";
 
 export type DestinationName = "syslog" | "hec";
 
-/** Records per batch. */
-const BATCH = 200;
+/** Records per batch (syslog waits SYSLOG_GRACE_MS after each: about 2,500 records a second at most). */
+const BATCH = 500;
 /** Outbox rows deleted per pass once every destination has them. */
 const PRUNE_BATCH = 10_000;
 /** The first wait after a failure; it doubles with each failure in a row, up to retryMaxMs. */
@@ -101,7 +102,7 @@ async function pump(db: Db, d: Destination, cfg: SiemConfig, now: () => number, 
   for (;;) {
     let wait = cfg.intervalMs;
     try {
-      const row = destinationRows(db, [d.name])[0]!;
+      const row = destinationRow(db, d.name)!;
       const batch = queuedAfter(db, row.deliveredSeq, BATCH);
       if (batch.length > 0) {
         const lines: string[] = [];
@@ -148,9 +149,16 @@ export interface SiemDestinationState {
 /** Each configured destination's state, read from the database (the sender may be another bundle). */
 export function siemState(db: Db, cfg: SiemConfig): SiemDestinationState[] {
   const list = configuredDestinations(cfg);
-  const rows = new Map(destinationRows(db, list.map((d) => d.name)).map((r) => [r.name, r]));
   return list.map((d) => {
-    const row = rows.get(d.name)!;
+    // Made when forwarding starts; until then (a page rendered first), nothing delivered yet.
+    const row = destinationRow(db, d.name) ?? {
+      deliveredSeq: 0,
+      deliveredAt: null,
+      deliveredRecord: null,
+      failures: 0,
+      lastError: null,
+      lastErrorAt: null,
+    };
     return {
       name: d.name,
       url: d.url,

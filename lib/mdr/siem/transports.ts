@@ -1,8 +1,11 @@
 // How a batch reaches a destination, and when it counts as delivered:
 // - syslog over TCP or TLS has no acknowledgement (RFC 6587): a batch is delivered once it has
-//   been written to a connection still open and the write has been flushed to the operating
-//   system. A connection the receiver closes is noticed (its FIN) and reopened before the next
-//   batch; a receiver that dies holding unread bytes can still lose what was in flight then.
+//   been written to a connection still open, the write has been flushed to the operating system,
+//   and the connection has not been reset in the grace time after (SYSLOG_GRACE_MS). A receiver
+//   that closes with our bytes unread, or gets them after it closed, answers with a reset, which
+//   comes back within a round trip: that batch is sent again (at least once). A connection the
+//   receiver closed cleanly (its FIN) is reopened before the next batch. What TCP cannot tell is
+//   a receiver that read the bytes and then lost them itself, or a reset slower than the grace.
 // - Splunk HEC answers each POST: a batch is delivered when it answers 200 {"text":"Success","code":0}.
 //   (That means received by HEC; indexer acknowledgement, useACK, is not used.)
 // Either way a batch is sent again until it is delivered, so a receiver whose answer was lost gets
@@ -13,6 +16,8 @@ import type { SiemConfig } from "@/lib/config";
 
 /** How long a connection, a write or a POST may take before the attempt counts as failed. */
 const IO_TIMEOUT_MS = 15_000;
+/** How long after a flushed write a reset still means the receiver did not take the batch. */
+const SYSLOG_GRACE_MS = 200;
 
 export interface Transport {
   /** Delivers the batch (resolves) or fails (rejects with a message fit for /status: no secret). */
@@ -28,18 +33,26 @@ export class SyslogTransport implements Transport {
   async send(messages: string[]): Promise<void> {
     const socket = await this.connected();
     const bytes = Buffer.concat(messages.map((m) => Buffer.from(m, "utf8")));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`syslog write to ${this.cfg.url} took over ${IO_TIMEOUT_MS / 1000} s`));
-      }, IO_TIMEOUT_MS);
-      socket.write(bytes, (err) => {
-        clearTimeout(timer);
-        if (err) reject(new Error(`syslog write to ${this.cfg.url} failed: ${err.message}`));
-        else if (!socket.writable) reject(new Error(`syslog connection to ${this.cfg.url} closed during the write`));
-        else resolve();
+    let reset: Error | undefined;
+    const onError = (err: Error) => (reset ??= err);
+    socket.on("error", onError);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`syslog write to ${this.cfg.url} took over ${IO_TIMEOUT_MS / 1000} s`));
+        }, IO_TIMEOUT_MS);
+        socket.write(bytes, (err) => {
+          clearTimeout(timer);
+          if (err) reject(new Error(`syslog write to ${this.cfg.url} failed: ${err.message}`));
+          else resolve();
+        });
       });
-    });
+      await new Promise((resolve) => setTimeout(resolve, SYSLOG_GRACE_MS));
+      if (reset) throw new Error(`syslog connection to ${this.cfg.url} was reset after the write: ${reset.message}`);
+    } finally {
+      socket.off("error", onError);
+    }
   }
 
   close(): void {
@@ -72,6 +85,7 @@ export class SyslogTransport implements Transport {
       socket.on("error", (err) => {
         clearTimeout(timer);
         socket.destroy();
+        // Before the connection is made: the attempt fails. After: send() sees it (a reset).
         reject(new Error(`syslog connection to ${url} failed: ${err.message}`));
       });
       // A receiver does not talk back; what it sends is read and dropped, so its FIN is seen.
