@@ -1,5 +1,7 @@
 // What a SIEM receives for a record: CEF (with its escaping), the RFC 5424 message around it, its
 // octet-counted frame, and the HEC event.
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { QueuedRecord } from "@/lib/db/queries/siem";
 import { cefHeader, cefValue, octetCounted, toCef, toHecEvent, toSyslogMessage } from "@/lib/mdr/siem/format";
@@ -121,5 +123,33 @@ describe("the forwarded forms of a record", () => {
 describe("retry backoff", () => {
   it("starts at 0.5 s and doubles up to the configured longest wait", () => {
     expect([1, 2, 3, 4, 5, 6, 40].map((n) => retryDelayMs(n, 5000))).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000]);
+  });
+});
+
+describe("the README's example", () => {
+  it("is the frame the forwarder writes for that record", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+    const line = /^ {2}(\d+ <110>1 .*)$/m.exec(readme)?.[1];
+    const record: QueuedRecord = {
+      seq: 1,
+      source: "action_event",
+      recordId: 12,
+      action: {
+        id: "act_01KBSZ4Q5W3V8R2N6M0J7H1C9D",
+        at: Date.parse("2026-12-04T10:21:07.415Z"),
+        status: "pending",
+        message: "Requested by token:soar-playbook",
+        type: "block_ip",
+        target: "185.220.101.34",
+        tenantId: "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d",
+        provider: "defender",
+        mode: "live",
+        requestedBy: "token:soar-playbook",
+        reason: "Tor exit",
+      },
+      audit: null,
+      hash: null,
+    };
+    expect(line).toBe(octetCounted(toSyslogMessage(record, "mdr-01", 4242)!));
   });
 });
