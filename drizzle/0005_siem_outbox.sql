@@ -5,7 +5,8 @@ CREATE TABLE `siem_destinations` (
 	`delivered_at` integer,
 	`last_error` text,
 	`last_error_at` integer,
-	`failures` integer DEFAULT 0 NOT NULL
+	`failures` integer DEFAULT 0 NOT NULL,
+	`enabled` integer DEFAULT true NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `siem_outbox` (

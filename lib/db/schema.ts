@@ -252,6 +252,11 @@ export const siemDestinations = sqliteTable("siem_destinations", {
   lastErrorAt: integer("last_error_at"),
   /** Failed attempts since the last delivery (the retry backoff grows with it). */
   failures: integer("failures").notNull().default(0),
+  /**
+   * 1 while the server is configured to forward there. Records are queued only while some
+   * destination is enabled: a log that forwards nowhere keeps no outbox.
+   */
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
 });
 
 export type UserRow = typeof users.$inferSelect;

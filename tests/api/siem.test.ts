@@ -187,7 +187,7 @@ async function drained(server: TestServer, ms = 30_000): Promise<Json[]> {
  * Both receivers hold exactly the audit log: every record once (no id twice), the same records in
  * the same order (the outbox's), each kind's ids rising, and what HEC got is what the API says.
  */
-async function expectEveryRecordOnce(server: TestServer, syslog: SyslogReceiver, hec: HecReceiver): Promise<void> {
+async function expectEveryRecordOnce(server: TestServer, syslog: SyslogReceiver, hec: HecReceiver, since: number): Promise<void> {
   await drained(server);
   const hecIds = hec.ids();
   expect(new Set(hecIds).size, "a record reached HEC twice").toBe(hecIds.length);
@@ -202,7 +202,20 @@ async function expectEveryRecordOnce(server: TestServer, syslog: SyslogReceiver,
     .sort();
   expect(steps).toEqual(await timelineSteps(server));
   const audits = hec.events.filter((e) => e.event.kind === "audit_event").map((e) => e.event.id);
-  expect(audits).toEqual((await auditLog(server)).map((e) => `audit_event:${e.id}`));
+  expect(audits).toEqual((await auditLog(server)).filter((e) => e.id > since).map((e) => `audit_event:${e.id}`));
+}
+
+/**
+ * The last security audit event written before forwarding started (the test token minted into the
+ * database, the first admin made at the first start): those are not forwarded.
+ */
+async function lastAuditBeforeForwarding(server: TestServer): Promise<number> {
+  const log = await auditLog(server);
+  expect(log.map((e) => [e.event, e.actor])).toEqual([
+    ["token_created", "cli"],
+    ["user_created", "system"],
+  ]);
+  return log.at(-1).id;
 }
 
 let ipCounter = 0;
@@ -227,11 +240,13 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
   const syslog = new SyslogReceiver();
   const hec = new HecReceiver();
   let server: TestServer;
+  let since = 0;
 
   beforeAll(async () => {
     await syslog.start();
     await hec.start();
     server = await startServer(siemEnv(`tcp://127.0.0.1:${syslog.port}`, hec.port), "siem");
+    since = await lastAuditBeforeForwarding(server);
   });
   afterAll(async () => {
     await server?.stop();
@@ -283,18 +298,9 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
           `cs3Label=target cs3=${a.target} cs4Label=provider cs4=${a.provider} cs5Label=mode cs5=simulation`,
       );
     });
-    // The test token minted into the database before the server started is the first record of all.
-    expect(hec.events[0].event).toEqual({
-      id: "audit_event:1",
-      kind: "audit_event",
-      at: expect.any(String),
-      event: "token_created",
-      actor: "cli",
-      subject: expect.any(String),
-      detail: { name: "tests", role: "admin", expires_at: null },
-      ip: null,
-      hash: null,
-    });
+    // What was written before forwarding was first configured is not forwarded: the action's
+    // first step is the first record of all.
+    expect(hec.events[0]).toEqual(mine[0]);
     const lastId = hec.ids().at(-1)!;
     expect(await siemStatus(server)).toEqual([
       {
@@ -317,7 +323,7 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
       },
     ]);
     expect([...hec.authorizations]).toEqual([`Splunk ${HEC_TOKEN}`]);
-    await expectEveryRecordOnce(server, syslog, hec);
+    await expectEveryRecordOnce(server, syslog, hec, since);
   });
 
   it(`a receiver outage (${OUTAGE_MS / 1000} s): actions go on, records wait, then all arrive once and in order`, async () => {
@@ -348,7 +354,7 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
     await block(server);
     await syslog.start();
     await hec.start();
-    await expectEveryRecordOnce(server, syslog, hec);
+    await expectEveryRecordOnce(server, syslog, hec, since);
     const after = await siemStatus(server);
     // The last error stays on record (with its time) after the destination recovered.
     expect(after.map((d) => [d.failures, d.backlog, d.last_error === null])).toEqual([
@@ -363,7 +369,7 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
     syslog.resetNext = 1;
     const a = await block(server);
     await eventually(async () => (syslog.resetNext === 0 ? true : undefined), 10_000, "the receiver to reset a connection");
-    await expectEveryRecordOnce(server, syslog, hec);
+    await expectEveryRecordOnce(server, syslog, hec, since);
     expect(syslog.messages.filter((m) => m.includes(`cs1=${a.id}`)).length).toBe((await detail(server, a.id)).timeline.length);
     const [state] = await siemStatus(server);
     expect(state.last_error.message).toBe(`syslog connection to tcp://127.0.0.1:${syslog.port} was reset after the write: read ECONNRESET`);
@@ -391,7 +397,7 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
     await syslog.start();
     await server.restart();
     await block(server);
-    await expectEveryRecordOnce(server, syslog, hec);
+    await expectEveryRecordOnce(server, syslog, hec, since);
     expect(server.output()).not.toContain(HEC_TOKEN);
   }, 120_000);
 });
@@ -438,8 +444,9 @@ describe("SIEM forwarding: syslog over TLS", () => {
 
   it("delivers over TLS to a receiver trusted through MDR_SIEM_SYSLOG_CA_FILE", async () => {
     server = await startServer(siemEnv(`tls://127.0.0.1:${syslog.port}`, hec.port, { MDR_SIEM_SYSLOG_CA_FILE: certs.certPath }), "siem-tls");
+    const since = await lastAuditBeforeForwarding(server);
     const a = await block(server);
-    await expectEveryRecordOnce(server, syslog, hec);
+    await expectEveryRecordOnce(server, syslog, hec, since);
     expect(syslog.messages.filter((m) => m.includes(`cs1=${a.id}`)).length).toBe((await detail(server, a.id)).timeline.length);
   }, 90_000);
 });

@@ -1,6 +1,6 @@
 // The SIEM outbox: every audit record is queued here in its own transaction, and each destination
 // keeps its place in the queue (lib/mdr/siem reads, sends and moves it on).
-import { and, asc, count, eq, gt, inArray, lte, min, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, lte, max, min, notInArray, sql } from "drizzle-orm";
 import { type Db, perDb } from "@/lib/db/client";
 import {
   type ActionStatus,
@@ -15,9 +15,13 @@ import {
 } from "@/lib/db/schema";
 
 const statements = perDb((db: Db) => ({
+  // Only while some destination is enabled (read from the database, so the command line, whose
+  // environment may not name the destinations, queues its records as the server does).
   enqueue: db
     .insert(siemOutbox)
-    .values({ source: sql.placeholder("source"), recordId: sql.placeholder("recordId") })
+    .select(
+      sql`select null, ${sql.placeholder("source")}, ${sql.placeholder("recordId")} where exists (select 1 from ${siemDestinations} where ${siemDestinations.enabled} = 1)`,
+    )
     .prepare(),
 }));
 
@@ -129,14 +133,24 @@ export function queuedAfter(db: Db, afterSeq: number, limit: number): QueuedReco
   }));
 }
 
-/** The destinations' rows, made (at the start of the outbox) for those not seen before. */
-export function destinationRows(db: Db, names: readonly string[]): SiemDestinationRow[] {
-  if (names.length === 0) return [];
-  db.insert(siemDestinations)
-    .values(names.map((name) => ({ name })))
-    .onConflictDoNothing()
-    .run();
-  return db.select().from(siemDestinations).where(inArray(siemDestinations.name, [...names])).all();
+/**
+ * The server forwards to `names` (and to no other): those are enabled, the rest disabled. A
+ * destination new, or enabled again, starts with the records written from now on; one that stayed
+ * enabled keeps its place.
+ */
+export function enableDestinations(db: Db, names: readonly string[]): void {
+  db.transaction((tx) => {
+    const now = tx.select({ seq: max(siemOutbox.seq) }).from(siemOutbox).get()?.seq ?? 0;
+    tx.update(siemDestinations)
+      .set({ enabled: false })
+      .where(names.length > 0 ? notInArray(siemDestinations.name, [...names]) : undefined)
+      .run();
+    for (const name of names) {
+      const row = tx.select().from(siemDestinations).where(eq(siemDestinations.name, name)).get();
+      if (!row) tx.insert(siemDestinations).values({ name, deliveredSeq: now, enabled: true }).run();
+      else if (!row.enabled) tx.update(siemDestinations).set({ enabled: true, deliveredSeq: now }).where(eq(siemDestinations.name, name)).run();
+    }
+  });
 }
 
 /** A destination's row (undefined before forwarding to it ever started). */
@@ -169,21 +183,16 @@ export function markFailed(db: Db, name: string, error: string, at: number): num
 }
 
 /**
- * Deletes the queued records every destination in `names` has had (all of them when there is no
- * destination), at most `batch` at a time so the write stays short. Returns how many went.
+ * Deletes the queued records every enabled destination has had (all of them when none is
+ * enabled), at most `batch` at a time so the write stays short. Returns how many went.
  */
-export function pruneDelivered(db: Db, names: readonly string[], batch: number): number {
+export function pruneDelivered(db: Db, batch: number): number {
   const first = db.select({ seq: min(siemOutbox.seq) }).from(siemOutbox).get()?.seq;
   if (first === null || first === undefined) return 0;
-  let upTo = Number.MAX_SAFE_INTEGER;
-  if (names.length > 0) {
-    const least = db
-      .select({ seq: min(siemDestinations.deliveredSeq) })
-      .from(siemDestinations)
-      .where(inArray(siemDestinations.name, [...names]))
-      .get()?.seq;
-    upTo = least ?? 0;
-  }
+  // No enabled destination: nothing waits for what is left.
+  const upTo =
+    db.select({ seq: min(siemDestinations.deliveredSeq) }).from(siemDestinations).where(eq(siemDestinations.enabled, true)).get()
+      ?.seq ?? Number.MAX_SAFE_INTEGER;
   return db
     .delete(siemOutbox)
     .where(lte(siemOutbox.seq, Math.min(upTo, first + batch - 1)))

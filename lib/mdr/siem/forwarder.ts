@@ -10,7 +10,7 @@ import {
   type QueuedRecord,
   backlogAfter,
   destinationRow,
-  destinationRows,
+  enableDestinations,
   markDelivered,
   markFailed,
   pruneDelivered,
@@ -84,17 +84,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function startSiemForwarding(db: Db, cfg: SiemConfig, now: () => number): void {
   const list = destinations(cfg);
-  const names = list.map((d) => d.name);
-  destinationRows(db, names);
+  enableDestinations(
+    db,
+    list.map((d) => d.name),
+  );
   const prune = () => {
     try {
-      pruneDelivered(db, names, PRUNE_BATCH);
+      pruneDelivered(db, PRUNE_BATCH);
     } catch (err) {
       console.error("[mdr] SIEM outbox cleanup failed:", err);
     }
   };
   for (const d of list) void pump(db, d, cfg, now, prune);
-  // With no destination nothing would empty the outbox: it is cleared as it fills.
+  // With no destination nothing is queued; what an earlier configuration left is cleared.
   if (list.length === 0) setInterval(prune, Math.max(cfg.intervalMs, 1000)).unref();
 }
 
