@@ -262,6 +262,16 @@ const EnvSchema = z.object({
   MDR_OIDC_TENANT_CLAIM: z.string().min(1).optional(),
   MDR_OIDC_TENANT_MAP: z.string().optional(),
   MDR_OIDC_USERNAME_CLAIM: z.string().min(1).default("preferred_username"),
+  // SIEM forwarding (lib/mdr/siem): syslog (RFC 5424, CEF payload) over TCP or TLS, Splunk HEC.
+  MDR_SIEM_SYSLOG_URL: z
+    .string()
+    .regex(/^(tcp|tls):\/\/[^/:\s]+:\d{1,5}\/?$/, 'must be "tcp://host:port" or "tls://host:port"')
+    .optional(),
+  MDR_SIEM_SYSLOG_CA_FILE: z.string().optional(),
+  MDR_SIEM_HEC_URL: url.optional(),
+  MDR_SIEM_HEC_TOKEN: z.string().regex(/^[\x21-\x7e]{1,512}$/, "must be the HEC token (printable, no spaces)").optional(),
+  MDR_SIEM_INTERVAL_MS: number(50, 3_600_000, 1000),
+  MDR_SIEM_RETRY_MAX_MS: number(100, 3_600_000, 300_000),
 });
 type Env = z.infer<typeof EnvSchema>;
 
@@ -288,11 +298,23 @@ export type Config = {
   live: LiveConfig | undefined;
   auth: AuthConfig;
   audit: AuditConfig;
+  siem: SiemConfig;
 };
 
 export interface AuditConfig {
   /** The Ed25519 private key that signs the audit chain's checkpoints (PKCS#8 PEM); else one kept in the database's folder. */
   signingKeyPem: string | undefined;
+}
+
+/** Where audit records are forwarded (none configured: nothing is sent, the outbox is emptied). */
+export interface SiemConfig {
+  syslog: { protocol: "tcp" | "tls"; host: string; port: number; url: string; ca: string | undefined } | undefined;
+  /** `url` is the collector's event endpoint (…/services/collector/event); the token is sent, never shown. */
+  hec: { url: string; token: string } | undefined;
+  /** How often the sender looks at the outbox. */
+  intervalMs: number;
+  /** The longest wait between two attempts at a failing destination (the backoff doubles up to it). */
+  retryMaxMs: number;
 }
 
 export interface OidcConfig {
@@ -495,6 +517,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     naclRuleRange: e.AWS_NACL_RULE_RANGE,
     live: mode === "live" ? liveConfig(e, env) : undefined,
     auth: authConfig(e),
+    siem: siemConfig(e),
     audit: { signingKeyPem: e.MDR_AUDIT_SIGNING_KEY === undefined ? undefined : signingKeyPem(e.MDR_AUDIT_SIGNING_KEY) },
   };
 }
@@ -512,6 +535,36 @@ function signingKeyPem(value: string): string {
     if (err instanceof ConfigError) throw err;
     fail(["MDR_AUDIT_SIGNING_KEY: not a private key (PKCS#8 PEM, or base64 of its DER)"]);
   }
+}
+
+function siemConfig(e: Env): SiemConfig {
+  const problems: string[] = [];
+  let syslog: SiemConfig["syslog"];
+  if (e.MDR_SIEM_SYSLOG_URL) {
+    const m = /^(tcp|tls):\/\/([^/:\s]+):(\d+)/.exec(e.MDR_SIEM_SYSLOG_URL)!;
+    const port = Number(m[3]);
+    if (port < 1 || port > 65535) problems.push("MDR_SIEM_SYSLOG_URL: the port must be 1-65535");
+    let ca: string | undefined;
+    if (e.MDR_SIEM_SYSLOG_CA_FILE) {
+      if (m[1] !== "tls") problems.push("MDR_SIEM_SYSLOG_CA_FILE: only for a tls:// syslog URL");
+      try {
+        ca = fs.readFileSync(e.MDR_SIEM_SYSLOG_CA_FILE, "utf8");
+      } catch (err) {
+        problems.push(`MDR_SIEM_SYSLOG_CA_FILE: cannot read ${e.MDR_SIEM_SYSLOG_CA_FILE} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      }
+    }
+    syslog = { protocol: m[1] as "tcp" | "tls", host: m[2]!, port, url: `${m[1]}://${m[2]}:${port}`, ca };
+  } else if (e.MDR_SIEM_SYSLOG_CA_FILE) problems.push("MDR_SIEM_SYSLOG_CA_FILE: set MDR_SIEM_SYSLOG_URL too");
+  let hec: SiemConfig["hec"];
+  if (e.MDR_SIEM_HEC_URL) {
+    const u = new URL(e.MDR_SIEM_HEC_URL);
+    if (u.username || u.password || u.search) problems.push("MDR_SIEM_HEC_URL: no credentials or query in the URL (the token goes in MDR_SIEM_HEC_TOKEN)");
+    if (!e.MDR_SIEM_HEC_TOKEN) problems.push("MDR_SIEM_HEC_TOKEN: required with MDR_SIEM_HEC_URL");
+    const base = e.MDR_SIEM_HEC_URL.replace(/\/services\/collector(\/event)?$/, "");
+    hec = { url: `${base}/services/collector/event`, token: e.MDR_SIEM_HEC_TOKEN ?? "" };
+  } else if (e.MDR_SIEM_HEC_TOKEN) problems.push("MDR_SIEM_HEC_URL: required with MDR_SIEM_HEC_TOKEN");
+  if (problems.length > 0) fail(problems);
+  return { syslog, hec, intervalMs: e.MDR_SIEM_INTERVAL_MS, retryMaxMs: e.MDR_SIEM_RETRY_MAX_MS };
 }
 
 const ROLE_NAMES = ["viewer", "responder", "admin"] as const;

@@ -10,6 +10,7 @@ import { ApiTokens } from "@/components/admin/api-tokens";
 import { AuditEvents } from "@/components/admin/audit-events";
 import { ProtectedAssets } from "@/components/admin/protected-assets";
 import { type AdminTenants, AdminTenantsProvider } from "@/components/admin/tenants";
+import { SiemDestinations } from "@/components/admin/siem-destinations";
 import { Users } from "@/components/admin/users";
 import { IdentityProvider, UserMenu } from "@/components/mdr/identity";
 import { LiveData } from "@/components/mdr/live-data";
@@ -25,6 +26,7 @@ import { listUsers, toApiUser } from "@/lib/auth/users";
 import { config } from "@/lib/config";
 import { authStore } from "@/lib/http/route";
 import { listProtectedAssets, toApiProtectedAsset } from "@/lib/mdr/protected-assets";
+import { siemState } from "@/lib/mdr/siem/forwarder";
 
 export const dynamic = "force-dynamic";
 
@@ -35,6 +37,7 @@ const SECTIONS = [
   { href: "#api-tokens", label: "API tokens" },
   { href: "#users", label: "Users" },
   { href: "#audit-events", label: "Audit log" },
+  { href: "#siem-forwarding", label: "SIEM forwarding" },
 ];
 
 function Frame({ me, children }: { me: PageIdentity; children: ReactNode }) {
@@ -133,6 +136,7 @@ export default async function AdminPage() {
             <ApiTokens />
             <Users me={me.name} />
             <AuditEvents integrity={integrity} />
+            <SiemDestinations destinations={siemState(store.db, config().siem)} />
           </main>
         </div>
       </LiveData>

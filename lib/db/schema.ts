@@ -223,6 +223,42 @@ export const auditEvents = sqliteTable(
   ],
 );
 
+/** The audit records the SIEM forwarding carries: an action's timeline step, a security audit event. */
+export const SIEM_SOURCES = ["action_event", "audit_event"] as const;
+export type SiemSource = (typeof SIEM_SOURCES)[number];
+
+/**
+ * The SIEM outbox: one row per audit record (action_events, audit_events), written in the same
+ * transaction as the record, so a record committed is a record that will be forwarded, whatever
+ * happens to the process after. `seq` is the forwarding order (commit order: SQLite has one writer
+ * at a time). A row is deleted once every configured destination has it.
+ */
+export const siemOutbox = sqliteTable("siem_outbox", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  source: text("source", { enum: SIEM_SOURCES }).notNull(),
+  recordId: integer("record_id").notNull(),
+});
+
+/** Each SIEM destination's place in the outbox and its last outcome: what /admin and /status show. */
+export const siemDestinations = sqliteTable("siem_destinations", {
+  /** `syslog` or `hec`. */
+  name: text("name").primaryKey(),
+  /** The outbox position delivered up to (inclusive): the sender resumes after it. */
+  deliveredSeq: integer("delivered_seq").notNull().default(0),
+  /** The last record delivered (`action_event:12`) and when. */
+  deliveredRecord: text("delivered_record"),
+  deliveredAt: integer("delivered_at"),
+  lastError: text("last_error"),
+  lastErrorAt: integer("last_error_at"),
+  /** Failed attempts since the last delivery (the retry backoff grows with it). */
+  failures: integer("failures").notNull().default(0),
+  /**
+   * 1 while the server is configured to forward there. Records are queued only while some
+   * destination is enabled: a log that forwards nowhere keeps no outbox.
+   */
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
@@ -250,7 +286,7 @@ export const auditChain = sqliteTable("audit_chain", {
   digest: blob("digest", { mode: "buffer" }),
   prevHash: blob("prev_hash", { mode: "buffer" }).notNull(),
   hash: blob("hash", { mode: "buffer" }).notNull(),
-});
+}, (t) => [index("audit_chain_record").on(t.kind, t.ref)]);
 
 /** Signed heads of the chain (Ed25519): a later rewrite of the whole log is caught against them. */
 export const auditCheckpoints = sqliteTable("audit_checkpoints", {
@@ -280,3 +316,4 @@ export const auditVerifications = sqliteTable("audit_verifications", {
 export type AuditChainRow = typeof auditChain.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
 export type AuditVerificationRow = typeof auditVerifications.$inferSelect;
+export type SiemDestinationRow = typeof siemDestinations.$inferSelect;

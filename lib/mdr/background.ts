@@ -1,6 +1,6 @@
 // Work that runs on its own once per server process: settle rows an earlier process left pending,
 // and each kind's background work (lib/mdr/kinds/<kind>/): mirror Defender machine actions onto
-// their rows, end IP blocks whose time is up. All read their work from the database, so they
+// their rows, end IP blocks whose time is up; forward audit records to the SIEM. All read their work from the database, so they
 // resume after a restart.
 import "server-only";
 import { signingKey, writeCheckpoint } from "@/lib/audit/chain";
@@ -11,6 +11,7 @@ import type { MdrContext } from "@/lib/mdr/context";
 import { KINDS } from "@/lib/mdr/kinds";
 import type { ActionKind } from "@/lib/mdr/kinds/kind";
 import { recoverOrphans } from "@/lib/mdr/recover";
+import { startSiemForwarding } from "@/lib/mdr/siem/forwarder";
 
 /** Runs one background piece of every kind that has it, one kind after the other; returns how many rows changed. */
 async function everyKind(ctx: MdrContext, piece: keyof ActionKind["background"]): Promise<number> {
@@ -86,6 +87,8 @@ export function startBackground(makeContext: () => MdrContext): void {
       console.error("[mdr] the shutdown checkpoint of the audit log failed:", err);
     }
   });
+  // Audit records to the SIEM destinations, from the outbox, apart from any request.
+  startSiemForwarding(ctx.db, ctx.config.siem, ctx.now);
   const file = dbFile(ctx.db);
   if (file !== null) startCheckpointer(file, { intervalMs: CHECKPOINT_INTERVAL_MS });
   // Rows cut off by a crash are settled first (an unblock left pending would hold its block back),

@@ -403,6 +403,20 @@ export const StatusResponse = z.object({
   mode: z.enum(["simulation", "live"]),
   checked_at: z.string(),
   services: z.object({ defender: ServiceStatus, graph: ServiceStatus, azure_nsg: ServiceStatus, aws: ServiceStatus }),
+  siem: z
+    .array(
+      z.object({
+        name: z.enum(["syslog", "hec"]),
+        url: z.string(),
+        format: z.string(),
+        last_delivered: z.object({ at: z.string(), record: z.string() }).nullable(),
+        backlog: z.number().int().describe("audit records written and not yet delivered to this destination"),
+        failures: z.number().int().describe("failed attempts since the last delivery (0: keeping up)"),
+        last_error: z.object({ at: z.string(), message: z.string() }).nullable(),
+      }),
+    )
+    .optional()
+    .describe("SIEM forwarding, when a destination is configured (MDR_SIEM_SYSLOG_URL, MDR_SIEM_HEC_URL)"),
 });
 export type StatusResponse = z.infer<typeof StatusResponse>;
 

@@ -192,6 +192,8 @@ test.describe("without JavaScript", () => {
     await expect(page.locator('[data-testid="user-row"][data-username="admin"]')).toContainText("(you)");
     await expect(page.getByTestId("audit-row").filter({ hasText: id }).first()).toContainText("Token created");
     await expect(page.getByTestId("protected-assets-table")).toBeVisible();
+    // These servers forward nowhere: the SIEM section says so.
+    await expect(page.getByTestId("siem-table")).toContainText("No destination configured: audit records stay in this server only.");
     expect(await page.content()).not.toContain(token);
     expect((await request.delete(`/api/v1/admin/tokens/${id}`)).status()).toBe(200);
   });
@@ -225,7 +227,7 @@ test.describe("not an admin", () => {
     await page.goto("/admin");
     await expect(page.getByTestId("admin-forbidden")).toContainText("The admin role is needed here");
     await expect(page.getByTestId("admin-forbidden")).toContainText(`signed in as ${username} with the responder role`);
-    for (const section of ["protected-assets", "api-tokens", "users", "audit-events"]) {
+    for (const section of ["protected-assets", "api-tokens", "users", "audit-events", "siem-forwarding"]) {
       await expect(page.getByTestId(section)).toHaveCount(0);
     }
     await page.getByTestId("admin-forbidden").getByRole("link", { name: "Back to response actions" }).click();

@@ -43,6 +43,7 @@ const DEFAULTS: Config = {
     oidc: undefined,
   },
   audit: { signingKeyPem: undefined },
+  siem: { syslog: undefined, hec: undefined, intervalMs: 1000, retryMaxMs: 300_000 },
 };
 
 function refusal(env: Record<string, string | undefined>): string {
@@ -394,5 +395,51 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
   it("never puts a secret in its messages", () => {
     const p = file({ tenants: [{ tenant_id: TENANT, client_id: "bad", client_secret: "hunter2-secret" }] });
     expect(refusal({ MDR_TENANTS_FILE: p })).not.toContain("hunter2");
+  });
+});
+
+describe("parseConfig: SIEM forwarding", () => {
+  it("reads a syslog URL (tcp, or tls with a CA file) and a HEC URL with its token", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mdr-siem-config-"));
+    const ca = path.join(dir, "ca.pem");
+    fs.writeFileSync(ca, "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
+    expect(parseConfig({ MDR_SIEM_SYSLOG_URL: "tcp://siem.example.com:514" }).siem).toEqual({
+      ...DEFAULTS.siem,
+      syslog: { protocol: "tcp", host: "siem.example.com", port: 514, url: "tcp://siem.example.com:514", ca: undefined },
+    });
+    expect(
+      parseConfig({
+        MDR_SIEM_SYSLOG_URL: "tls://10.0.0.5:6514",
+        MDR_SIEM_SYSLOG_CA_FILE: ca,
+        MDR_SIEM_HEC_URL: "https://splunk.example.com:8088/",
+        MDR_SIEM_HEC_TOKEN: "0a1b2c3d-hec",
+        MDR_SIEM_INTERVAL_MS: "200",
+        MDR_SIEM_RETRY_MAX_MS: "2000",
+      }).siem,
+    ).toEqual({
+      syslog: { protocol: "tls", host: "10.0.0.5", port: 6514, url: "tls://10.0.0.5:6514", ca: fs.readFileSync(ca, "utf8") },
+      hec: { url: "https://splunk.example.com:8088/services/collector/event", token: "0a1b2c3d-hec" },
+      intervalMs: 200,
+      retryMaxMs: 2000,
+    });
+    // The full event endpoint is taken as it is.
+    expect(
+      parseConfig({ MDR_SIEM_HEC_URL: "http://127.0.0.1:8088/services/collector/event", MDR_SIEM_HEC_TOKEN: "t" }).siem.hec,
+    ).toEqual({ url: "http://127.0.0.1:8088/services/collector/event", token: "t" });
+  });
+
+  it("refuses a bad URL, a token without its URL and the reverse, a CA for plain TCP; never echoes the token", () => {
+    expect(refusal({ MDR_SIEM_SYSLOG_URL: "udp://siem:514" })).toBe(
+      invalid('MDR_SIEM_SYSLOG_URL: must be "tcp://host:port" or "tls://host:port"'),
+    );
+    expect(refusal({ MDR_SIEM_SYSLOG_URL: "tcp://siem:70000" })).toBe(invalid("MDR_SIEM_SYSLOG_URL: the port must be 1-65535"));
+    expect(refusal({ MDR_SIEM_SYSLOG_URL: "tcp://siem:514", MDR_SIEM_SYSLOG_CA_FILE: "/nonexistent/ca.pem" })).toBe(
+      invalid("MDR_SIEM_SYSLOG_CA_FILE: only for a tls:// syslog URL", "MDR_SIEM_SYSLOG_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT)"),
+    );
+    expect(refusal({ MDR_SIEM_HEC_URL: "https://splunk:8088" })).toBe(invalid("MDR_SIEM_HEC_TOKEN: required with MDR_SIEM_HEC_URL"));
+    expect(refusal({ MDR_SIEM_HEC_TOKEN: "secret-token-1" })).toBe(invalid("MDR_SIEM_HEC_URL: required with MDR_SIEM_HEC_TOKEN"));
+    const spaced = refusal({ MDR_SIEM_HEC_URL: "https://splunk:8088", MDR_SIEM_HEC_TOKEN: "secret token" });
+    expect(spaced).toBe(invalid("MDR_SIEM_HEC_TOKEN: must be the HEC token (printable, no spaces)"));
+    expect(spaced).not.toContain("secret");
   });
 });

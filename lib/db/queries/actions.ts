@@ -4,6 +4,7 @@
 import { type SQL, and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { type Db, perDb } from "@/lib/db/client";
 import { chainAction, chainEvent, inWrite } from "@/lib/db/queries/chain";
+import { enqueueSiemRecord } from "@/lib/db/queries/siem";
 import { OPEN_STATUSES } from "@/lib/mdr/enums";
 import {
   type ActionEventRow,
@@ -100,7 +101,12 @@ function insertAction(db: Db, row: ActionRow): void {
 
 /** A step in an action's timeline. */
 export function insertActionEvent(db: Db, event: Omit<ActionEventRow, "id">): void {
-  inWrite(db, () => chainEvent(db, statements(db).insertEvent.run(event).lastInsertRowid));
+  // Chained, and queued for the SIEM destinations, in the same transaction as the step itself.
+  inWrite(db, () => {
+    const id = statements(db).insertEvent.run(event).lastInsertRowid;
+    chainEvent(db, id);
+    enqueueSiemRecord(db, "action_event", id);
+  });
 }
 
 export function findAction(db: Db, id: string): ActionRow | undefined {

@@ -3,6 +3,7 @@ import { and, count, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AuditEvent } from "@/lib/auth/enums";
 import { type Db, perDb } from "@/lib/db/client";
 import { chainAudit, inWrite } from "@/lib/db/queries/chain";
+import { enqueueSiemRecord } from "@/lib/db/queries/siem";
 import {
   type ApiTokenRow,
   type AuditEventRow,
@@ -128,7 +129,12 @@ export function listTokensByCreation(db: Db): ApiTokenRow[] {
 // --- the security audit log
 
 export function insertAuditEvent(db: Db, row: Omit<AuditEventRow, "id">): void {
-  inWrite(db, () => chainAudit(db, db.insert(auditEvents).values(row).run().lastInsertRowid));
+  // Chained, and queued for the SIEM destinations, in the same transaction as the event itself.
+  inWrite(db, () => {
+    const id = db.insert(auditEvents).values(row).run().lastInsertRowid;
+    chainAudit(db, id);
+    enqueueSiemRecord(db, "audit_event", id);
+  });
 }
 
 /** Newest first, at most `limit`, of one event if given, with ids below `before` if given (keyset). */
