@@ -4,8 +4,14 @@
 //   npm run -s mdr -- tokens create soar-playbook --role responder [--tenants ID[,ID]] [--expires-in-days 90]
 //   npm run mdr -- tokens list | revoke ID_OR_NAME
 //   npm run mdr -- assets list | add KIND PATTERN [--note TEXT] | remove ID
+//   npm run -s mdr -- audit export [--format ndjson|csv] [--since ISO] [--until ISO] [--type T] [--status S]
+//                                  [--target X] [--tenant-id ID] [--out FILE]   (the actions, as GET /mdr/actions/export)
 // It opens the database named by MDR_DB_PATH (as the server does) and records each change in the
 // audit log as the actor `cli`. Secrets go to stdout alone, so `$(...)` captures just the secret.
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
 import { listAudit } from "@/lib/auth/audit";
 import { generatePassword } from "@/lib/auth/passwords";
@@ -16,6 +22,8 @@ import { CreateUserRequest, UpdateUserRequest, createUser, listUsers, toApiUser,
 import { config } from "@/lib/config";
 import { openDb } from "@/lib/db/client";
 import { MdrError } from "@/lib/errors";
+import { exportActions } from "@/lib/mdr/export-actions";
+import { ExportActionsQuery } from "@/lib/mdr/schemas";
 import {
   ProtectedAssetInput,
   addProtectedAsset,
@@ -45,6 +53,7 @@ function usage(): never {
       "  assets add hostname|upn|ip_range PATTERN [--note TEXT]",
       "  assets remove ID",
       "  audit list [--limit N]",
+      "  audit export [--format ndjson|csv] [--since ISO] [--until ISO] [--type T] [--status S] [--target X] [--tenant-id ID] [--out FILE]",
       "",
     ].join("\n"),
   );
@@ -77,6 +86,14 @@ async function main(): Promise<void> {
       note: { type: "string" },
       limit: { type: "string" },
       tenants: { type: "string" },
+      format: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      type: { type: "string" },
+      status: { type: "string" },
+      target: { type: "string" },
+      "tenant-id": { type: "string" },
+      out: { type: "string" },
     },
   });
   const [group, verb, ...args] = positionals;
@@ -144,6 +161,15 @@ async function main(): Promise<void> {
     case "audit list":
     case "audit show":
       return table(listAudit(store, { limit: Number(values.limit ?? 50) }).events);
+    case "audit export": {
+      // The same query, lines and order as GET /api/v1/mdr/actions/export, over every tenant.
+      const { format, since, until, type, status, target, "tenant-id": tenant_id, out } = values;
+      const query = parse(ExportActionsQuery, JSON.parse(JSON.stringify({ format, since, until, type, status, target, tenant_id })));
+      const stream = exportActions({ ctx: { db: store.db, scope: null, now: Date.now }, query });
+      await pipeline(Readable.fromWeb(stream as WebReadableStream<Uint8Array>), out ? fs.createWriteStream(out) : process.stdout);
+      if (out) process.stderr.write(`exported to ${out}\n`);
+      return;
+    }
     default:
       usage();
   }

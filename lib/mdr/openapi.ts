@@ -16,6 +16,7 @@ import {
   ChangeExpiryRequest,
   DisableUserRequest,
   IsolateRequest,
+  ExportActionsQuery,
   ListActionsQuery,
   MetricsQuery,
   MetricsResponse,
@@ -245,6 +246,22 @@ export function openApiDocument(): JsonSchema {
           responses: {
             "200": { description: "A page of actions", content: { "application/json": { schema: ref("ActionList") } } },
             "422": problem("Invalid filter"),
+          },
+        },
+      },
+      "/api/v1/mdr/actions/export": {
+        get: {
+          summary: "The audit log of actions as a file, oldest first, streamed: one action with its timeline and hash per NDJSON line or CSV record",
+          parameters: queryParameters(ExportActionsQuery),
+          responses: {
+            "200": {
+              description: "The actions (attachment; Content-Disposition names the file)",
+              content: {
+                "application/x-ndjson": { schema: { type: "string", description: "One JSON object a line: ActionDetail and `hash`" } },
+                "text/csv": { schema: { type: "string", description: "A header record, then one record per action (CRLF, RFC 4180)" } },
+              },
+            },
+            "422": problem("Invalid filter or format"),
           },
         },
       },

@@ -163,6 +163,7 @@ const ROUTES: RouteSpec[] = [
     served: { PATCH: { role: "admin", status: 200, audit: 1, body: () => ({ role: "responder" }) } },
   },
   { file: "app/api/v1/mdr/actions/route.ts", path: "/api/v1/mdr/actions", served: { GET: { role: "viewer", status: 200 } } },
+  { file: "app/api/v1/mdr/actions/export/route.ts", path: "/api/v1/mdr/actions/export", served: { GET: { role: "viewer", status: 200 } } },
   {
     file: "app/api/v1/mdr/actions/[id]/route.ts",
     path: `/api/v1/mdr/actions/${ACTION}`,

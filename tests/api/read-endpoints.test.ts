@@ -378,6 +378,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/mdr/disable-user": ["post"],
     "/api/v1/mdr/quarantine-email": ["post"],
     "/api/v1/mdr/actions": ["get"],
+    "/api/v1/mdr/actions/export": ["get"],
     "/api/v1/mdr/actions/{id}": ["get", "patch"],
     "/api/v1/mdr/actions/{id}/revert": ["post"],
     "/api/v1/mdr/status": ["get"],
@@ -536,6 +537,7 @@ describe("GET /api/v1/openapi.json", () => {
   it("the query parameters are those the list and metrics routes take", () => {
     const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name).sort();
     expect(names("/api/v1/mdr/actions")).toEqual(["cursor", "limit", "since", "status", "target", "tenant_id", "type", "until"]);
+    expect(names("/api/v1/mdr/actions/export")).toEqual(["format", "since", "status", "target", "tenant_id", "type", "until"]);
     expect(names("/api/v1/mdr/metrics")).toEqual(["hours"]);
   });
 });

@@ -1,0 +1,138 @@
+import "server-only";
+import { csvRecord } from "@/lib/csv";
+import { type ActionFilter, exportActionRows, timelinesOf } from "@/lib/db/queries/actions";
+import type { ActionEventRow, ActionRow } from "@/lib/db/schema";
+import { toApiAction } from "@/lib/mdr/actions";
+import type { MdrContext } from "@/lib/mdr/context";
+import { idCeiling, idFloor } from "@/lib/mdr/list-actions";
+import type { ActionDetail, ExportActionsQuery, ExportFormat } from "@/lib/mdr/schemas";
+import { inScope } from "@/lib/mdr/tenant";
+
+// The audit log of actions as a file: one action with its timeline per line (NDJSON) or per
+// record (CSV), oldest first. Streamed: the database is read a page at a time (keyset on the id)
+// and only when the reader asks for more, so a million actions cost the server one page of memory
+// whatever the size of the log, and a slow client slows the reading, not the server's heap.
+
+/** Actions per page (and per chunk written): a few MB of text at most. */
+export const EXPORT_PAGE_SIZE = 1000;
+
+/** One exported action: what GET /mdr/actions/{id} answers, and the hash that proves it. */
+export type ExportedAction = ActionDetail & {
+  /**
+   * The hash-chain value of the action's last timeline event: read from its `hash` column when the
+   * audit log has one (the hash chain of issue #18), null until then. The chain covers every
+   * event, so the last one's hash proves the whole timeline up to it.
+   */
+  hash: string | null;
+};
+
+/** The hash of the last event of a timeline, when the events carry one (see ExportedAction.hash). */
+function lastEventHash(timeline: readonly ActionEventRow[]): string | null {
+  const last = timeline[timeline.length - 1] as (ActionEventRow & { hash?: unknown }) | undefined;
+  return typeof last?.hash === "string" ? last.hash : null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toExportedAction(row: ActionRow, timeline: readonly ActionEventRow[]): ExportedAction {
+  return {
+    ...toApiAction(row),
+    timeline: timeline.map((e) => ({ at: iso(e.at), status: e.status, message: e.message })),
+    hash: lastEventHash(timeline),
+  };
+}
+
+/**
+ * The CSV's columns: one record per action, the action's own fields as columns (sortable, filterable,
+ * countable in a spreadsheet: one record is one thing that was done), and what has structure
+ * (parameters, result, the timeline) as JSON text in a cell. NDJSON is the format for a SIEM.
+ */
+export const CSV_COLUMNS = [
+  "id", "type", "status", "target", "tenant_id", "provider", "mode", "reason", "requested_by", "provider_ref",
+  "error", "active", "created_at", "updated_at", "completed_at", "expires_at", "reverts", "reverted_by",
+  "parameters", "result", "timeline", "hash",
+] as const satisfies readonly (keyof ExportedAction)[];
+
+function csvLine(a: ExportedAction): string {
+  return csvRecord(
+    CSV_COLUMNS.map((c) => {
+      const v = a[c];
+      return v !== null && typeof v === "object" ? JSON.stringify(v) : v;
+    }),
+  );
+}
+
+const LINE: Record<ExportFormat, (a: ExportedAction) => string> = {
+  ndjson: (a) => `${JSON.stringify(a)}\n`,
+  csv: csvLine,
+};
+
+export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: "application/x-ndjson; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+};
+
+/** `mdr-actions-20260131T120000Z.ndjson`: when it was made, in UTC. */
+export function exportFilename(format: ExportFormat, at: number): string {
+  return `mdr-actions-${new Date(at).toISOString().replace(/[-:]|\.\d{3}/g, "")}.${format}`;
+}
+
+/**
+ * The export as a stream of UTF-8 text. The log is read as it is while it is read: the export ends
+ * at the actions made by the time it started (`until` or now, whichever is earlier); an action
+ * still changing shows its state when its page was read.
+ */
+export function exportActions({
+  ctx,
+  query,
+  pageSize = EXPORT_PAGE_SIZE,
+}: {
+  ctx: Pick<MdrContext, "db" | "scope" | "now">;
+  query: ExportActionsQuery;
+  pageSize?: number;
+}): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const started = ctx.now();
+  const until = query.until ? Math.min(Date.parse(query.until), started) : started;
+  const filter: Omit<ActionFilter, "idBelow"> = {
+    type: query.type,
+    status: query.status,
+    target: query.target,
+    tenantId: query.tenant_id,
+    idFrom: query.since ? idFloor(Date.parse(query.since)) : undefined,
+    idTo: idCeiling(until),
+    tenantIn: ctx.scope ?? undefined,
+  };
+  // A caller's scope narrows every read; a tenant filter outside it finds nothing.
+  let done = query.tenant_id !== undefined && !inScope(ctx, query.tenant_id);
+  let after: string | undefined;
+  const line = LINE[query.format];
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (query.format === "csv") controller.enqueue(encoder.encode(csvRecord(CSV_COLUMNS)));
+      },
+      // Called only when the reader has taken what was queued: one page is read per chunk asked for.
+      pull(controller) {
+        if (done) return controller.close();
+        const rows = exportActionRows(ctx.db, filter, after, pageSize);
+        if (rows.length > 0) {
+          const timelines = timelinesOf(ctx.db, rows.map((r) => r.id));
+          let text = "";
+          for (const row of rows) text += line(toExportedAction(row, timelines.get(row.id)!));
+          after = rows[rows.length - 1]!.id;
+          controller.enqueue(encoder.encode(text));
+        }
+        if (rows.length < pageSize) {
+          done = true;
+          controller.close();
+        }
+      },
+      cancel() {
+        done = true;
+      },
+    },
+    // One chunk (one page) read ahead of the reader at most.
+    { highWaterMark: 1 },
+  );
+}
