@@ -93,15 +93,25 @@ function parseCsv(text: string): string[][] {
   let i = 0;
   while (i < text.length) {
     if (text[i] === '"') {
-      for (i++; ; i++) {
-        if (text[i] === '"' && text[i + 1] === '"') (cell += '"'), i++;
-        else if (text[i] === '"') break;
-        else cell += text[i];
+      // A quoted cell: to the quote that is not doubled.
+      for (i++; !(text[i] === '"' && text[i + 1] !== '"'); i++) {
+        if (text[i] === '"') i++;
+        cell += text[i];
       }
       i++;
-    } else if (text[i] === ",") (cells.push(cell), (cell = ""), i++);
-    else if (text.startsWith("\r\n", i)) (cells.push(cell), records.push(cells), (cells = []), (cell = ""), (i += 2));
-    else (cell += text[i]), i++;
+    } else if (text[i] === ",") {
+      cells.push(cell);
+      cell = "";
+      i++;
+    } else if (text.startsWith("\r\n", i)) {
+      cells.push(cell);
+      records.push(cells);
+      cells = [];
+      cell = "";
+      i += 2;
+    } else {
+      cell += text[i++];
+    }
   }
   expect(cells, "the last record ends in CRLF").toEqual([]);
   return records;

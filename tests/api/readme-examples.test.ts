@@ -41,6 +41,7 @@ const EXPECTED: readonly (readonly [snippet: string, status: number])[] = [
   ["CURSOR=$(curl", 200],
   ["&cursor=$CURSOR", 200],
   ["$API/mdr/actions/$ISOLATION", 200],
+  ['"$API/mdr/actions/export?type=block_ip', 200],
   ["$API/mdr/status", 200],
   ['"$API/mdr/metrics?hours=24"', 200],
   ["$API/openapi.json", 200],
