@@ -7,6 +7,7 @@ import type { MdrContext } from "@/lib/mdr/context";
 import { idCeiling, idFloor } from "@/lib/mdr/list-actions";
 import type { ActionDetail, ExportActionsQuery, ExportFormat } from "@/lib/mdr/schemas";
 import { inScope } from "@/lib/mdr/tenant";
+import { DOWNLOAD_CONTENT_TYPES, downloadFilename, pagedTextStream } from "@/lib/paged-stream";
 
 // The audit log of actions as a file: one action with its timeline per line (NDJSON) or per
 // record (CSV), oldest first. Streamed: the database is read a page at a time (keyset on the id)
@@ -67,15 +68,10 @@ const LINE: Record<ExportFormat, (a: ExportedAction) => string> = {
   csv: csvLine,
 };
 
-export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
-  ndjson: "application/x-ndjson; charset=utf-8",
-  csv: "text/csv; charset=utf-8",
-};
+export const EXPORT_CONTENT_TYPES = DOWNLOAD_CONTENT_TYPES;
 
 /** `mdr-actions-20260131T120000Z.ndjson`: when it was made, in UTC. */
-export function exportFilename(format: ExportFormat, at: number): string {
-  return `mdr-actions-${new Date(at).toISOString().replace(/[-:]|\.\d{3}/g, "")}.${format}`;
-}
+export const exportFilename = (format: ExportFormat, at: number) => downloadFilename("mdr-actions", format, at);
 
 /**
  * The export as a stream of UTF-8 text. The log is read as it is while it is read: the export ends
@@ -91,7 +87,6 @@ export function exportActions({
   query: ExportActionsQuery;
   pageSize?: number;
 }): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
   const started = ctx.now();
   const until = query.until ? Math.min(Date.parse(query.until), started) : started;
   const filter: Omit<ActionFilter, "idBelow"> = {
@@ -104,35 +99,21 @@ export function exportActions({
     tenantIn: ctx.scope ?? undefined,
   };
   // A caller's scope narrows every read; a tenant filter outside it finds nothing.
-  let done = query.tenant_id !== undefined && !inScope(ctx, query.tenant_id);
+  const empty = query.tenant_id !== undefined && !inScope(ctx, query.tenant_id);
   let after: string | undefined;
   const line = LINE[query.format];
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        if (query.format === "csv") controller.enqueue(encoder.encode(csvRecord(CSV_COLUMNS)));
-      },
-      // Called only when the reader has taken what was queued: one page is read per chunk asked for.
-      pull(controller) {
-        if (done) return controller.close();
-        const rows = exportActionRows(ctx.db, filter, after, pageSize);
-        if (rows.length > 0) {
-          const timelines = timelinesOf(ctx.db, rows.map((r) => r.id));
-          let text = "";
-          for (const row of rows) text += line(toExportedAction(row, timelines.get(row.id)!));
-          after = rows[rows.length - 1]!.id;
-          controller.enqueue(encoder.encode(text));
-        }
-        if (rows.length < pageSize) {
-          done = true;
-          controller.close();
-        }
-      },
-      cancel() {
-        done = true;
-      },
+  return pagedTextStream({
+    header: query.format === "csv" ? csvRecord(CSV_COLUMNS) : undefined,
+    empty,
+    page: () => {
+      const rows = exportActionRows(ctx.db, filter, after, pageSize);
+      let text = "";
+      if (rows.length > 0) {
+        const timelines = timelinesOf(ctx.db, rows.map((r) => r.id));
+        for (const row of rows) text += line(toExportedAction(row, timelines.get(row.id)!));
+        after = rows[rows.length - 1]!.id;
+      }
+      return { text, last: rows.length < pageSize };
     },
-    // One chunk (one page) read ahead of the reader at most.
-    { highWaterMark: 1 },
-  );
+  });
 }

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas the handlers use.
 import { z } from "zod";
+import { ExportAuditQuery } from "@/lib/auth/audit-export";
 import { SignInRequest } from "@/lib/auth/sign-in";
 import { CreateTokenRequest } from "@/lib/auth/tokens";
 import { ChangePasswordRequest, CreateUserRequest, UpdateUserRequest } from "@/lib/auth/users";
@@ -207,6 +208,22 @@ const AUTH_PATHS = {
     get: {
       summary: "The security audit log: sign-ins, failures, tokens, users, protected assets; newest first",
       responses: { "200": json200("A page of events", { type: "object" }), "422": problem("Invalid filter") },
+    },
+  },
+  "/api/v1/admin/audit/export": {
+    get: {
+      summary: "The security audit log as a file (admins of every tenant), oldest first, streamed: one event and its hash per NDJSON line or CSV record",
+      parameters: queryParameters(ExportAuditQuery),
+      responses: {
+        "200": {
+          description: "The events (attachment; Content-Disposition names the file)",
+          content: {
+            "application/x-ndjson": { schema: { type: "string", description: "One JSON object a line: the event as GET /admin/audit gives it, and `hash`" } },
+            "text/csv": { schema: { type: "string", description: "A header record, then one record per event (CRLF, RFC 4180)" } },
+          },
+        },
+        "422": problem("Invalid filter or format"),
+      },
     },
   },
   "/api/v1/mdr/protected-assets": {

@@ -136,6 +136,7 @@ const ROUTES: RouteSpec[] = [
     served: { POST: { role: "viewer", status: 409, detail: "This request carries an API token, not a session; a token has no password." } },
   },
   { file: "app/api/v1/admin/audit/route.ts", path: "/api/v1/admin/audit", served: { GET: { role: "admin", status: 200 } } },
+  { file: "app/api/v1/admin/audit/export/route.ts", path: "/api/v1/admin/audit/export", served: { GET: { role: "admin", status: 200 } } },
   {
     file: "app/api/v1/admin/tokens/route.ts",
     path: "/api/v1/admin/tokens",

@@ -247,3 +247,62 @@ describe("npm run mdr -- audit export", () => {
     });
   });
 });
+
+describe("GET /api/v1/admin/audit/export", () => {
+  const AUDIT_COLUMNS = ["id", "at", "event", "actor", "subject", "ip", "detail", "hash"];
+
+  /** The security audit log as GET /admin/audit pages it, oldest first. */
+  async function auditEvents(query = ""): Promise<Json[]> {
+    const out: Json[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await call(server, `/api/v1/admin/audit?limit=200${query}${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(r.status).toBe(200);
+      out.push(...r.body.events);
+      cursor = r.body.next_cursor;
+    } while (cursor);
+    return out.reverse();
+  }
+
+  async function auditExport(query: string, token?: string) {
+    const res = await server.fetch(`/api/v1/admin/audit/export${query}`, token ? { headers: { authorization: `Bearer ${token}` } } : undefined);
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  }
+
+  it("NDJSON: every event, oldest first, as GET /admin/audit gives it, with its hash", async () => {
+    mintToken(server.dbPath, "export-audit-probe", "viewer");
+    const r = await auditExport("");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
+    expect(r.headers.get("content-disposition")).toMatch(/^attachment; filename="mdr-security-audit-\d{8}T\d{6}Z\.ndjson"$/);
+    const events = await auditEvents();
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(lines(r.text)).toEqual(events.map((e) => ({ ...e, hash: null })));
+    expect(lines(r.text).at(-1)).toMatchObject({ event: "token_created", actor: "cli", detail: expect.objectContaining({ name: "export-audit-probe" }) });
+  });
+
+  it("filters by event and time; CSV has a record per event", async () => {
+    const created = await auditEvents("&event=token_created");
+    expect(lines((await auditExport("?event=token_created")).text)).toEqual(created.map((e) => ({ ...e, hash: null })));
+    const since = created[1].at;
+    const window = lines((await auditExport(`?event=token_created&since=${since}&until=${created[1].at}`)).text);
+    expect(window.map((e) => e.id)).toEqual(created.filter((e) => e.at === since).map((e) => e.id));
+    const csv = await auditExport("?format=csv&event=token_created");
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(parseCsv(csv.text)).toEqual([
+      AUDIT_COLUMNS,
+      ...created.map((e) => AUDIT_COLUMNS.map((c) => shown({ ...e, hash: null }[c]))),
+    ]);
+  });
+
+  it("an admin of some tenants: 403, the security audit log concerns every tenant; a bad query: 422 naming the field", async () => {
+    const scopedAdmin = mintToken(server.dbPath, "export-contoso-admin", "admin", undefined, [TENANT]);
+    const r = await call(server, "/api/v1/admin/audit/export", { headers: { authorization: `Bearer ${scopedAdmin}` } });
+    expectProblem(
+      r,
+      problem("forbidden", `The security audit log concerns every tenant: it needs a caller of all tenants; token:export-contoso-admin has ${TENANT}.`),
+    );
+    expectProblem(await call(server, "/api/v1/admin/audit/export?limit=5"), invalidQuery("limit", "is not a known field"));
+    expectProblem(await call(server, "/api/v1/admin/audit/export?since=now"), invalidQuery("since", "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z"));
+  });
+});

@@ -394,6 +394,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/admin/tokens": ["get", "post"],
     "/api/v1/admin/tokens/{id}": ["delete"],
     "/api/v1/admin/audit": ["get"],
+    "/api/v1/admin/audit/export": ["get"],
   };
   const ACTION_POSTS = ["/api/v1/mdr/isolate", "/api/v1/mdr/block-ip", "/api/v1/mdr/disable-user", "/api/v1/mdr/quarantine-email"];
   const REQUESTS = [
@@ -538,6 +539,7 @@ describe("GET /api/v1/openapi.json", () => {
     const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name).sort();
     expect(names("/api/v1/mdr/actions")).toEqual(["cursor", "limit", "since", "status", "target", "tenant_id", "type", "until"]);
     expect(names("/api/v1/mdr/actions/export")).toEqual(["format", "since", "status", "target", "tenant_id", "type", "until"]);
+    expect(names("/api/v1/admin/audit/export")).toEqual(["event", "format", "since", "until"]);
     expect(names("/api/v1/mdr/metrics")).toEqual(["hours"]);
   });
 });

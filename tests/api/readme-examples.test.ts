@@ -48,6 +48,7 @@ const EXPECTED: readonly (readonly [snippet: string, status: number])[] = [
   ["$API/mdr/protected-assets", 201],
   ["$API/admin/tokens", 201],
   ['"$API/admin/audit?event=sign_in_failed"', 200],
+  ['"$API/admin/audit/export?format=csv', 200],
 ];
 
 /** The origin of the README's `API=` line, replaced by the test server's. */
