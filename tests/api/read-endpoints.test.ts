@@ -455,6 +455,7 @@ describe("GET /api/v1/openapi.json", () => {
       "POST /api/v1/mdr/disable-user": "responder",
       "POST /api/v1/mdr/quarantine-email": "responder",
       "GET /api/v1/mdr/actions": "viewer",
+      "GET /api/v1/mdr/actions/export": "viewer",
       "GET /api/v1/mdr/actions/{id}": "viewer",
       "PATCH /api/v1/mdr/actions/{id}": "responder",
       "POST /api/v1/mdr/actions/{id}/revert": "responder",
@@ -474,6 +475,7 @@ describe("GET /api/v1/openapi.json", () => {
       "POST /api/v1/admin/tokens": "admin",
       "DELETE /api/v1/admin/tokens/{id}": "admin",
       "GET /api/v1/admin/audit": "admin",
+      "GET /api/v1/admin/audit/export": "admin",
     });
   });
 
