@@ -5,8 +5,14 @@
 //   npm run mdr -- tokens list | revoke ID_OR_NAME
 //   npm run mdr -- assets list | add KIND PATTERN [--note TEXT] | remove ID
 //   npm run mdr -- audit list [--limit N] | verify [--json]   (verify: exit 0, or 1 naming the first record that does not match)
+//   npm run -s mdr -- audit export [--format ndjson|csv] [--since ISO] [--until ISO] [--type T] [--status S]
+//                                  [--target X] [--tenant-id ID] [--out FILE]   (the actions, as GET /mdr/actions/export)
 // It opens the database named by MDR_DB_PATH (as the server does) and records each change in the
 // audit log as the actor `cli`. Secrets go to stdout alone, so `$(...)` captures just the secret.
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
 import { signingKey, summary, verifyAudit } from "@/lib/audit/chain";
 import { listAudit } from "@/lib/auth/audit";
@@ -19,6 +25,8 @@ import { config } from "@/lib/config";
 import { openDb } from "@/lib/db/client";
 import { chainUnchainedRecords } from "@/lib/db/queries/chain";
 import { MdrError } from "@/lib/errors";
+import { exportActions } from "@/lib/mdr/export-actions";
+import { ExportActionsQuery } from "@/lib/mdr/schemas";
 import {
   ProtectedAssetInput,
   addProtectedAsset,
@@ -49,6 +57,7 @@ function usage(): never {
       "  assets remove ID",
       "  audit list [--limit N]",
       "  audit verify [--json]",
+      "  audit export [--format ndjson|csv] [--since ISO] [--until ISO] [--type T] [--status S] [--target X] [--tenant-id ID] [--out FILE]",
       "",
     ].join("\n"),
   );
@@ -82,6 +91,14 @@ async function main(): Promise<void> {
       limit: { type: "string" },
       tenants: { type: "string" },
       json: { type: "boolean" },
+      format: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      type: { type: "string" },
+      status: { type: "string" },
+      target: { type: "string" },
+      "tenant-id": { type: "string" },
+      out: { type: "string" },
     },
   });
   const [group, verb, ...args] = positionals;
@@ -159,6 +176,15 @@ async function main(): Promise<void> {
         for (const p of result.problems.slice(1, 10)) console.log(`  also: ${p.record}: ${p.why}`);
       }
       process.exitCode = result.ok ? 0 : 1;
+      return;
+    }
+    case "audit export": {
+      // The same query, lines and order as GET /api/v1/mdr/actions/export, over every tenant.
+      const { format, since, until, type, status, target, "tenant-id": tenant_id, out } = values;
+      const query = parse(ExportActionsQuery, JSON.parse(JSON.stringify({ format, since, until, type, status, target, tenant_id })));
+      const stream = exportActions({ ctx: { db: store.db, scope: null, now: Date.now }, query });
+      await pipeline(Readable.fromWeb(stream as WebReadableStream<Uint8Array>), out ? fs.createWriteStream(out) : process.stdout);
+      if (out) process.stderr.write(`exported to ${out}\n`);
       return;
     }
     default:

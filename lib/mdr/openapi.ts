@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas the handlers use.
 import { z } from "zod";
+import { ExportAuditQuery } from "@/lib/auth/audit-export";
 import { SignInRequest } from "@/lib/auth/sign-in";
 import { CreateTokenRequest } from "@/lib/auth/tokens";
 import { ChangePasswordRequest, CreateUserRequest, UpdateUserRequest } from "@/lib/auth/users";
@@ -16,6 +17,7 @@ import {
   ChangeExpiryRequest,
   DisableUserRequest,
   IsolateRequest,
+  ExportActionsQuery,
   ListActionsQuery,
   MetricsQuery,
   MetricsResponse,
@@ -215,6 +217,22 @@ const AUTH_PATHS = {
       responses: { "200": json200("The verification", { type: "object" }) },
     },
   },
+  "/api/v1/admin/audit/export": {
+    get: {
+      summary: "The security audit log as a file (admins of every tenant), oldest first, streamed: one event and its hash per NDJSON line or CSV record",
+      parameters: queryParameters(ExportAuditQuery),
+      responses: {
+        "200": {
+          description: "The events (attachment; Content-Disposition names the file)",
+          content: {
+            "application/x-ndjson": { schema: { type: "string", description: "One JSON object a line: the event as GET /admin/audit gives it, and `hash`" } },
+            "text/csv": { schema: { type: "string", description: "A header record, then one record per event (CRLF, RFC 4180)" } },
+          },
+        },
+        "422": problem("Invalid filter or format"),
+      },
+    },
+  },
   "/api/v1/mdr/protected-assets": {
     get: { summary: "The guardrails: protected hostname patterns, UPNs and address ranges", responses: { "200": json200("Rules", { type: "object" }) } },
     post: {
@@ -252,6 +270,22 @@ export function openApiDocument(): JsonSchema {
           responses: {
             "200": { description: "A page of actions", content: { "application/json": { schema: ref("ActionList") } } },
             "422": problem("Invalid filter"),
+          },
+        },
+      },
+      "/api/v1/mdr/actions/export": {
+        get: {
+          summary: "The audit log of actions as a file, oldest first, streamed: one action with its timeline and hash per NDJSON line or CSV record",
+          parameters: queryParameters(ExportActionsQuery),
+          responses: {
+            "200": {
+              description: "The actions (attachment; Content-Disposition names the file)",
+              content: {
+                "application/x-ndjson": { schema: { type: "string", description: "One JSON object a line: ActionDetail and `hash`" } },
+                "text/csv": { schema: { type: "string", description: "A header record, then one record per action (CRLF, RFC 4180)" } },
+              },
+            },
+            "422": problem("Invalid filter or format"),
           },
         },
       },

@@ -351,6 +351,25 @@ export const ListActionsQuery = z
   });
 export type ListActionsQuery = z.infer<typeof ListActionsQuery>;
 
+/** GET /mdr/actions/export: the list's filters, without its paging, and the format. */
+export const EXPORT_FORMATS = ["ndjson", "csv"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const ExportActionsQuery = z
+  .strictObject({
+    format: z.enum(EXPORT_FORMATS).default("ndjson"),
+    type: z.enum(ACTION_TYPES).optional(),
+    status: z.enum(ACTION_STATUSES).optional(),
+    target: safeText(z.string().trim().min(1, "must not be empty").max(512, "must be at most 512 characters")).optional(),
+    tenant_id: TenantId,
+    since: IsoTime.optional(),
+    until: IsoTime.optional(),
+  })
+  .refine((q) => !q.since || !q.until || Date.parse(q.since) <= Date.parse(q.until), {
+    path: ["until"],
+    message: "must not be before since",
+  });
+export type ExportActionsQuery = z.infer<typeof ExportActionsQuery>;
+
 export const MetricsQuery = z.strictObject({
   hours: z.coerce
     .number()

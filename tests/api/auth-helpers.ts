@@ -54,7 +54,7 @@ export async function raw(server: TestServer, pathname: string, init: RequestIni
   const res = await server.fetch(pathname, { redirect: "manual", ...init, headers });
   const text = await res.text();
   const type = res.headers.get("content-type") ?? "";
-  return { status: res.status, headers: res.headers, body: /json/.test(type) && text !== "" ? JSON.parse(text) : text };
+  return { status: res.status, headers: res.headers, body: /\bjson\b/.test(type) && text !== "" ? JSON.parse(text) : text };
 }
 
 /** Every session cookie value signIn has seen: the leak checks look for them. */

@@ -95,6 +95,8 @@ interface Served {
   audit?: number;
   /** The answer is another action than the one written (a PATCH answers with the block it changed). */
   answersOther?: boolean;
+  /** The answer's content type, when not JSON (an export). */
+  contentType?: string;
 }
 
 interface RouteSpec {
@@ -110,6 +112,8 @@ const next = () => ++counter;
 const TOKEN_ID = "tok_01JA0000000000000000000000";
 const ASSET_ID = "pa_01JA0000000000000000000000";
 const ACTION = "act_01JA0000000000000000000000";
+
+const NDJSON = "application/x-ndjson; charset=utf-8";
 
 const ROUTES: RouteSpec[] = [
   { file: "app/api/[...path]/route.ts", path: "/api/unknown", served: Object.fromEntries(METHODS.map((m) => [m, { role: "viewer", status: 404 }])) },
@@ -137,6 +141,7 @@ const ROUTES: RouteSpec[] = [
   },
   { file: "app/api/v1/admin/audit/route.ts", path: "/api/v1/admin/audit", served: { GET: { role: "admin", status: 200 } } },
   { file: "app/api/v1/admin/audit/verify/route.ts", path: "/api/v1/admin/audit/verify", served: { GET: { role: "admin", status: 200 } } },
+  { file: "app/api/v1/admin/audit/export/route.ts", path: "/api/v1/admin/audit/export", served: { GET: { role: "admin", status: 200, contentType: NDJSON } } },
   {
     file: "app/api/v1/admin/tokens/route.ts",
     path: "/api/v1/admin/tokens",
@@ -164,6 +169,7 @@ const ROUTES: RouteSpec[] = [
     served: { PATCH: { role: "admin", status: 200, audit: 1, body: () => ({ role: "responder" }) } },
   },
   { file: "app/api/v1/mdr/actions/route.ts", path: "/api/v1/mdr/actions", served: { GET: { role: "viewer", status: 200 } } },
+  { file: "app/api/v1/mdr/actions/export/route.ts", path: "/api/v1/mdr/actions/export", served: { GET: { role: "viewer", status: 200, contentType: NDJSON } } },
   {
     file: "app/api/v1/mdr/actions/[id]/route.ts",
     path: `/api/v1/mdr/actions/${ACTION}`,
@@ -353,7 +359,7 @@ function expectServed({ reply, wrote }: Sent, r: RouteSpec, m: Method, cred: Cre
   } else if (spec.status === 409) {
     expectProblemReply(reply, problemOf("conflict", spec.detail ?? "This request carries an API token, not a session; revoke the token instead."));
   } else {
-    expect(reply.headers.get("content-type")).toBe("application/json");
+    expect(reply.headers.get("content-type")).toBe(spec.contentType ?? "application/json");
   }
   if (spec.actions && !spec.answersOther) {
     expect(reply.body).toMatchObject({ id: expect.stringMatching(ACTION_ID), requested_by: `token:m-${cred}` });

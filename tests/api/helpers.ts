@@ -40,7 +40,7 @@ export async function call(server: TestServer, pathname: string, init?: RequestI
   const res = await server.fetch(pathname, init);
   const text = await res.text();
   const type = res.headers.get("content-type") ?? "";
-  return { status: res.status, headers: res.headers, body: /json/.test(type) && text !== "" ? JSON.parse(text) : text };
+  return { status: res.status, headers: res.headers, body: /\bjson\b/.test(type) && text !== "" ? JSON.parse(text) : text };
 }
 
 export async function post(server: TestServer, pathname: string, body: unknown): Promise<Reply> {

@@ -378,6 +378,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/mdr/disable-user": ["post"],
     "/api/v1/mdr/quarantine-email": ["post"],
     "/api/v1/mdr/actions": ["get"],
+    "/api/v1/mdr/actions/export": ["get"],
     "/api/v1/mdr/actions/{id}": ["get", "patch"],
     "/api/v1/mdr/actions/{id}/revert": ["post"],
     "/api/v1/mdr/status": ["get"],
@@ -394,6 +395,7 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/admin/tokens/{id}": ["delete"],
     "/api/v1/admin/audit": ["get"],
     "/api/v1/admin/audit/verify": ["get"],
+    "/api/v1/admin/audit/export": ["get"],
   };
   const ACTION_POSTS = ["/api/v1/mdr/isolate", "/api/v1/mdr/block-ip", "/api/v1/mdr/disable-user", "/api/v1/mdr/quarantine-email"];
   const REQUESTS = [
@@ -454,6 +456,7 @@ describe("GET /api/v1/openapi.json", () => {
       "POST /api/v1/mdr/disable-user": "responder",
       "POST /api/v1/mdr/quarantine-email": "responder",
       "GET /api/v1/mdr/actions": "viewer",
+      "GET /api/v1/mdr/actions/export": "viewer",
       "GET /api/v1/mdr/actions/{id}": "viewer",
       "PATCH /api/v1/mdr/actions/{id}": "responder",
       "POST /api/v1/mdr/actions/{id}/revert": "responder",
@@ -474,6 +477,7 @@ describe("GET /api/v1/openapi.json", () => {
       "DELETE /api/v1/admin/tokens/{id}": "admin",
       "GET /api/v1/admin/audit": "admin",
       "GET /api/v1/admin/audit/verify": "admin",
+      "GET /api/v1/admin/audit/export": "admin",
     });
   });
 
@@ -538,6 +542,8 @@ describe("GET /api/v1/openapi.json", () => {
   it("the query parameters are those the list and metrics routes take", () => {
     const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name).sort();
     expect(names("/api/v1/mdr/actions")).toEqual(["cursor", "limit", "since", "status", "target", "tenant_id", "type", "until"]);
+    expect(names("/api/v1/mdr/actions/export")).toEqual(["format", "since", "status", "target", "tenant_id", "type", "until"]);
+    expect(names("/api/v1/admin/audit/export")).toEqual(["event", "format", "since", "until"]);
     expect(names("/api/v1/mdr/metrics")).toEqual(["hours"]);
   });
 });

@@ -41,12 +41,14 @@ const EXPECTED: readonly (readonly [snippet: string, status: number])[] = [
   ["CURSOR=$(curl", 200],
   ["&cursor=$CURSOR", 200],
   ["$API/mdr/actions/$ISOLATION", 200],
+  ['"$API/mdr/actions/export?type=block_ip', 200],
   ["$API/mdr/status", 200],
   ['"$API/mdr/metrics?hours=24"', 200],
   ["$API/openapi.json", 200],
   ["$API/mdr/protected-assets", 201],
   ["$API/admin/tokens", 201],
   ['"$API/admin/audit?event=sign_in_failed"', 200],
+  ['"$API/admin/audit/export?format=csv', 200],
 ];
 
 /** The origin of the README's `API=` line, replaced by the test server's. */

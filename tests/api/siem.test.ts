@@ -10,12 +10,12 @@
 // lost after it took the batch (then the event id tells it so). The receivers below count a HEC
 // batch only once they answer it, as Splunk acknowledges only what it has taken.
 import http from "node:http";
-import Database from "better-sqlite3";
 import net from "node:net";
 import os from "node:os";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCerts } from "../emulator/certs";
+import { chainHash } from "../support/chain";
 import { type TestServer, eventually, startServer } from "../support/server";
 import { type Json, allActions, call, detail, get, post } from "./helpers";
 
@@ -219,17 +219,11 @@ async function lastAuditBeforeForwarding(server: TestServer): Promise<number> {
   return log.at(-1).id;
 }
 
-/** A record's hash in the server's audit hash chain (hex), read from its database. */
-function chainHash(dbPath: string, recordId: string): string {
+/** A forwarded record's hash in the server's audit chain: `action_event:12` is the event link 12. */
+const chainHashOf = (dbPath: string, recordId: string) => {
   const [source, id] = recordId.split(":");
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const kind = source === "action_event" ? "event" : "audit";
-    return (db.prepare("select lower(hex(hash)) as h from audit_chain where kind = ? and ref = ?").get(kind, id) as { h: string }).h;
-  } finally {
-    db.close();
-  }
-}
+  return chainHash(dbPath, source === "action_event" ? "event" : "audit", id!);
+};
 
 let ipCounter = 0;
 /** An IP block through Defender in the simulated tenant: answered at once (201). */
@@ -300,7 +294,7 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
           mode: "simulation",
           requested_by: "token:tests",
           reason: "SIEM test",
-          hash: chainHash(server.dbPath, id),
+          hash: chainHashOf(server.dbPath, id),
         },
       });
       expect(syslog.messages).toContain(
@@ -309,7 +303,7 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
           `rt=${ms} externalId=${id} cat=action_event act=block_ip outcome=${t.status} suser=token:tests ` +
           `msg=${t.message.replace(/=/g, "\\=")} reason=SIEM test cs1Label=actionId cs1=${a.id} cs2Label=tenantId cs2=${a.tenant_id} ` +
           `cs3Label=target cs3=${a.target} cs4Label=provider cs4=${a.provider} cs5Label=mode cs5=simulation ` +
-          `cs6Label=recordHash cs6=${chainHash(server.dbPath, id)}`,
+          `cs6Label=recordHash cs6=${chainHashOf(server.dbPath, id)}`,
       );
     });
     // What was written before forwarding was first configured is not forwarded: the action's

@@ -1,7 +1,7 @@
 // The audit log of actions: the row each action is written to before anything is sent, its
 // timeline, its changes of state, and the questions the pipeline, the background loops and the
 // API ask of it. The statements every action runs are prepared once per database.
-import { type SQL, and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { type Db, perDb } from "@/lib/db/client";
 import { chainAction, chainEvent, inWrite } from "@/lib/db/queries/chain";
 import { enqueueSiemRecord } from "@/lib/db/queries/siem";
@@ -237,4 +237,41 @@ export function pendingActionsBefore(db: Db, before: number): ActionRow[] {
     .from(actions)
     .where(and(eq(actions.status, "pending"), lt(actions.createdAt, before)))
     .all();
+}
+
+/**
+ * One page of an export, oldest first: the actions after `idAbove` (exclusive) that match the
+ * filter, at most `limit`. Keyset on the primary key, so every page costs the same however deep.
+ */
+export function exportActionRows(db: Db, filter: Omit<ActionFilter, "idBelow">, idAbove: string | undefined, limit: number): ActionRow[] {
+  const where: SQL[] = [];
+  if (filter.type) where.push(eq(actions.type, filter.type));
+  if (filter.status) where.push(eq(actions.status, filter.status));
+  if (filter.target) where.push(eq(actions.target, filter.target));
+  if (filter.tenantId) where.push(eq(actions.tenantId, filter.tenantId));
+  if (filter.tenantIn) where.push(inArray(actions.tenantId, [...filter.tenantIn]));
+  if (filter.idFrom) where.push(gte(actions.id, filter.idFrom));
+  if (filter.idTo) where.push(lte(actions.id, filter.idTo));
+  if (idAbove) where.push(gt(actions.id, idAbove));
+  return db
+    .select()
+    .from(actions)
+    .where(and(...where))
+    .orderBy(asc(actions.id))
+    .limit(limit)
+    .all();
+}
+
+/** The timelines of a page of actions, each oldest first, in one query (by the action_id index). */
+export function timelinesOf(db: Db, ids: readonly string[]): Map<string, ActionEventRow[]> {
+  const byAction = new Map<string, ActionEventRow[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return byAction;
+  const rows = db
+    .select()
+    .from(actionEvents)
+    .where(inArray(actionEvents.actionId, [...ids]))
+    .orderBy(asc(actionEvents.actionId), asc(actionEvents.id))
+    .all();
+  for (const e of rows) byAction.get(e.actionId)!.push(e);
+  return byAction;
 }

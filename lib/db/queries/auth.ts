@@ -1,5 +1,5 @@
 // Who may sign in and how: users, browser sessions, API tokens, and the security audit log.
-import { and, count, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { AuditEvent } from "@/lib/auth/enums";
 import { type Db, perDb } from "@/lib/db/client";
 import { chainAudit, inWrite } from "@/lib/db/queries/chain";
@@ -172,4 +172,35 @@ export function signInFailureTimes(db: Db, by: { subject: string; ip?: string } 
     .orderBy(auditEvents.at)
     .all()
     .map((r) => r.at);
+}
+
+/**
+ * One page of an export of the security audit log, oldest first: ids above `idAbove` up to
+ * `idMax` (both keyset bounds on the primary key), of one event if given, at or after `atFrom`
+ * and at or before `atTo` when given.
+ */
+export function exportAuditEvents(
+  db: Db,
+  opts: { event?: AuditEvent; atFrom?: number; atTo?: number; idAbove: number; idMax: number; limit: number },
+): AuditEventRow[] {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(
+      and(
+        gt(auditEvents.id, opts.idAbove),
+        lte(auditEvents.id, opts.idMax),
+        opts.event ? eq(auditEvents.event, opts.event) : undefined,
+        opts.atFrom !== undefined ? gte(auditEvents.at, opts.atFrom) : undefined,
+        opts.atTo !== undefined ? lte(auditEvents.at, opts.atTo) : undefined,
+      ),
+    )
+    .orderBy(asc(auditEvents.id))
+    .limit(opts.limit)
+    .all();
+}
+
+/** The newest audit event's id (0 for none): where an export started now ends. */
+export function lastAuditEventId(db: Db): number {
+  return db.select({ id: sql<number>`coalesce(max(${auditEvents.id}), 0)` }).from(auditEvents).get()!.id;
 }

@@ -314,3 +314,16 @@ export function lastVerification(db: Db): VerificationRow | undefined {
     | undefined;
   return row && { ...row, ok: row.ok === 1 };
 }
+
+/**
+ * Each record's newest link in the chain (hex), by id: of `action` links, the hash that proves the
+ * row as it is now; of `audit` links, an event's own. Records without a link are absent.
+ */
+export function linkHashes(db: Db, kind: "action" | "audit", refs: readonly string[]): Map<string, string> {
+  if (refs.length === 0) return new Map();
+  // The newest link of each ref (SQLite takes the bare columns from the row of max(seq)).
+  const rows = db.$client
+    .prepare("select ref, lower(hex(hash)) as h, max(seq) from audit_chain where kind = ? and ref in (select value from json_each(?)) group by ref")
+    .all(kind, JSON.stringify(refs)) as { ref: string; h: string }[];
+  return new Map(rows.map((r) => [r.ref, r.h]));
+}

@@ -1,0 +1,44 @@
+// A download read from the database a page at a time, only as fast as the client takes it: the
+// stream asks for the next page when the one queued has been read (`pull`, with one chunk of
+// read-ahead at most), so the server holds about one page whatever the size of the whole.
+
+/**
+ * `header` is sent first; `page()` returns the next page's text and whether it was the last one.
+ * Each page is encoded once and queued as one chunk.
+ */
+export function pagedTextStream(opts: { header?: string; page: () => { text: string; last: boolean }; empty?: boolean }): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let done = opts.empty ?? false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (opts.header) controller.enqueue(encoder.encode(opts.header));
+      },
+      // Called only when the reader has taken what was queued: one page is read per chunk asked for.
+      pull(controller) {
+        if (done) return controller.close();
+        const { text, last } = opts.page();
+        if (text) controller.enqueue(encoder.encode(text));
+        if (last) {
+          done = true;
+          controller.close();
+        }
+      },
+      cancel() {
+        done = true;
+      },
+    },
+    // One chunk (one page) read ahead of the reader at most.
+    { highWaterMark: 1 },
+  );
+}
+
+/** `mdr-actions-20260131T120000Z.ndjson`: what, when it was made (UTC), the format. */
+export function downloadFilename(what: string, format: string, at: number): string {
+  return `${what}-${new Date(at).toISOString().replace(/[-:]|\.\d{3}/g, "")}.${format}`;
+}
+
+export const DOWNLOAD_CONTENT_TYPES = {
+  ndjson: "application/x-ndjson; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+} as const;
