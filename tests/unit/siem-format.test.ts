@@ -148,7 +148,7 @@ describe("the README's example", () => {
         reason: "Tor exit",
       },
       audit: null,
-      hash: null,
+      hash: "9f1c2e7a4b5d6c8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
     };
     expect(line).toBe(octetCounted(toSyslogMessage(record, "mdr-01", 4242)!));
   });
