@@ -491,6 +491,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) fail(issuesOf(parsed.error));
   const e = parsed.data;
   const mode = e.MDR_MODE ?? (e.AZURE_CLIENT_ID || e.MDR_TENANTS_FILE ? "live" : "simulation");
+  const live = mode === "live" ? liveConfig(e, env) : undefined;
+  const auth = authConfig(e);
+  // A tenant the SSO mapping names must be one this deployment serves: a typo would give people nothing.
+  const unknown = Object.values(auth.oidc?.tenantMap ?? {})
+    .flatMap((ids) => ids ?? [])
+    .filter((id) => !configuredTenants({ live }).includes(id));
+  if (unknown.length > 0) fail([`MDR_OIDC_TENANT_MAP: ${[...new Set(unknown)].join(", ")} is not a configured tenant`]);
   return {
     mode,
     dbPath: e.MDR_DB_PATH,
@@ -515,8 +522,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     breaker: { threshold: e.MDR_BREAKER_THRESHOLD, cooldownMs: e.MDR_BREAKER_COOLDOWN_MS },
     nsgPriorityRange: e.AZURE_NSG_PRIORITY_RANGE,
     naclRuleRange: e.AWS_NACL_RULE_RANGE,
-    live: mode === "live" ? liveConfig(e, env) : undefined,
-    auth: authConfig(e),
+    live,
+    auth,
     siem: siemConfig(e),
     audit: { signingKeyPem: e.MDR_AUDIT_SIGNING_KEY === undefined ? undefined : signingKeyPem(e.MDR_AUDIT_SIGNING_KEY) },
   };

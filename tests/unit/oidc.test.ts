@@ -1,5 +1,8 @@
 // The parts of single sign-on that need no provider: the role mapping, the pending-login cookie's
 // codec, failure reasons kept free of codes and tokens, and the https-only issuer.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as client from "openid-client";
 import { describe, expect, it } from "vitest";
 import { roleFromClaims, tenantsFromClaims } from "@/lib/auth/oidc-accounts";
@@ -90,7 +93,13 @@ describe("MDR_OIDC_ISSUER", () => {
 describe("tenants from single sign-on (MDR_OIDC_TENANT_MAP)", () => {
   const A = "8f3b2c1d-5e6f-4a7b-9c8d-0e1f2a3b4c5d";
   const B = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-  const SSO = { MDR_OIDC_ISSUER: "https://login.microsoftonline.com/t/v2.0", MDR_OIDC_CLIENT_ID: "x" };
+  // A deployment serving both tenants.
+  const tenantsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-oidc-tenants-")), "tenants.json");
+  fs.writeFileSync(
+    tenantsFile,
+    JSON.stringify({ tenants: [A, B].map((t) => ({ tenant_id: t, client_id: "11111111-2222-4333-8444-555555555555", client_secret: "s" })) }),
+  );
+  const SSO = { MDR_OIDC_ISSUER: "https://login.microsoftonline.com/t/v2.0", MDR_OIDC_CLIENT_ID: "x", MDR_TENANTS_FILE: tenantsFile };
   const oidc = (env: Record<string, string>) => parseConfig({ ...SSO, ...env }).auth.oidc!;
 
   it("reads VALUE=TENANT|TENANT and VALUE=*, from the role claim unless another is named; unset: no mapping", () => {
@@ -107,6 +116,7 @@ describe("tenants from single sign-on (MDR_OIDC_TENANT_MAP)", () => {
     [`Contoso=not-a-guid`, 'MDR_OIDC_TENANT_MAP: "Contoso=not-a-guid" must be CLAIM_VALUE=TENANT_ID[|TENANT_ID] or CLAIM_VALUE=*'],
     [`=${A}`, `MDR_OIDC_TENANT_MAP: "=${A}" must be CLAIM_VALUE=TENANT_ID[|TENANT_ID] or CLAIM_VALUE=*`],
     [" , ", "MDR_OIDC_TENANT_MAP: map at least one claim value to tenants, or leave it unset"],
+    [`Typo=${A.replace("8f3b", "8f3c")}`, `MDR_OIDC_TENANT_MAP: ${A.replace("8f3b", "8f3c")} is not a configured tenant`],
   ])("refuses %j", (map, message) => {
     expect(() => oidc({ MDR_OIDC_TENANT_MAP: map })).toThrow(new ConfigError(`Invalid configuration:\n  ${message}`));
   });
