@@ -173,8 +173,8 @@ export interface ActionFilter {
   tenantIn?: readonly string[];
 }
 
-/** Newest first, at most `limit` (no OFFSET: each filter has an index ending in id). */
-export function listActionRows(db: Db, filter: ActionFilter, limit: number): ActionRow[] {
+/** The conditions of a filter (the list's and the export's). */
+function filterWhere(filter: Omit<ActionFilter, "idBelow">): SQL[] {
   const where: SQL[] = [];
   if (filter.type) where.push(eq(actions.type, filter.type));
   if (filter.status) where.push(eq(actions.status, filter.status));
@@ -183,6 +183,12 @@ export function listActionRows(db: Db, filter: ActionFilter, limit: number): Act
   if (filter.tenantIn) where.push(inArray(actions.tenantId, [...filter.tenantIn]));
   if (filter.idFrom) where.push(gte(actions.id, filter.idFrom));
   if (filter.idTo) where.push(lte(actions.id, filter.idTo));
+  return where;
+}
+
+/** Newest first, at most `limit` (no OFFSET: each filter has an index ending in id). */
+export function listActionRows(db: Db, filter: ActionFilter, limit: number): ActionRow[] {
+  const where = filterWhere(filter);
   if (filter.idBelow) where.push(lt(actions.id, filter.idBelow));
   return db
     .select()
@@ -244,14 +250,7 @@ export function pendingActionsBefore(db: Db, before: number): ActionRow[] {
  * filter, at most `limit`. Keyset on the primary key, so every page costs the same however deep.
  */
 export function exportActionRows(db: Db, filter: Omit<ActionFilter, "idBelow">, idAbove: string | undefined, limit: number): ActionRow[] {
-  const where: SQL[] = [];
-  if (filter.type) where.push(eq(actions.type, filter.type));
-  if (filter.status) where.push(eq(actions.status, filter.status));
-  if (filter.target) where.push(eq(actions.target, filter.target));
-  if (filter.tenantId) where.push(eq(actions.tenantId, filter.tenantId));
-  if (filter.tenantIn) where.push(inArray(actions.tenantId, [...filter.tenantIn]));
-  if (filter.idFrom) where.push(gte(actions.id, filter.idFrom));
-  if (filter.idTo) where.push(lte(actions.id, filter.idTo));
+  const where = filterWhere(filter);
   if (idAbove) where.push(gt(actions.id, idAbove));
   return db
     .select()
