@@ -136,7 +136,7 @@ export default async function AdminPage() {
             <ApiTokens />
             <Users me={me.name} />
             <AuditEvents integrity={integrity} />
-            <SiemDestinations destinations={siemState(store.db, config().siem)} />
+            {tenants.allTenants && <SiemDestinations destinations={siemState(store.db, config().siem)} />}
           </main>
         </div>
       </LiveData>

@@ -16,8 +16,8 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCerts } from "../emulator/certs";
 import { chainHash } from "../support/chain";
-import { type TestServer, eventually, startServer } from "../support/server";
-import { type Json, allActions, call, detail, get, post } from "./helpers";
+import { type TestServer, eventually, mintToken, startServer } from "../support/server";
+import { type Json, TENANT, allActions, call, detail, get, post } from "./helpers";
 
 const HEC_TOKEN = "5e1f0c7a-93b2-4c44-8d1e-hec-test-token";
 /** How long the receivers stay down in the outage test (the issue's case is 60 s: MDR_SIEM_TEST_OUTAGE_MS=60000). */
@@ -408,6 +408,13 @@ describe("SIEM forwarding: syslog over TCP and Splunk HEC", () => {
     await expectEveryRecordOnce(server, syslog, hec, since);
     expect(server.output()).not.toContain(HEC_TOKEN);
   }, 120_000);
+
+  it("a caller of some tenants sees no siem member on /status: the backlog counts every customer's records", async () => {
+    const scoped = mintToken(server.dbPath, "siem-scoped-viewer", "viewer", undefined, [TENANT]);
+    const mine = await call(server, "/api/v1/mdr/status", { headers: { authorization: `Bearer ${scoped}` } });
+    const all = await get(server, "/api/v1/mdr/status");
+    expect({ status: mine.status, siem: "siem" in mine.body, allSiem: Array.isArray(all.body.siem) }).toEqual({ status: 200, siem: false, allSiem: true });
+  });
 });
 
 describe("SIEM forwarding: syslog over TLS", () => {
