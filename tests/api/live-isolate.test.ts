@@ -17,7 +17,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { AUDIENCE, apiCalls, bearer, liveAction, liveSetup, mark, since } from "./live";
+import { AUDIENCE, apiCalls, bearer, expectIsolationSucceeded, liveAction, liveSetup, mark, since } from "./live";
 
 const seed = exampleSeed();
 seed.tenants[0]!.devices!.push(
@@ -91,21 +91,7 @@ describe("live isolate: resolving the device", () => {
     expect(emu.tenant(TENANT_A).machineActions.get(ref)).toMatchObject({ requestor: CLIENT_A.clientId, scope: "Full" });
 
     const done = await settled(id);
-    expect(withoutTimeline(done)).toEqual({
-      ...r.body,
-      status: "succeeded",
-      result: { machine_id: ws.id, computer_dns_name: "ws-0142.contoso.com", machine_action_status: "Succeeded" },
-      active: true,
-      updated_at: done.completed_at,
-      completed_at: anyIso(),
-    });
-    expect(steps(done)).toEqual([
-      ["pending", "Requested by token:tests"],
-      ["pending", `Resolved to device ${ws.id} (ws-0142.contoso.com)`],
-      ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
-      ["in_progress", "Defender: machine action is InProgress"],
-      ["succeeded", "Defender: isolation Succeeded"],
-    ]);
+    expectIsolationSucceeded(done, r.body, { id: ws.id, dnsName: "ws-0142.contoso.com" }, ref);
     // One poll per step, then no more: the row is final.
     const polls = since(emu, from, { path: `/api/machineactions/${ref}` });
     expect(polls.map((p) => [p.method, p.status, (p.responseBody as { status: string }).status])).toEqual([

@@ -23,7 +23,7 @@ import {
   steps,
   withoutTimeline,
 } from "./helpers";
-import { apiCalls, arrived, freshLive, hold, liveAction, liveSetup, mark, releaseHeld, since } from "./live";
+import { apiCalls, arrived, expectIsolationSucceeded, freshLive, hold, liveAction, liveSetup, mark, releaseHeld, since } from "./live";
 
 const ISOLATE = "/api/v1/mdr/isolate";
 const BLOCK = "/api/v1/mdr/block-ip";
@@ -97,21 +97,7 @@ describe("the smallest answers the docs allow", () => {
     const ref = r.body.provider_ref;
     expect(answered(from, "GET", "/api/machines")).toEqual({ value: [{ id: ws.id, computerDnsName: "ws-0142.contoso.com" }] });
     const done = await finalRow(server, r.body.id);
-    expect(withoutTimeline(done)).toEqual({
-      ...r.body,
-      status: "succeeded",
-      result: { machine_id: ws.id, computer_dns_name: "ws-0142.contoso.com", machine_action_status: "Succeeded" },
-      active: true,
-      updated_at: done.completed_at,
-      completed_at: anyIso(),
-    });
-    expect(steps(done)).toEqual([
-      ["pending", "Requested by token:tests"],
-      ["pending", `Resolved to device ${ws.id} (ws-0142.contoso.com)`],
-      ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
-      ["in_progress", "Defender: machine action is InProgress"],
-      ["succeeded", "Defender: isolation Succeeded"],
-    ]);
+    expectIsolationSucceeded(done, r.body, { id: ws.id, dnsName: "ws-0142.contoso.com" }, ref);
     expect(calls(from)).toEqual([
       ["GET", "/api/machines", 200],
       ["POST", `/api/machines/${ws.id}/isolate`, 201],
@@ -150,21 +136,7 @@ describe("the smallest answers the docs allow", () => {
       { Comment: `MDR ${r.body.id} by token:tests: rogue`, IsolationType: "UnManagedDevice" },
     ]);
     const done = await finalRow(server, r.body.id);
-    expect(withoutTimeline(done)).toEqual({
-      ...r.body,
-      status: "succeeded",
-      result: { machine_id: ws.id, computer_dns_name: "ws-0143.contoso.com", machine_action_status: "Succeeded" },
-      active: true,
-      updated_at: done.completed_at,
-      completed_at: anyIso(),
-    });
-    expect(steps(done)).toEqual([
-      ["pending", "Requested by token:tests"],
-      ["pending", `Resolved to device ${ws.id} (ws-0143.contoso.com)`],
-      ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
-      ["in_progress", "Defender: machine action is InProgress"],
-      ["succeeded", "Defender: isolation Succeeded"],
-    ]);
+    expectIsolationSucceeded(done, r.body, { id: ws.id, dnsName: "ws-0143.contoso.com" }, ref);
     expect(calls(from)).toEqual([
       ["GET", `/api/machines/${ws.id}`, 200],
       ["POST", `/api/machines/${ws.id}/isolate`, 201],

@@ -15,7 +15,7 @@ import {
 import { DEFENDER_PERMISSIONS, GRAPH_PERMISSIONS } from "../emulator/permissions";
 import { type Emulator, type EmulatorOptions, type FaultSpec, type RecordedRequest, type RequestFilter, startEmulator } from "../emulator/server";
 import { type TestServer, eventually, startServer } from "../support/server";
-import { type Json, type Reply, action, call, detail } from "./helpers";
+import { type Json, type Reply, action, anyIso, call, detail, steps, withoutTimeline } from "./helpers";
 
 export const REGION = "eu-west-1";
 
@@ -143,6 +143,28 @@ export function isolateRow(hostname: string, over: Record<string, unknown> = {})
     parameters: { hostname, machine_id: null, isolation_type: "Full" },
     ...over,
   });
+}
+
+/**
+ * Asserts an isolation Defender carried out to Succeeded, asked by name: the final row is the 202's
+ * with the machine action Succeeded, and its timeline the five steps from request to success.
+ */
+export function expectIsolationSucceeded(done: Json, accepted: Json, device: { id: string; dnsName: string }, ref: string): void {
+  expect(withoutTimeline(done)).toEqual({
+    ...accepted,
+    status: "succeeded",
+    result: { machine_id: device.id, computer_dns_name: device.dnsName, machine_action_status: "Succeeded" },
+    active: true,
+    updated_at: done.completed_at,
+    completed_at: anyIso(),
+  });
+  expect(steps(done)).toEqual([
+    ["pending", "Requested by token:tests"],
+    ["pending", `Resolved to device ${device.id} (${device.dnsName})`],
+    ["in_progress", `Defender accepted the isolation: machine action ${ref} is Pending`],
+    ["in_progress", "Defender: machine action is InProgress"],
+    ["succeeded", "Defender: isolation Succeeded"],
+  ]);
 }
 
 /** Paths of the NSG and its rules, as the ARM client sends them. */
