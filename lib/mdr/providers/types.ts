@@ -63,6 +63,11 @@ export interface MachineAction {
 export interface EndpointProvider {
   /** Devices whose DNS name is `hostname` (exact, case-insensitive) or, for a short name, whose first label is. */
   findMachines(tenantId: string, hostname: string): Promise<Machine[]>;
+  /**
+   * The devices of many hostnames in a few calls (the machine list pages thousands of devices per
+   * call), matched as `findMachines` matches one: a map from each hostname asked (as given) to its devices.
+   */
+  findMachinesByNames?(tenantId: string, hostnames: string[]): Promise<Map<string, Machine[]>>;
   /** One device by its Defender id; ProviderError not_found when absent. */
   getMachine(tenantId: string, machineId: string): Promise<Machine>;
   isolate(
@@ -102,8 +107,35 @@ export interface BlockResult {
   details: Record<string, string | number | boolean>;
 }
 
+/** One item's outcome in a batch, in the order the items were given: what was done, or why not. */
+export type BatchOutcome<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
+
+/** What a firewall can still take for a tenant: how many more addresses, and what bounds it. */
+export interface FirewallCapacity {
+  free: number;
+  /** Readable: "12 of 20 inbound entries of acl-0abc are free (rule numbers 100-199)". */
+  detail: string;
+}
+
 export interface FirewallProvider {
   block(tenantId: string, request: BlockRequest): Promise<BlockResult>;
+  /**
+   * The batch form, where the firewall has one (Defender's indicator import, many prefixes in one
+   * NSG rule, a WAF IP set): blocks `requests` (at most `batchSize`) in the fewest calls the API
+   * allows. One outcome per request, in order; a failure of the whole call (nothing done) is thrown.
+   * Each request's `planned` is told what is about to be written, before it is.
+   */
+  blockMany?(tenantId: string, requests: BlockRequest[]): Promise<BatchOutcome<BlockResult>[]>;
+  /** Removes many blocks in the fewest calls; one outcome per item, in order (as `unblock`'s). */
+  unblockMany?(tenantId: string, items: { ref: string; address: string }[]): Promise<BatchOutcome<{ alreadyAbsent: boolean }>[]>;
+  /** The most requests one `blockMany` / `unblockMany` takes. */
+  readonly batchSize?: number;
+  /**
+   * How many more addresses the firewall takes for the tenant now, where it is bounded tightly
+   * enough to matter (an ACL's 20 entries, an NSG's priorities and prefixes); null when not. A bulk
+   * that does not fit is refused whole, before anything is written.
+   */
+  capacity?(tenantId: string): Promise<FirewallCapacity | null>;
   /**
    * Removes exactly what `block` created (`ref`, for `address`). Resolves `{ alreadyAbsent: true }`
    * when it was gone; refuses (conflict) when the rule now says something else.
