@@ -206,6 +206,7 @@ const EnvSchema = z.object({
   MDR_STATUS_TTL_SECONDS: number(0, 3600, 30),
   MDR_SWEEP_INTERVAL_MS: number(100, 3_600_000, 5000),
   MDR_POLL_INTERVAL_MS: number(100, 3_600_000, 2000),
+  MDR_QUEUE_INTERVAL_MS: number(50, 60_000, 1000),
   MDR_PROVIDER_TIMEOUT_MS: number(100, 600_000, 30_000),
   // Below the published limits, each system's own (lib/mdr/providers/<system>/facts.ts).
   MDR_RATE_LIMIT_DEFENDER: rateLimits(SERVICE_FACTS.defender.limits.rate),
@@ -286,6 +287,8 @@ export type Config = {
   statusTtlMs: number;
   sweepIntervalMs: number;
   pollIntervalMs: number;
+  /** How often the bulk queue's waiting targets are looked at (each goes when its provider has a turn). */
+  queueIntervalMs: number;
   providerTimeoutMs: number;
   /** Outgoing calls per service and tenant: every window applies. */
   rateLimits: Record<Service, RateWindow[]>;
@@ -511,6 +514,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     statusTtlMs: e.MDR_STATUS_TTL_SECONDS * 1000,
     sweepIntervalMs: e.MDR_SWEEP_INTERVAL_MS,
     pollIntervalMs: e.MDR_POLL_INTERVAL_MS,
+    queueIntervalMs: e.MDR_QUEUE_INTERVAL_MS,
     providerTimeoutMs: e.MDR_PROVIDER_TIMEOUT_MS,
     rateLimits: {
       defender: e.MDR_RATE_LIMIT_DEFENDER,

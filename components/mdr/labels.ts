@@ -18,6 +18,7 @@ export { TYPE_LABELS };
 export type StatusTone = "neutral" | "info" | "success" | "danger" | "warning";
 
 export const STATUS_LABELS: Record<ActionStatus, { label: string; tone: StatusTone }> = {
+  queued: { label: "Queued", tone: "neutral" },
   pending: { label: "Pending", tone: "neutral" },
   in_progress: { label: "In progress", tone: "info" },
   succeeded: { label: "Succeeded", tone: "success" },

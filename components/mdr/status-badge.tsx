@@ -1,9 +1,10 @@
-import { BanIcon, CircleCheckIcon, CircleDashedIcon, CircleXIcon, LoaderCircleIcon } from "lucide-react";
+import { BanIcon, CircleCheckIcon, CircleDashedIcon, CircleXIcon, HourglassIcon, LoaderCircleIcon } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import type { ActionStatus } from "@/lib/mdr/enums";
 import { STATUS_LABELS } from "./labels";
 
 const ICONS: Record<ActionStatus, typeof BanIcon> = {
+  queued: HourglassIcon,
   pending: CircleDashedIcon,
   in_progress: LoaderCircleIcon,
   succeeded: CircleCheckIcon,

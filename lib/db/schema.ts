@@ -31,9 +31,9 @@ export function isolationNameExpressions(t: ActionColumns): SQL[] {
   ];
 }
 
-/** A row still running (pending, in progress) or whose effect is in place now. */
+/** A row still running (queued, pending, in progress) or whose effect is in place now. */
 export const HOLDING = (t: Pick<ActionColumns, "status" | "active">) =>
-  sql`(${t.status} in ('pending', 'in_progress') or ${t.active} = 1)`;
+  sql`(${t.status} in ('queued', 'pending', 'in_progress') or ${t.active} = 1)`;
 
 /** An isolation that holds its device: literals, so that SQLite can match the partial indexes above. */
 export const HOLDING_ISOLATION = (t: ActionColumns) => sql`${t.type} = 'isolate_endpoint' and ${HOLDING(t)}`;
@@ -78,6 +78,8 @@ export const actions = sqliteTable(
     // In-flight work the background loop polls, and the crash-recovery scan.
     index("actions_open").on(t.status, t.type).where(sql`${t.status} in ('pending', 'in_progress')`),
     index("actions_reverts").on(t.reverts),
+    // A bulk's targets, in the order they were asked (lib/db/queries/bulks.ts).
+    index("actions_bulk").on(sql`json_extract(${t.parameters}, '$.bulk_id')`, t.id).where(sql`json_extract(${t.parameters}, '$.bulk_id') is not null`),
     // The duplicate check for blocks, disables and quarantines: three equalities, so SQLite picks it
     // over the tenant index even before it has statistics (a new database).
     index("actions_holder").on(t.target, t.type, t.tenantId),
@@ -100,6 +102,22 @@ export const actionEvents = sqliteTable(
   },
   (t) => [index("action_events_action").on(t.actionId, t.id)],
 );
+
+/**
+ * A bulk request: many targets of one action type, each an action of its own (its
+ * `parameters.bulk_id` names the bulk). Written with its actions, in one transaction.
+ */
+export const bulks = sqliteTable("bulks", {
+  id: text("id").primaryKey(),
+  type: text("type", { enum: ACTION_TYPES }).notNull(),
+  tenantId: text("tenant_id").notNull(),
+  provider: text("provider").$type<ProviderName>().notNull(),
+  requestedBy: text("requested_by").notNull(),
+  total: integer("total").notNull(),
+  createdAt: integer("created_at").notNull(),
+  /** The bulk this one undoes (POST /bulk/{id}/revert). */
+  reverts: text("reverts"),
+});
 
 /**
  * Responses to POSTs sent with an Idempotency-Key, kept 24 h: a retry with the same key and body
@@ -268,6 +286,7 @@ export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type ActionRow = typeof actions.$inferSelect;
 export type NewActionRow = typeof actions.$inferInsert;
 export type ActionEventRow = typeof actionEvents.$inferSelect;
+export type BulkRow = typeof bulks.$inferSelect;
 
 /**
  * The hash chain over the audit log (lib/db/queries/chain.ts): one link per record written, in

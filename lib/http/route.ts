@@ -246,6 +246,11 @@ export function actionResponse(action: { id: string; status: string }, body: unk
   });
 }
 
+/** A bulk's answer: 207 when every target is final for now, 202 while some wait in the queue; both with the bulk's Location. */
+export function bulkResponse(answer: { status: number; location: string; body: unknown }): Response {
+  return json(answer.body, { status: answer.status, headers: { location: answer.location } });
+}
+
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Handlers for the methods a route does not serve: 405 problem+json with Allow. */

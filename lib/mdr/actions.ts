@@ -145,18 +145,126 @@ const PROVIDER_FAILURES: Record<ProviderErrorKind, { status: "failed" | "rejecte
   timeout: { status: "failed", code: "provider_timeout" },
 };
 
+/** Many actions carried out by one provider call: one outcome (or the error of that one) per action, in order. */
+export type PerformMany = (actions: ActionRow[], progress: Progress[]) => Promise<(Outcome | Error)[]>;
+
 export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perform): Promise<ActionRow> {
-  const { action, holder } = insertPending(ctx, spec);
+  return execute(ctx, writeAction(ctx, spec), perform);
+}
+
+/**
+ * Writes the action's row, pending (to run now) or queued (a bulk's target, to run when its turn
+ * comes), then checks the guardrails and the duplicate rule: a refused action is recorded rejected
+ * and the refusal thrown.
+ */
+export function writeAction(ctx: MdrContext, spec: ActionSpec, queued?: { note: string }): ActionRow {
+  const { action, holder } = insertPending(ctx, spec, queued?.note);
   try {
     spec.guard?.();
   } catch (err) {
     throw recordFailure(ctx, action, err);
   }
   if (holder) throw refuseDuplicate(ctx, action, holder);
+  return action;
+}
+
+/**
+ * Whether an error is a refusal for rate: our own gate's before the call was sent (the next turn
+ * is further away than the bound), or the provider's 429 still there after its retries. Either
+ * way the call changed nothing, so a queued action can wait for a turn rather than fail.
+ */
+function refusedForRate(err: unknown): err is ProviderError {
+  return err instanceof ProviderError && err.kind === "throttled";
+}
+
+/**
+ * Puts a taken action back in the queue: its call was refused for rate, and nothing changed.
+ * The actions a bulk runs have one call that changes anything, their last; what they read before
+ * it is read again when their turn comes.
+ */
+function requeue(ctx: MdrContext, action: ActionRow, err: ProviderError): ActionRow {
+  return transition(ctx, action, "queued", `Waiting in the queue: ${escapeUnsafe(err.message.replace(/; nothing was sent$/, ""))}; nothing was sent`);
+}
+
+/** Actions taken from the bulk queue: how long a call may wait for its turn before the action goes back to wait there. */
+export interface FromQueue {
+  /** The latest time a call may wait for its turn until (the bulk request's answer); otherwise the gate's bound. */
+  waitUntil?: number;
+}
+
+/**
+ * Carries out an action whose row is written (pending): the provider call, then its outcome on the
+ * row. `fromQueue`: a bulk's target taken from the queue, which goes back to wait there when our
+ * rate gate has no turn for it in time, rather than failing.
+ */
+export async function execute(ctx: MdrContext, action: ActionRow, perform: Perform, fromQueue?: FromQueue): Promise<ActionRow> {
+  const [row] = await executeMany(ctx, [action], async ([a], [p]) => [await perform(a!, p!)], fromQueue);
+  if (row instanceof MdrError) throw row;
+  return row!;
+}
+
+/**
+ * Carries out actions whose rows are written (pending) by one provider call: each gets its own
+ * timeline and outcome. A failure of the whole call is each one's failure; one item's error is its own.
+ * Returns each row as it ends, or the error its single request would have answered.
+ */
+export async function executeMany(
+  ctx: MdrContext,
+  actions: ActionRow[],
+  perform: PerformMany,
+  fromQueue?: FromQueue,
+): Promise<(ActionRow | MdrError)[]> {
+  if (actions.length === 0) return [];
   let settled = false;
-  const progress: Progress = {
+  const progresses = actions.map((action) => progressOf(ctx, action, () => settled));
+  const first = actions[0]!;
+  const deadline = new Deadline(ctx.config.providerTimeoutMs, serviceOf(first.provider));
+  let queuedNoted = false;
+  const scope = {
+    waitUntil: fromQueue?.waitUntil,
+    // Waiting for a turn under a provider's rate limit is not the provider being slow: the wait
+    // moves the deadline, and the timeline says the action is queued (once, not per call).
+    queued(service: Service, waitMs: number, why: string) {
+      deadline.extend(waitMs);
+      if (settled || queuedNoted) return;
+      queuedNoted = true;
+      for (const action of actions) {
+        addEvent(
+          ctx,
+          action.id,
+          currentStatus(ctx, action.id),
+          `Queued: ${why}; the ${SERVICE_LABELS[service]} call waits ${(waitMs / 1000).toFixed(1)} s for its turn`,
+        );
+      }
+    },
+  };
+
+  let outcomes: (Outcome | Error)[];
+  try {
+    outcomes = await deadline.race(runInScope(scope, () => perform(actions, progresses)));
+  } catch (err) {
+    settled = true;
+    if (fromQueue && refusedForRate(err)) return actions.map((a) => requeue(ctx, a, err));
+    const failure = deadline.explain(err);
+    return actions.map((a) => recordFailure(ctx, a, failure));
+  }
+  settled = true;
+  return actions.map((action, i) => {
+    const outcome = outcomes[i];
+    if (outcome === undefined) return recordFailure(ctx, action, new Error(`no outcome for action ${action.id} in the batch`));
+    if (outcome instanceof Error) {
+      if (fromQueue && refusedForRate(outcome)) return requeue(ctx, action, outcome);
+      return recordFailure(ctx, action, outcome);
+    }
+    return recordOutcome(ctx, action, outcome);
+  });
+}
+
+function progressOf(ctx: MdrContext, action: ActionRow, isSettled: () => boolean): Progress {
+  return {
     note(message, facts = {}) {
       // A provider answering after the pipeline gave up still lands in the timeline.
+      const settled = isSettled();
       const suffix = settled ? " (after the action had been closed)" : "";
       inTransaction(ctx.db, () => {
         const row = writeRow(ctx.db, action.id, undefined, ctx.now(), settled ? { ...facts, active: undefined } : facts);
@@ -167,37 +275,9 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
       if (settled) throw new ClosedAction(action.id);
     },
     remember(facts) {
-      if (!settled) applyFacts(ctx, action.id, facts);
+      if (!isSettled()) applyFacts(ctx, action.id, facts);
     },
   };
-
-  const deadline = new Deadline(ctx.config.providerTimeoutMs, serviceOf(spec.provider));
-  let queuedNoted = false;
-  const scope = {
-    // Waiting for a turn under a provider's rate limit is not the provider being slow: the wait
-    // moves the deadline, and the timeline says the action is queued (once, not per call).
-    queued(service: Service, waitMs: number, why: string) {
-      deadline.extend(waitMs);
-      if (settled || queuedNoted) return;
-      queuedNoted = true;
-      addEvent(
-        ctx,
-        action.id,
-        currentStatus(ctx, action.id),
-        `Queued: ${why}; the ${SERVICE_LABELS[service]} call waits ${(waitMs / 1000).toFixed(1)} s for its turn`,
-      );
-    },
-  };
-
-  let outcome: Outcome;
-  try {
-    outcome = await deadline.race(runInScope(scope, () => perform(action, progress)));
-  } catch (err) {
-    settled = true;
-    throw recordFailure(ctx, action, deadline.explain(err));
-  }
-  settled = true;
-  return recordOutcome(ctx, action, outcome);
 }
 
 /**
@@ -205,12 +285,13 @@ export async function runAction(ctx: MdrContext, spec: ActionSpec, perform: Perf
  * row is written and refused at once: nothing is sent to the provider). One transaction, so of two
  * identical requests at the same moment exactly one goes ahead.
  */
-function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; holder: Holder | undefined } {
+function insertPending(ctx: MdrContext, spec: ActionSpec, queuedNote?: string): { action: ActionRow; holder: Holder | undefined } {
   const now = ctx.now();
+  const status = queuedNote === undefined ? "pending" : "queued";
   const row: ActionRow = {
     id: newActionId(now),
     type: spec.type,
-    status: "pending",
+    status,
     target: spec.target,
     tenantId: spec.tenantId,
     provider: spec.provider,
@@ -233,7 +314,8 @@ function insertPending(ctx: MdrContext, spec: ActionSpec): { action: ActionRow; 
   inTransaction(ctx.db, () => {
     holder = spec.duplicate?.(ctx.db, spec);
     insertPendingAction(ctx.db, row);
-    insertActionEvent(ctx.db, { actionId: row.id, at: now, status: "pending", message: `Requested by ${ctx.actor}` });
+    const message = `Requested by ${ctx.actor}` + (queuedNote === undefined ? "" : `; ${queuedNote}`);
+    insertActionEvent(ctx.db, { actionId: row.id, at: now, status, message });
   });
   return { action: row, holder };
 }

@@ -10,6 +10,7 @@ import { forgetKeysOlderThan } from "@/lib/db/queries/idempotency";
 import type { MdrContext } from "@/lib/mdr/context";
 import { KINDS } from "@/lib/mdr/kinds";
 import type { ActionKind } from "@/lib/mdr/kinds/kind";
+import { drainQueue } from "@/lib/mdr/bulk/queue";
 import { recoverOrphans } from "@/lib/mdr/recover";
 import { startSiemForwarding } from "@/lib/mdr/siem/forwarder";
 
@@ -72,6 +73,9 @@ export function startBackground(makeContext: () => MdrContext): void {
     timers: [
       loop("recovery", ctx.config.sweepIntervalMs, recover),
       loop("poll", ctx.config.pollIntervalMs, pollKinds),
+      // A bulk's targets that had no turn within their request, once recovery has settled what a
+      // crash cut off (a target taken from the queue and left pending is settled, never run again).
+      loop("bulk queue", ctx.config.queueIntervalMs, async (c) => (settling ? 0 : drainQueue(c))),
       loop("sweep", ctx.config.sweepIntervalMs, sweepKinds),
       loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
       loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),

@@ -4,11 +4,15 @@
 // The action types come from the kinds' folders (lib/mdr/kinds/catalog.ts).
 export { ACTION_TYPES, type ActionType } from "@/lib/mdr/kinds/catalog";
 
-export const ACTION_STATUSES = ["pending", "in_progress", "succeeded", "failed", "rejected"] as const;
+/**
+ * `queued`: recorded, nothing sent yet (a bulk's target waiting for its turn under the provider's
+ * limits); `pending`: written, its provider call under way.
+ */
+export const ACTION_STATUSES = ["queued", "pending", "in_progress", "succeeded", "failed", "rejected"] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
-/** The statuses of an action still running: written, or in progress at the provider. */
-export const OPEN_STATUSES = ["pending", "in_progress"] as const satisfies readonly ActionStatus[];
+/** The statuses of an action still running: waiting in the queue, written, or in progress at the provider. */
+export const OPEN_STATUSES = ["queued", "pending", "in_progress"] as const satisfies readonly ActionStatus[];
 
 /** Whether an action is still running. */
 export function isOpen(row: { status: string }): boolean {

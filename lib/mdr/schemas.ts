@@ -453,8 +453,12 @@ export const MetricsResponse = z.object({
 });
 export type MetricsResponse = z.infer<typeof MetricsResponse>;
 
-/** The 207 answer to a bulk request: what a single request for each target would have answered. */
+/**
+ * The answer to a bulk request: what a single request for each target would have answered; 207 when
+ * every target is final for now, 202 (with Location) while some wait in the queue (`queued`).
+ */
 export const BulkResponse = z.object({
+  bulk_id: z.string().describe("follow it at GET /api/v1/mdr/bulk/{bulk_id}"),
   results: z.array(
     z.object({
       target: z.string(),
@@ -470,6 +474,37 @@ export const BulkResponse = z.object({
   ),
 });
 export type BulkResponse = z.infer<typeof BulkResponse>;
+
+const BULK_ID_RE = /^blk_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+export const BulkId = z.string().regex(BULK_ID_RE, "must be a bulk id like blk_01J...");
+
+/** GET /bulk/{id}: a bulk's progress, each target's action as it is now. */
+export const BulkStatus = z.object({
+  id: z.string(),
+  type: z.enum(ACTION_TYPES),
+  tenant_id: z.string(),
+  provider: z.string(),
+  requested_by: z.string(),
+  created_at: z.string(),
+  reverts: z.string().nullable().describe("the bulk this one undoes"),
+  total: z.number().int(),
+  counts: z.record(z.string(), z.number().int()).describe("targets per action status"),
+  results: z.array(
+    z.object({
+      target: z.string(),
+      id: z.string(),
+      status: z.enum(ACTION_STATUSES),
+      active: z.boolean(),
+      error: z.string().nullable(),
+      completed_at: z.string().nullable(),
+    }),
+  ),
+  estimated_done_at: z
+    .string()
+    .nullable()
+    .describe("when the queued targets should have gone out, from the configured rate limits; null when none is queued"),
+});
+export type BulkStatus = z.infer<typeof BulkStatus>;
 
 export const Problem = z.object({
   type: z.string(),

@@ -41,8 +41,10 @@ describe("bulk: POST /block-ip with ips, POST /isolate with hostnames", () => {
     const r = await post(s, BLOCK, { ips: ["185.220.101.71", "185.220.101.70", "2A0B:F4C2::9"], reason: "campaign", duration_hours: 2 });
     expect(r.status, JSON.stringify(r.body)).toBe(207);
     expect(r.headers.get("content-type")).toBe("application/json");
+    expect(r.headers.get("location")).toBe(`/api/v1/mdr/bulk/${r.body.bulk_id}`);
     const duplicate = `185.220.101.70 is already blocked on Defender for Endpoint (IP indicator) by ${held.id} until ${held.expires_at}; nothing was sent to the firewall (change its expiry with PATCH /api/v1/mdr/actions/${held.id})`;
     expect(r.body).toEqual({
+      bulk_id: expect.stringMatching(/^blk_[0-9A-HJKMNP-TV-Z]{26}$/),
       results: [
         { target: "185.220.101.71", id: anyActionId(), status: "succeeded", http_status: 201 },
         {
@@ -61,8 +63,12 @@ describe("bulk: POST /block-ip with ips, POST /isolate with hostnames", () => {
       target: "185.220.101.71",
       reason: "campaign",
       active: true,
-      parameters: { ip: "185.220.101.71", firewall_type: "defender", priority: null, duration_hours: 2 },
+      parameters: { ip: "185.220.101.71", firewall_type: "defender", priority: null, duration_hours: 2, bulk_id: r.body.bulk_id },
     });
+    expect(steps(first)).toEqual([
+      ["queued", `Requested by token:tests; target 1 of 3 of bulk ${r.body.bulk_id}; queued`],
+      ["succeeded", expect.stringMatching(/^Submitted 185\.220\.101\.71 to Defender for Endpoint/)],
+    ]);
     expect((await detail(s, r.body.results[1].id)).status).toBe("rejected");
   });
 
@@ -86,7 +92,13 @@ describe("bulk: POST /block-ip with ips, POST /isolate with hostnames", () => {
       },
       { target: "srv-web-01", id: anyActionId(), status: "in_progress", http_status: 202 },
     ]);
-    expect((await detail(s, r.body.results[2].id)).parameters).toEqual({ hostname: "srv-web-01", machine_id: null, isolation_type: "Selective" });
+    expect(r.body.bulk_id).toMatch(/^blk_/);
+    expect((await detail(s, r.body.results[2].id)).parameters).toEqual({
+      hostname: "srv-web-01",
+      machine_id: null,
+      isolation_type: "Selective",
+      bulk_id: r.body.bulk_id,
+    });
   });
 
   it.each([

@@ -1,11 +1,11 @@
 // Bulk requests against the live adapters beyond a handful of targets: 20 NSG blocks in one request
-// (8 running at once, lib/mdr/bulk.ts) while ARM refuses a write during another one (409
+// (8 running at once, lib/mdr/bulk/queue.ts) while ARM refuses a write during another one (409
 // AnotherOperationInProgress) and throttles some (429 with Retry-After). Every block must end with
 // its own priority, and the NSG must hold exactly those rules.
 import { beforeEach, describe, expect, it } from "vitest";
 import { NSG, RESOURCE_GROUP, SUBSCRIPTION_A } from "../emulator/fixtures";
 import type { Emulator } from "../emulator/server";
-import { type Json, anyIso, detail, post, steps, withoutTimeline } from "./helpers";
+import { type Json, anyIso, detail, get, post, steps, withoutTimeline } from "./helpers";
 import { freshLive, liveAction, liveSetup, mark, nsgPath, since } from "./live";
 
 const BLOCK = "/api/v1/mdr/block-ip";
@@ -17,13 +17,12 @@ function mdrRules(emu: Emulator): Map<string, [number, string | undefined]> {
   return new Map(rules.map((r) => [r.name, [r.properties.priority, r.properties.sourceAddressPrefix]]));
 }
 
-/** The 207 of a bulk block: every target succeeded, each with its own priority; returns the rows. */
+/** A bulk block followed to its end: every target succeeded, each with its own priority; returns the rows. */
 async function expectAllBlocked(emu: Emulator, reply: { status: number; body: Json }, targets: string[]): Promise<Json[]> {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(207);
-  expect(reply.body.results.map((r: Json) => [r.target, r.status, r.http_status, r.error])).toEqual(
-    targets.map((t) => [t, "succeeded", 201, undefined]),
-  );
-  const rows = await Promise.all(reply.body.results.map((r: Json) => detail(live().server, r.id)));
+  expect([202, 207], JSON.stringify(reply.body)).toContain(reply.status);
+  const done = await followBulk(live().server, reply.body.bulk_id);
+  expect(done.results.map((r: Json) => [r.target, r.status, r.error])).toEqual(targets.map((t) => [t, "succeeded", null]));
+  const rows = await Promise.all(done.results.map((r: Json) => detail(live().server, r.id)));
   for (const [i, row] of rows.entries()) {
     const name = `mdr-block-${row.id}`;
     expect(withoutTimeline(row)).toEqual(
@@ -33,7 +32,7 @@ async function expectAllBlocked(emu: Emulator, reply: { status: number; body: Js
         status: "succeeded",
         target: targets[i],
         provider: "azure_nsg",
-        parameters: { ip: targets[i], firewall_type: "azure_nsg", priority: null, duration_hours: 24 },
+        parameters: { ip: targets[i], firewall_type: "azure_nsg", priority: null, duration_hours: 24, bulk_id: reply.body.bulk_id },
         reason: "INC-9000",
         provider_ref: name,
         result: { rule_name: name, priority: expect.any(Number), nsg: NSG },
@@ -42,10 +41,9 @@ async function expectAllBlocked(emu: Emulator, reply: { status: number; body: Js
         expires_at: anyIso(),
       }),
     );
-    expect(steps(row)).toEqual([
-      ["pending", "Requested by token:tests"],
-      ["succeeded", `Blocked ${targets[i]} on Azure network security group (${name}) until ${row.expires_at}`],
-    ]);
+    const st = steps(row);
+    expect(st[0]).toEqual(["queued", `Requested by token:tests; target ${i + 1} of ${targets.length} of bulk ${reply.body.bulk_id}; queued`]);
+    expect(st.at(-1)).toEqual(["succeeded", `Blocked ${targets[i]} on Azure network security group (${name}) until ${row.expires_at}`]);
   }
   // Each its own priority, and the NSG holds exactly these rules.
   const priorities = rows.map((r) => r.result.priority as number);
@@ -54,6 +52,17 @@ async function expectAllBlocked(emu: Emulator, reply: { status: number; body: Js
   expect(inNsg.size).toBe(targets.length);
   for (const row of rows) expect(inNsg.get(`mdr-block-${row.id}`), row.target).toEqual([row.result.priority, row.target]);
   return rows;
+}
+
+/** GET /bulk/{id} until nothing of it is queued or pending. */
+async function followBulk(server: ReturnType<typeof live>["server"], id: string): Promise<Json> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const r = await get(server, `/api/v1/mdr/bulk/${id}`);
+    if (!r.body.counts.queued && !r.body.counts.pending) return r.body;
+    if (Date.now() > until) throw new Error(`bulk still running: ${JSON.stringify(r.body.counts)}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 // Priorities from 100: the seeded rule sits at 300, outside the range.
@@ -69,7 +78,7 @@ const live = liveSetup({
 beforeEach(() => freshLive(live));
 
 describe("bulk block on the live NSG", () => {
-  it("20 addresses, 8 at once, ARM refusing concurrent writes: all 201, priorities 100-119 each once, 409s retried", async () => {
+  it("20 addresses, 8 at once, ARM refusing concurrent writes: all succeed, priorities 100-119 each once, 409s retried", async () => {
     const { emu, server } = live();
     const targets = ips(113, 20);
     const from = mark(emu);
@@ -92,7 +101,7 @@ describe("bulk block on the live NSG", () => {
     expect(refused.some((p) => p.status === 409)).toBe(true);
   }, 120_000);
 
-  it("20 more with ARM also throttling (429, Retry-After: 1) some writes: all 201, each priority once", async () => {
+  it("20 more with ARM also throttling (429, Retry-After: 1) some writes: all succeed, each priority once", async () => {
     const { emu, server } = live();
     const throttled = emu.setFault({ match: "PUT /securityRules/", status: 429, retryAfter: 1, times: 4 });
     const targets = ips(114, 20);

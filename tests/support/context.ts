@@ -59,7 +59,7 @@ export function orphanRow(ctx: TestContext, over: Partial<ActionRow>): ActionRow
     error: null,
     active: false,
     createdAt: ctx.clock.now - 1000,
-    updatedAt: ctx.clock.now - 1000,
+    updatedAt: over.createdAt ?? ctx.clock.now - 1000,
     completedAt: null,
     expiresAt: ctx.clock.now + 3_600_000,
     reverts: null,

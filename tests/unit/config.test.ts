@@ -16,6 +16,7 @@ const DEFAULTS: Config = {
   statusTtlMs: 30_000,
   sweepIntervalMs: 5000,
   pollIntervalMs: 2000,
+  queueIntervalMs: 1000,
   providerTimeoutMs: 30_000,
   rateLimits: {
     defender: [

@@ -331,8 +331,8 @@ describe("metrics", () => {
     expect(m.total).toBe(4);
     expect(m.by_type.block_ip).toBe(2);
     expect(m.by_type.isolate_endpoint).toBe(2);
-    expect(m.by_status).toEqual({ pending: 0, in_progress: 0, succeeded: 3, failed: 0, rejected: 1 });
-    expect(m.by_type_and_status.isolate_endpoint).toEqual({ pending: 0, in_progress: 0, succeeded: 1, failed: 0, rejected: 1 });
+    expect(m.by_status).toEqual({ queued: 0, pending: 0, in_progress: 0, succeeded: 3, failed: 0, rejected: 1 });
+    expect(m.by_type_and_status.isolate_endpoint).toEqual({ queued: 0, pending: 0, in_progress: 0, succeeded: 1, failed: 0, rejected: 1 });
     expect(m.success_rate).toBe(1);
     expect(m.time_to_completion_ms).toEqual({ median: 0, p90: 2000 });
     expect(m.contained_now).toEqual({ isolated_endpoints: 1, active_ip_blocks: 2, disabled_users: 0 });

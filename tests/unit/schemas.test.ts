@@ -1354,7 +1354,7 @@ describe("ListActionsQuery", () => {
           {
             q: { status: "done" },
             path: "status",
-            message: 'Invalid option: expected one of "pending"|"in_progress"|"succeeded"|"failed"|"rejected"',
+            message: 'Invalid option: expected one of "queued"|"pending"|"in_progress"|"succeeded"|"failed"|"rejected"',
           },
         ],
         ({ q }) => q,

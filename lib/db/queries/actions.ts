@@ -24,7 +24,7 @@ const statements = perDb((db: Db) => ({
     .values({
       id: param("id"),
       type: param("type"),
-      status: "pending",
+      status: param("status"),
       target: param("target"),
       tenantId: param("tenantId"),
       provider: param("provider"),
@@ -71,8 +71,8 @@ const statements = perDb((db: Db) => ({
 }));
 
 /**
- * Writes a new action as pending. The prepared insert writes the constant columns (status
- * pending, nothing learned from the provider yet, not active, not reverted) as a new row has them.
+ * Writes a new action as pending (or queued). The prepared insert writes the constant columns
+ * (nothing learned from the provider yet, not active, not reverted) as a new row has them.
  */
 export function insertPendingAction(db: Db, row: ActionRow): void {
   inWrite(db, () => {
@@ -85,6 +85,7 @@ function insertAction(db: Db, row: ActionRow): void {
   statements(db).insertAction.run({
     id: row.id,
     type: row.type,
+    status: row.status,
     target: row.target,
     tenantId: row.tenantId,
     provider: row.provider,
@@ -236,13 +237,43 @@ export function actionsWithStatus(db: Db, type: ActionType, status: ActionStatus
     .all();
 }
 
-/** Actions still pending that were made before `before`: left by an earlier process. */
+/**
+ * Actions still pending that were last written before `before`: left by an earlier process. (Not
+ * by creation: a queued row made before a restart and taken from the queue since is running now.)
+ */
 export function pendingActionsBefore(db: Db, before: number): ActionRow[] {
   return db
     .select()
     .from(actions)
-    .where(and(eq(actions.status, "pending"), lt(actions.createdAt, before)))
+    .where(and(eq(actions.status, "pending"), lt(actions.updatedAt, before)))
     .all();
+}
+
+/**
+ * Takes a queued action for running: pending from now, its expiry moved by the time it waited
+ * (a block lasts its duration from when it is sent). Undefined when it is no longer queued (taken
+ * by another worker, or ended): of two claims of one row exactly one gets it.
+ */
+export function claimQueued(db: Db, id: string, now: number): ActionRow | undefined {
+  return inWrite(db, () => {
+    const row = db
+      .update(actions)
+      .set({
+        status: "pending",
+        updatedAt: now,
+        expiresAt: sql`${actions.expiresAt} + (${now} - ${actions.updatedAt})`,
+      })
+      .where(and(eq(actions.id, id), eq(actions.status, "queued")))
+      .returning()
+      .get();
+    if (row) chainAction(db, id, now);
+    return row;
+  });
+}
+
+/** The oldest queued actions, at most `limit`: the queue's head. */
+export function queuedActions(db: Db, limit: number): ActionRow[] {
+  return db.select().from(actions).where(eq(actions.status, "queued")).orderBy(asc(actions.id)).limit(limit).all();
 }
 
 /**

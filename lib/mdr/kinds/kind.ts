@@ -5,13 +5,28 @@
 import type { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { ActionRow } from "@/lib/db/schema";
-import type { Claim, Holder } from "@/lib/mdr/actions";
+import type { ActionSpec, Claim, Holder, Perform, PerformMany } from "@/lib/mdr/actions";
 import type { MdrContext } from "@/lib/mdr/context";
 import type { KindMeta } from "@/lib/mdr/kinds/meta";
 import { RevertRequest } from "@/lib/mdr/schemas";
 
 /** Undoes `original`: the reverse kind's verb, a linked action of its own. */
 export type UndoVerb = (ctx: MdrContext, original: ActionRow, reason: string | null) => Promise<ActionRow>;
+
+/**
+ * How a kind's action waits in the bulk queue and runs from it: the verb's provider work from what
+ * its row recorded (the same work whether it runs at once or later), and where the provider takes
+ * many in one call, the batch form for the actions of one tenant and provider.
+ */
+export interface Queueable {
+  perform: (ctx: MdrContext) => Perform;
+  /** Calls to the provider one action (or one batch) makes, for a queue's estimated end (a look-up and the change: 2). */
+  calls: number;
+  /** The batch form for this provider, or null where it has none (one call per action). */
+  batch?: (ctx: MdrContext, provider: ActionRow["provider"]) => { size: number; perform: PerformMany } | null;
+  /** A forward kind: the spec of the action undoing `original` (a bulk's revert queues them). */
+  undoSpec?: (original: ActionRow, reason: string | null) => ActionSpec;
+}
 
 /** Work a background loop does for the kind; returns how many rows it changed. */
 export type BackgroundWork = (ctx: MdrContext) => Promise<number>;
@@ -33,6 +48,8 @@ export interface ActionKind<Input = never> {
   settle: (ctx: MdrContext, row: ActionRow) => Promise<void>;
   /** What runs on its own: `poll` every poll interval, `sweep` every sweep interval (after recovery at start). */
   background: { poll?: BackgroundWork; sweep?: BackgroundWork };
+  /** Kinds a bulk request can ask for: how their actions run from the queue. */
+  queue?: Queueable;
 }
 
 /** What a reverse kind is asked with: the action it undoes, and why. */
@@ -50,7 +67,7 @@ export interface UndoInput {
 export function kindPair<Input>(
   folder: { kinds: readonly [KindMeta, KindMeta, ...KindMeta[]] },
   forward: Omit<ActionKind<Input>, "meta" | "undo"> & { undo: UndoVerb },
-  reverse: Pick<ActionKind<UndoInput>, "settle"> & Partial<Pick<ActionKind<UndoInput>, "background">>,
+  reverse: Pick<ActionKind<UndoInput>, "settle"> & Partial<Pick<ActionKind<UndoInput>, "background" | "queue">>,
 ): [ActionKind<Input>, ActionKind<UndoInput>] {
   const [forwardMeta, reverseMeta] = folder.kinds;
   const undo = forward.undo;
@@ -65,6 +82,7 @@ export function kindPair<Input>(
       guard: null,
       settle: reverse.settle,
       background: reverse.background ?? {},
+      queue: reverse.queue,
     },
   ];
 }

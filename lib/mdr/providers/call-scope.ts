@@ -12,6 +12,12 @@ export interface CallScope {
    * skipped when the service has no free turn right now, and asked again next round.
    */
   background?: boolean;
+  /**
+   * The latest time (ms since the epoch) this call may wait for a turn until, when sooner than the
+   * gate's bound: a bulk's target with no turn before its request answers waits in the durable
+   * queue instead (nothing sent), not in memory.
+   */
+  waitUntil?: number;
 }
 
 // One store per process: the route handlers and the background loops are bundled apart, and the

@@ -124,6 +124,18 @@ export class CallGate {
     }
   }
 
+  /**
+   * When `calls` more calls to the service in this tenant could all have gone, were each to go at
+   * its first chance after the calls already waiting: a queue's estimated end.
+   */
+  estimate(service: Service, tenantId: string, calls: number): number {
+    const now = this.now();
+    const windows = this.options.limits[service] ?? [];
+    if (windows.length === 0 || calls <= 0) return now;
+    const lane = this.lane(`${service} ${tenantId.toLowerCase()}`, windows, this.options.concurrency?.[service] ?? Number.POSITIVE_INFINITY);
+    return this.expectedTurn(lane, now, calls).at;
+  }
+
   /** Whether calls to the service in this tenant are refused right now, and why. */
   state(service: Service, tenantId: string): CircuitState {
     const c = this.circuits.get(`${service} ${tenantId.toLowerCase()}`);
@@ -201,11 +213,12 @@ export class CallGate {
         local: true,
       });
     }
-    if (wait > this.options.maxQueueWaitMs) {
+    const bound = Math.min(this.options.maxQueueWaitMs, scope?.waitUntil === undefined ? Number.POSITIVE_INFINITY : Math.max(0, scope.waitUntil - now));
+    if (wait > bound) {
       throw new ProviderError(
         service,
         "throttled",
-        `rate limit: ${why}; the next free turn is in ${(wait / 1000).toFixed(1)} s, beyond the queue bound of ${(this.options.maxQueueWaitMs / 1000).toFixed(1)} s; nothing was sent`,
+        `rate limit: ${why}; the next free turn is in ${(wait / 1000).toFixed(1)} s, beyond the queue bound of ${(bound / 1000).toFixed(1)} s; nothing was sent`,
         { retryAfterSeconds: Math.ceil(wait / 1000), local: true },
       );
     }
@@ -249,11 +262,11 @@ export class CallGate {
   }
 
   /** When a call joining the queue now should go, were every call ahead to go at its first chance. */
-  private expectedTurn(lane: Lane, now: number): { at: number; binding: RateWindow | undefined } {
+  private expectedTurn(lane: Lane, now: number, more = 1): { at: number; binding: RateWindow | undefined } {
     const times = [...lane.sent];
     let at = now;
     let binding: RateWindow | undefined;
-    for (let k = 0; k <= lane.queue.length; k++) {
+    for (let k = 0; k < lane.queue.length + more; k++) {
       at = Math.max(now, times.at(-1) ?? now);
       binding = undefined;
       for (const w of lane.windows) {

@@ -1,12 +1,12 @@
 // Blocking an address on a firewall for a set time, and ending the block (by hand or at expiry).
 import "server-only";
-import { blockGuard, blockIp } from "@/lib/mdr/kinds/block-ip/block";
+import { blockBatch, blockGuard, blockIp, performBlock } from "@/lib/mdr/kinds/block-ip/block";
 import { blockHolder } from "@/lib/mdr/kinds/block-ip/duplicates";
 import { BLOCK_IP } from "@/lib/mdr/kinds/block-ip/meta";
 import { changeExpiry } from "@/lib/mdr/kinds/block-ip/change-expiry";
 import { settleBlock, settleChangeExpiry, settleUnblock } from "@/lib/mdr/kinds/block-ip/settle";
 import { sweepExpiredBlocks } from "@/lib/mdr/kinds/block-ip/sweep";
-import { unblockIp } from "@/lib/mdr/kinds/block-ip/unblock";
+import { performUnblock, unblockBatch, unblockIp, unblockSpec } from "@/lib/mdr/kinds/block-ip/unblock";
 import { type ActionKind, kindPair } from "@/lib/mdr/kinds/kind";
 import { BlockIpRequest, ChangeExpiryRequest } from "@/lib/mdr/schemas";
 
@@ -21,8 +21,9 @@ export const [blockKind, unblockKind] = kindPair(
     settle: settleBlock,
     // Blocks end at their expiry: the sweep removes them as unblock actions.
     background: { sweep: sweepExpiredBlocks },
+    queue: { perform: performBlock, calls: 2, batch: blockBatch, undoSpec: unblockSpec },
   },
-  { settle: settleUnblock },
+  { settle: settleUnblock, queue: { perform: performUnblock, calls: 1, batch: unblockBatch } },
 );
 
 /**

@@ -2,10 +2,10 @@
 import "server-only";
 import { kindPair } from "@/lib/mdr/kinds/kind";
 import { isolationDuplicate } from "@/lib/mdr/kinds/isolate-endpoint/duplicates";
-import { isolateEndpoint, isolationGuard } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
+import { isolateEndpoint, isolationGuard, performIsolation } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { ISOLATE_ENDPOINT } from "@/lib/mdr/kinds/isolate-endpoint/meta";
 import { pollMachineActions } from "@/lib/mdr/kinds/isolate-endpoint/poll";
-import { releaseEndpoint } from "@/lib/mdr/kinds/isolate-endpoint/release";
+import { performRelease, releaseEndpoint, releaseSpec } from "@/lib/mdr/kinds/isolate-endpoint/release";
 import { settleMachineAction } from "@/lib/mdr/kinds/isolate-endpoint/settle";
 import { IsolateRequest } from "@/lib/mdr/schemas";
 
@@ -22,6 +22,7 @@ export const [isolateKind, releaseKind] = kindPair(
     settle: (ctx, row) => settleMachineAction(ctx, row, true),
     // One poll follows both the isolations and the releases in progress at Defender.
     background: { poll: pollMachineActions },
+    queue: { perform: performIsolation, calls: 2, undoSpec: releaseSpec },
   },
-  { settle: (ctx, row) => settleMachineAction(ctx, row, false) },
+  { settle: (ctx, row) => settleMachineAction(ctx, row, false), queue: { perform: performRelease, calls: 1 } },
 );

@@ -1,7 +1,7 @@
 import "server-only";
 import { MdrError } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
-import { runAction } from "@/lib/mdr/actions";
+import { type ActionSpec, type Perform, runAction } from "@/lib/mdr/actions";
 import { assertNotProtected } from "@/lib/mdr/protected-assets";
 import { isolationDuplicate, isolationHolder } from "@/lib/mdr/kinds/isolate-endpoint/duplicates";
 import type { MdrContext } from "@/lib/mdr/context";
@@ -12,7 +12,11 @@ import type { IsolateRequest } from "@/lib/mdr/schemas";
 import { requireService, resolveTenant } from "@/lib/mdr/tenant";
 
 /** Finds the one device meant: 404 when none, 409 listing candidates when several. */
-async function resolveMachine(ctx: MdrContext, tenantId: string, input: IsolateRequest): Promise<Machine> {
+async function resolveMachine(
+  ctx: MdrContext,
+  tenantId: string,
+  input: Pick<IsolateRequest, "hostname" | "machine_id">,
+): Promise<Machine> {
   const endpoint = ctx.providers.endpoint;
   if (input.machine_id !== undefined) {
     const machine = await endpoint.getMachine(tenantId, input.machine_id);
@@ -55,42 +59,51 @@ export function isolationGuard(ctx: MdrContext, input: IsolateRequest): void {
   if (input.hostname !== undefined) assertNotProtected(ctx, "hostname", input.hostname, "hostname");
 }
 
+/** An isolation's spec: what its row records (everything its provider work needs). */
+export function isolationSpec(ctx: MdrContext, input: IsolateRequest, tenantId: string): ActionSpec {
+  return {
+    type: "isolate_endpoint",
+    target: input.hostname ?? input.machine_id!,
+    tenantId,
+    provider: "defender",
+    parameters: {
+      hostname: input.hostname ?? null,
+      machine_id: input.machine_id ?? null,
+      isolation_type: input.isolation_type,
+    },
+    reason: input.reason,
+    guard: () => isolationGuard(ctx, input),
+    duplicate: isolationDuplicate,
+  };
+}
+
+/** An isolation's provider work, from its row: the same at once or from the queue. */
+export const performIsolation =
+  (ctx: MdrContext): Perform =>
+  async (action, progress) => {
+    const p = action.parameters as { hostname: string | null; machine_id: string | null; isolation_type: IsolateRequest["isolation_type"] };
+    const input = { hostname: p.hostname ?? undefined, machine_id: p.machine_id ?? undefined, isolation_type: p.isolation_type };
+    const tenantId = action.tenantId;
+    // Again on the name Defender knows the device by (a machine_id, an FQDN).
+    const machine = await resolveMachine(ctx, tenantId, input);
+    assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
+    progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
+      result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
+    });
+    // Asked by another name (a machine id, the FQDN) than the isolation already holding the device.
+    const holder = isolationHolder(ctx.db, tenantId, [action.target, machine.id, machine.computerDnsName], action.id);
+    if (holder) throw new MdrError("conflict", holder.detail, { extra: { holder_action_id: holder.id } });
+    const machineAction = await ctx.providers.endpoint.isolate(tenantId, machine.id, {
+      comment: actionComment(action.id, action.requestedBy, action.reason),
+      isolationType: input.isolation_type,
+    });
+    return acceptedOutcome(machineAction, progress, { isolating: true });
+  };
+
 // Isolate a device through Defender for Endpoint. The machine action runs on at the provider;
 // the background poller mirrors its status onto the row.
 export async function isolateEndpoint({ ctx, input }: { ctx: MdrContext; input: IsolateRequest }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
   requireService(ctx, "defender", tenantId, "tenant_id");
-  return runAction(
-    ctx,
-    {
-      type: "isolate_endpoint",
-      target: input.hostname ?? input.machine_id!,
-      tenantId,
-      provider: "defender",
-      parameters: {
-        hostname: input.hostname ?? null,
-        machine_id: input.machine_id ?? null,
-        isolation_type: input.isolation_type,
-      },
-      reason: input.reason,
-      guard: () => isolationGuard(ctx, input),
-      duplicate: isolationDuplicate,
-    },
-    async (action, progress) => {
-      // Again on the name Defender knows the device by (a machine_id, an FQDN).
-      const machine = await resolveMachine(ctx, tenantId, input);
-      assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
-      progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
-        result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
-      });
-      // Asked by another name (a machine id, the FQDN) than the isolation already holding the device.
-      const holder = isolationHolder(ctx.db, tenantId, [action.target, machine.id, machine.computerDnsName], action.id);
-      if (holder) throw new MdrError("conflict", holder.detail, { extra: { holder_action_id: holder.id } });
-      const machineAction = await ctx.providers.endpoint.isolate(tenantId, machine.id, {
-        comment: actionComment(action.id, ctx.actor, input.reason),
-        isolationType: input.isolation_type,
-      });
-      return acceptedOutcome(machineAction, progress, { isolating: true });
-    },
-  );
+  return runAction(ctx, isolationSpec(ctx, input, tenantId), performIsolation(ctx));
 }
