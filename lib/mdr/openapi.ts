@@ -14,6 +14,7 @@ import {
   BulkBlockIpRequest,
   BulkIsolateRequest,
   BulkResponse,
+  BulkStatus,
   ChangeExpiryRequest,
   DisableUserRequest,
   IsolateRequest,
@@ -61,7 +62,7 @@ function actionPost(summary: string, body: string, bulk?: { schema: string; fiel
       summary,
       ...(bulk
         ? {
-            description: `With \`${bulk.field}\` (1-500, each once) instead of the single target: one action per target, validated all or nothing before any runs, executed under the rate limiter; 207 with each target's outcome. Idempotency-Key replays the whole 207.`,
+            description: `With \`${bulk.field}\` (1-500, each once) instead of the single target: one action per target, validated all or nothing before any runs, each written \`queued\` first (one bulk, \`parameters.bulk_id\`) and run as the provider's rate limits allow. 207 when every target is final for now; 202 with Location (GET /api/v1/mdr/bulk/{bulk_id}) while some wait in the queue, where they are sent, exactly once, as their turns come (also after a restart). No target fails for rate reasons. Idempotency-Key replays the whole answer.`,
           }
         : {}),
       requestBody: { required: true, content: { "application/json": { schema } } },
@@ -76,8 +77,10 @@ function actionPost(summary: string, body: string, bulk?: { schema: string; fiel
           : {}),
         "201": { description: "Done: the action as recorded", content: { "application/json": { schema: ref("Action") } } },
         "202": {
-          description: "Accepted: still running at the provider; follow Location",
-          content: { "application/json": { schema: ref("Action") } },
+          description: bulk
+            ? "Accepted: still running at the provider; follow Location. Bulk: some targets wait in the queue (status `queued`); follow Location to the bulk"
+            : "Accepted: still running at the provider; follow Location",
+          content: { "application/json": { schema: bulk ? { oneOf: [ref("Action"), ref("BulkResponse")] } : ref("Action") } },
         },
         "400": problem("Malformed JSON"),
         "403": problem(
@@ -338,6 +341,31 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      "/api/v1/mdr/bulk/{id}": {
+        get: {
+          summary: "A bulk's progress: targets per status, each target's action as it is now, and when the queued ones should have gone",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^blk_" } }],
+          responses: {
+            "200": { description: "The bulk", content: { "application/json": { schema: ref("BulkStatus") } } },
+            "404": problem("No such bulk in the caller's tenants"),
+            "422": problem("Malformed id"),
+          },
+        },
+      },
+      "/api/v1/mdr/bulk/{id}/revert": {
+        post: {
+          summary: "Undo every target of a bulk that is in effect, as a bulk of its own (its `reverts` names this one)",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^blk_" } }],
+          requestBody: { required: false, content: { "application/json": { schema: ref("RevertRequest") } } },
+          responses: {
+            "207": { description: "Every undo final for now", content: { "application/json": { schema: ref("BulkResponse") } } },
+            "202": { description: "Some undos wait in the queue; follow Location", content: { "application/json": { schema: ref("BulkResponse") } } },
+            "404": problem("No such bulk in the caller's tenants"),
+            "409": problem("Nothing of the bulk is in effect and not already being undone"),
+            "422": problem("Malformed id or body"),
+          },
+        },
+      },
       "/api/v1/mdr/status": {
         get: {
           summary: "Health of the outside services (cached about 30 s)",
@@ -382,6 +410,7 @@ export function openApiDocument(): JsonSchema {
         BulkIsolateRequest: input(BulkIsolateRequest),
         BulkBlockIpRequest: input(BulkBlockIpRequest),
         BulkResponse: output(BulkResponse),
+        BulkStatus: output(BulkStatus),
         ChangeExpiryRequest: input(ChangeExpiryRequest),
         Action: output(Action),
         ActionDetail: output(ActionDetail),

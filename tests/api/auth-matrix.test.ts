@@ -200,6 +200,16 @@ const ROUTES: RouteSpec[] = [
     },
   },
   {
+    file: "app/api/v1/mdr/bulk/[id]/route.ts",
+    path: "/api/v1/mdr/bulk/blk_01JZ0000000000000000000000",
+    served: { GET: { role: "viewer", status: 404, detail: "No bulk blk_01JZ0000000000000000000000." } },
+  },
+  {
+    file: "app/api/v1/mdr/bulk/[id]/revert/route.ts",
+    path: "/api/v1/mdr/bulk/blk_01JZ0000000000000000000000/revert",
+    served: { POST: { role: "responder", status: 404, detail: "No bulk blk_01JZ0000000000000000000000.", body: () => ({}) } },
+  },
+  {
     file: "app/api/v1/mdr/isolate/route.ts",
     path: "/api/v1/mdr/isolate",
     served: { POST: { role: "responder", status: 202, actions: 1, body: () => ({ hostname: "ws-0143" }) } },
