@@ -210,6 +210,7 @@ const EnvSchema = z.object({
   MDR_PROVIDER_TIMEOUT_MS: number(100, 600_000, 30_000),
   // Below the published limits, each system's own (lib/mdr/providers/<system>/facts.ts).
   MDR_RATE_LIMIT_DEFENDER: rateLimits(SERVICE_FACTS.defender.limits.rate),
+  MDR_RATE_LIMIT_DEFENDER_BATCH: rateLimits(SERVICE_FACTS.defender.limits.batchRate),
   MDR_RATE_LIMIT_GRAPH: rateLimits(SERVICE_FACTS.graph.limits.rate),
   MDR_RATE_LIMIT_AZURE_NSG: rateLimits(SERVICE_FACTS.azure_nsg.limits.rate),
   MDR_RATE_LIMIT_AWS: rateLimits(SERVICE_FACTS.aws.limits.rate),
@@ -292,6 +293,8 @@ export type Config = {
   providerTimeoutMs: number;
   /** Outgoing calls per service and tenant: every window applies. */
   rateLimits: Record<Service, RateWindow[]>;
+  /** Calls a service counts apart (its lanes, by name): Defender's indicator import and batch delete ("batch"). */
+  rateLanes: Partial<Record<Service, Record<string, RateWindow[]>>>;
   rateQueueMaxWaitMs: number;
   /** Consecutive failures that open a service's circuit (0: never), and how long it stays open. */
   breaker: { threshold: number; cooldownMs: number };
@@ -522,6 +525,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       azure_nsg: e.MDR_RATE_LIMIT_AZURE_NSG,
       aws: e.MDR_RATE_LIMIT_AWS,
     },
+    rateLanes: { defender: { batch: e.MDR_RATE_LIMIT_DEFENDER_BATCH } },
     rateQueueMaxWaitMs: e.MDR_RATE_QUEUE_MAX_WAIT_MS,
     breaker: { threshold: e.MDR_BREAKER_THRESHOLD, cooldownMs: e.MDR_BREAKER_COOLDOWN_MS },
     nsgPriorityRange: e.AZURE_NSG_PRIORITY_RANGE,

@@ -33,6 +33,7 @@ export const SYSTEM: Caller = { actor: "system", scope: null };
 export function createGate(cfg: Config): CallGate {
   return new CallGate({
     limits: cfg.rateLimits,
+    lanes: cfg.rateLanes,
     maxQueueWaitMs: cfg.rateQueueMaxWaitMs,
     // Calls in flight at once per service and tenant: each system's facts.
     concurrency: perService((_, f) => f.limits.concurrency),

@@ -4,6 +4,7 @@
 //   POST   /api/machines/{id}/isolate                   POST /api/machines/{id}/unisolate
 //   GET    /api/machineactions[?$filter=...]            GET /api/machineactions/{id}
 //   POST   /api/indicators   GET /api/indicators        DELETE /api/indicators/{id}
+//   POST   /api/indicators/import (up to 500)           POST /api/indicators/BatchDelete (up to 500 ids)
 // Errors use the documented {"error":{"code","message","target"}} shape (common-errors.md).
 import ipaddr from "ipaddr.js";
 import { checkBearer } from "./auth";
@@ -11,10 +12,15 @@ import { type EmulatorCore, guid, hexId, intParam, isoNow, isRecord, type Reques
 import type { TokenClaims } from "./jwt";
 import { evalFilter, ODataError, parseFilter } from "./odata";
 import { tokenGrants } from "./permissions";
-import { DEFENDER_WINDOWS } from "./throttle";
+import { DEFENDER_BATCH_DELETE_WINDOWS, DEFENDER_IMPORT_WINDOWS, DEFENDER_WINDOWS, type Window } from "./throttle";
 import type { DeviceState, IndicatorState, MachineActionState, MachineActionStatus, TenantState } from "./types";
 
 const CONTEXT = "https://api.securitycenter.microsoft.com/api/$metadata";
+/** The batch APIs under /api/indicators, by their path's last segment (lower case), and their own limits. */
+const BATCH_APIS = new Map<string, Window[]>([
+  ["import", DEFENDER_IMPORT_WINDOWS],
+  ["batchdelete", DEFENDER_BATCH_DELETE_WINDOWS],
+]);
 const FINAL: readonly MachineActionStatus[] = ["Succeeded", "Failed", "TimeOut", "Cancelled"];
 const READ_MACHINES = ["Machine.Read.All", "Machine.ReadWrite.All"];
 const ISOLATE = ["Machine.Isolate"];
@@ -176,10 +182,16 @@ function authorize(ctx: RequestContext, anyOf: string[]): { claims: TokenClaims;
     );
     return undefined;
   }
-  // 100 calls a minute and 1,500 an hour for each API, per tenant and app.
+  // Each API's own limits, per tenant and app: 100 calls a minute and 1,500 an hour (each API's
+  // "Limitations": isolate-machine.md, post-ti-indicator.md, get-machines.md...), but 30 a minute
+  // for the indicator import (import-ti-indicators.md) and 30 a minute and 1,500 an hour for the
+  // batch delete (batch-delete-ti-indicators.md).
   const [, collection = "", id, verb] = ctx.segments;
-  const api = `${ctx.method} /api/${collection.toLowerCase()}${id === undefined ? "" : "/{id}"}${verb === undefined ? "" : `/${verb.toLowerCase()}`}`;
-  const throttled = ctx.core.throttle.windows([[`defender|${tenant.tenantId}|${check.claims.appid}|${api}`, DEFENDER_WINDOWS]]);
+  const batch = collection.toLowerCase() === "indicators" && verb === undefined ? BATCH_APIS.get(id?.toLowerCase() ?? "") : undefined;
+  const api = batch
+    ? `${ctx.method} /api/indicators/${id!.toLowerCase()}`
+    : `${ctx.method} /api/${collection.toLowerCase()}${id === undefined ? "" : "/{id}"}${verb === undefined ? "" : `/${verb.toLowerCase()}`}`;
+  const throttled = ctx.core.throttle.windows([[`defender|${tenant.tenantId}|${check.claims.appid}|${api}`, batch ?? DEFENDER_WINDOWS]]);
   if (throttled) {
     error(ctx, 429, "TooManyRequests", `API calls quota exceeded! Maximum admitted ${throttled.limit}.`, {
       "Retry-After": String(throttled.retryAfterSeconds),
@@ -297,42 +309,39 @@ function machineAction(
   sendJson(ctx, 201, { "@odata.context": `${CONTEXT}#MachineActions/$entity`, ...machineActionJson(action) });
 }
 
-function submitIndicator(ctx: RequestContext, tenant: TenantState, claims: TokenClaims): void {
-  const body = ctx.body.kind === "json" ? ctx.body.value : undefined;
-  if (!isRecord(body)) {
-    error(ctx, 400, "InvalidRequestBody", "Request body is incorrect");
-    return;
-  }
+/** Why an indicator was refused: the status and code a single submission answers with. */
+interface IndicatorRefusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * Submit-or-update of one indicator (post-ti-indicator.md), shared by the single submission and
+ * the import: the indicator it created or updated, or why it was refused (nothing changed).
+ */
+function upsertIndicator(tenant: TenantState, claims: TokenClaims, body: unknown): IndicatorState | IndicatorRefusal {
+  const incorrect: IndicatorRefusal = { status: 400, code: "InvalidRequestBody", message: "Request body is incorrect" };
+  if (!isRecord(body)) return incorrect;
   for (const name of ["indicatorValue", "indicatorType", "action", "title", "description"]) {
     const v = body[name];
     if (typeof v !== "string" || v.trim() === "") {
-      error(ctx, 400, "MissingRequiredParameter", `Parameter ${name} is missing.`);
-      return;
+      return { status: 400, code: "MissingRequiredParameter", message: `Parameter ${name} is missing.` };
     }
   }
   const value = String(body.indicatorValue).trim();
   const type = String(body.indicatorType);
   const action = String(body.action);
-  if (!INDICATOR_TYPES.includes(type) || !INDICATOR_ACTIONS.includes(action)) {
-    error(ctx, 400, "InvalidRequestBody", "Request body is incorrect");
-    return;
-  }
+  if (!INDICATOR_TYPES.includes(type) || !INDICATOR_ACTIONS.includes(action)) return incorrect;
   const severity = body.severity ?? "Informational";
-  if (typeof severity !== "string" || !SEVERITIES.includes(severity)) {
-    error(ctx, 400, "InvalidRequestBody", "Request body is incorrect");
-    return;
-  }
+  if (typeof severity !== "string" || !SEVERITIES.includes(severity)) return incorrect;
   const expirationTime = body.expirationTime ?? null;
-  if (expirationTime !== null && (typeof expirationTime !== "string" || Number.isNaN(Date.parse(expirationTime)))) {
-    error(ctx, 400, "InvalidRequestBody", "Request body is incorrect");
-    return;
-  }
+  if (expirationTime !== null && (typeof expirationTime !== "string" || Number.isNaN(Date.parse(expirationTime)))) return incorrect;
   if (type === "IpAddress") {
     // Single public addresses only: no CIDR ranges, no private / reserved ranges.
     const valid = ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value);
     if (!valid || INTERNAL_RANGES.has(ipaddr.parse(value).range())) {
-      error(ctx, 400, "InvalidIpAddress", `IP address ${value} is invalid.`);
-      return;
+      return { status: 400, code: "InvalidIpAddress", message: `IP address ${value} is invalid.` };
     }
   }
   const now = isoNow();
@@ -371,7 +380,63 @@ function submitIndicator(ctx: RequestContext, tenant: TenantState, claims: Token
     };
     tenant.indicators.set(indicator.id, indicator);
   }
-  sendJson(ctx, 200, { "@odata.context": `${CONTEXT}#Indicators/$entity`, ...indicatorJson(indicator) });
+  return indicator;
+}
+
+const refused = (r: IndicatorState | IndicatorRefusal): r is IndicatorRefusal => "status" in r && typeof r.status === "number";
+
+function submitIndicator(ctx: RequestContext, tenant: TenantState, claims: TokenClaims): void {
+  const result = upsertIndicator(tenant, claims, ctx.body.kind === "json" ? ctx.body.value : undefined);
+  if (refused(result)) return error(ctx, result.status, result.code, result.message);
+  sendJson(ctx, 200, { "@odata.context": `${CONTEXT}#Indicators/$entity`, ...indicatorJson(result) });
+}
+
+/** The most indicators one import takes, and the most ids one batch delete takes. */
+export const INDICATOR_BATCH_MAX = 500;
+
+/**
+ * `POST /api/indicators/import` (import-ti-indicators.md): `{ "Indicators": [...] }`, at most 500
+ * ("Maximum batch size for one API call is 500"); a body otherwise incorrect is a 400. Each
+ * indicator is submitted or updated as a single submission would be, and has its own result,
+ * `{ id, indicator, isFailed, failureReason }`, in the order given: one refused does not stop
+ * the others.
+ */
+function importIndicators(ctx: RequestContext, tenant: TenantState, claims: TokenClaims): void {
+  const body = ctx.body.kind === "json" ? ctx.body.value : undefined;
+  const list = isRecord(body) ? body.Indicators : undefined;
+  if (!Array.isArray(list) || list.length === 0) {
+    return error(ctx, 400, "InvalidRequestBody", "Request body is incorrect");
+  }
+  if (list.length > INDICATOR_BATCH_MAX) {
+    return error(ctx, 400, "InvalidRequestBody", `Maximum batch size for one API call is ${INDICATOR_BATCH_MAX}, got ${list.length}.`);
+  }
+  const value = list.map((item) => {
+    const result = upsertIndicator(tenant, claims, item);
+    const indicator = isRecord(item) && typeof item.indicatorValue === "string" ? item.indicatorValue : null;
+    return refused(result)
+      ? { id: null, indicator, isFailed: true, failureReason: `${result.code}: ${result.message}` }
+      : { id: result.id, indicator: result.indicatorValue, isFailed: false, failureReason: null };
+  });
+  sendJson(ctx, 200, { value });
+}
+
+/**
+ * `POST /api/indicators/BatchDelete` (batch-delete-ti-indicators.md): `{ "IndicatorIds": [...] }`,
+ * 1 to 500 ids. 204 when every one existed and was deleted; an empty or too long list, or an
+ * invalid id, 400; any id not found, 404, and nothing is deleted.
+ */
+function batchDeleteIndicators(ctx: RequestContext, tenant: TenantState): void {
+  const body = ctx.body.kind === "json" ? ctx.body.value : undefined;
+  const ids = isRecord(body) ? body.IndicatorIds : undefined;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > INDICATOR_BATCH_MAX) {
+    return error(ctx, 400, "InvalidRequestBody", `IndicatorIds must hold 1 to ${INDICATOR_BATCH_MAX} indicator ids.`);
+  }
+  const bad = ids.find((id) => !((typeof id === "string" && /^\d+$/.test(id)) || Number.isInteger(id)));
+  if (bad !== undefined) return error(ctx, 400, "InvalidRequestBody", `Indicator id ${JSON.stringify(bad)} is invalid.`);
+  const missing = ids.map(String).filter((id) => !tenant.indicators.has(id));
+  if (missing.length > 0) return error(ctx, 404, "ResourceNotFound", `Indicators ${missing.join(", ")} were not found`);
+  for (const id of ids) tenant.indicators.delete(String(id));
+  sendEmpty(ctx, 204);
 }
 
 export function handleDefender(ctx: RequestContext): void {
@@ -428,6 +493,17 @@ export function handleDefender(ctx: RequestContext): void {
   }
 
   if (collection === "indicators" && verb === undefined) {
+    const batch = id?.toLowerCase();
+    if (m === "POST" && batch === "import") {
+      const auth = authorize(ctx, INDICATORS);
+      if (auth) importIndicators(ctx, auth.tenant, auth.claims);
+      return;
+    }
+    if (m === "POST" && batch === "batchdelete") {
+      const auth = authorize(ctx, INDICATORS);
+      if (auth) batchDeleteIndicators(ctx, auth.tenant);
+      return;
+    }
     if (m === "POST" && id === undefined) {
       const auth = authorize(ctx, INDICATORS);
       if (auth) submitIndicator(ctx, auth.tenant, auth.claims);

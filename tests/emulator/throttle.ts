@@ -1,6 +1,7 @@
 // Throttling by the published limits, counted where the real services count:
 // - Defender for Endpoint: 100 calls a minute and 1,500 an hour, per API, per tenant and app
-//   (common-errors.md; each API's page repeats them); 429 with Retry-After.
+//   (common-errors.md; each API's page repeats them); the indicator import and batch delete 30 a
+//   minute (and the batch delete 1,500 an hour), each call carrying up to 500; 429 with Retry-After.
 // - Microsoft Graph (throttling-limits.md): identity and access (users, organization) 3,500
 //   ResourceUnits per 10 s per app and tenant (a small tenant; one unit a request here) and
 //   3,000 writes per 150 s; Outlook (messages, mail folders) 10,000 requests per 10 minutes per
@@ -33,6 +34,13 @@ export interface Throttled {
 
 export const DEFENDER_WINDOWS: Window[] = [
   { limit: 100, ms: 60_000, label: "100 per 1m" },
+  { limit: 1500, ms: 3_600_000, label: "1500 per 1h" },
+];
+/** Indicator import: "Rate limitations for this API are 30 calls per minute" (import-ti-indicators.md). */
+export const DEFENDER_IMPORT_WINDOWS: Window[] = [{ limit: 30, ms: 60_000, label: "30 per 1m" }];
+/** Indicator batch delete: "30 calls per minute and 1,500 calls per hour" (batch-delete-ti-indicators.md). */
+export const DEFENDER_BATCH_DELETE_WINDOWS: Window[] = [
+  { limit: 30, ms: 60_000, label: "30 per 1m" },
   { limit: 1500, ms: 3_600_000, label: "1500 per 1h" },
 ];
 export const GRAPH_IDENTITY_WINDOWS: Window[] = [{ limit: 3500, ms: 10_000, label: "3500 ResourceUnits per 10s" }];

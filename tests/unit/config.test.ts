@@ -27,6 +27,14 @@ const DEFAULTS: Config = {
     azure_nsg: [{ limit: 300, windowMs: 60_000 }],
     aws: [{ limit: 240, windowMs: 60_000 }],
   },
+  rateLanes: {
+    defender: {
+      batch: [
+        { limit: 27, windowMs: 60_000 },
+        { limit: 1350, windowMs: 3_600_000 },
+      ],
+    },
+  },
   rateQueueMaxWaitMs: 30_000,
   breaker: { threshold: 5, cooldownMs: 30_000 },
   nsgPriorityRange: { min: 100, max: 199 },
@@ -80,6 +88,15 @@ describe("parseConfig: rate limits and the circuit breaker", () => {
     });
     expect(cfg.rateQueueMaxWaitMs).toBe(1000);
     expect(cfg.breaker).toEqual({ threshold: 3, cooldownMs: 1500 });
+  });
+
+  it("reads Defender's batch lane (indicator import and batch delete) from MDR_RATE_LIMIT_DEFENDER_BATCH, apart from its other calls", () => {
+    const cfg = parseConfig({ MDR_RATE_LIMIT_DEFENDER_BATCH: "30/600ms", MDR_RATE_LIMIT_DEFENDER: "100/1s" });
+    expect(cfg.rateLanes).toEqual({ defender: { batch: [{ limit: 30, windowMs: 600 }] } });
+    expect(cfg.rateLimits.defender).toEqual([{ limit: 100, windowMs: 1000 }]);
+    expect(refusal({ MDR_RATE_LIMIT_DEFENDER_BATCH: "30" })).toBe(
+      invalid('MDR_RATE_LIMIT_DEFENDER_BATCH: must be "CALLS/WINDOW" items like "90/60s,1350/1h" (ms, s, m, h; at most 24 h), or "none"'),
+    );
   });
 
   it.each(["90", "90/60", "0/60s", "90/0s", "90/2d", "90/25h", "x/1s"])("refuses MDR_RATE_LIMIT_DEFENDER=%s", (value) => {

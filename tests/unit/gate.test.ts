@@ -148,6 +148,50 @@ describe("the rate gate", () => {
   });
 });
 
+describe("a lane of its own (Defender's indicator import and batch delete: 30 a minute beside the 100 of each other API)", () => {
+  const lanes = () =>
+    gate({
+      limits: { defender: [{ limit: 3, windowMs: 1000 }] },
+      lanes: { defender: { batch: [{ limit: 2, windowMs: 1000 }] } },
+      maxQueueWaitMs: 60_000,
+    });
+
+  it("counts its calls apart: neither lane's calls take the other's turns", async () => {
+    const { g, clock } = lanes();
+    for (let i = 0; i < 3; i++) (await g.enter("defender", T)).done("ok");
+    // The main lane is full; the batch lane is not.
+    (await g.enter("defender", T, "batch")).done("ok");
+    (await g.enter("defender", T, "batch")).done("ok");
+    expect(clock.now).toBe(0);
+    // The batch lane's third waits for its own window, by its own limit.
+    (await g.enter("defender", T, "batch")).done("ok");
+    expect(clock.now).toBe(1000);
+  });
+
+  it("holds its own windows over a run of calls, and says which calls it holds back", async () => {
+    const { g, clock } = lanes();
+    const sent: number[] = [];
+    const reasons: string[] = [];
+    await runInScope({ queued: (_s: string, _w: number, why: string) => reasons.push(why) }, async () => {
+      for (let i = 0; i < 7; i++) {
+        (await g.enter("defender", T, "batch")).done("ok");
+        sent.push(clock.now);
+      }
+    });
+    expect(sent).toEqual([0, 0, 1000, 1000, 2000, 2000, 3000]);
+    expect(maxInWindow(sent, 1000)).toBe(2);
+    expect(reasons).toEqual(Array(3).fill("Defender allows 2 batch calls per 1 s per tenant here"));
+  });
+
+  it("a lane without windows is unlimited; the circuit stays one per service and tenant, whatever the lane", async () => {
+    const { g, clock } = gate({ limits: { defender: [{ limit: 1, windowMs: 1000 }] } });
+    for (let i = 0; i < 3; i++) (await g.enter("defender", T, "batch")).done("failure", "503 from Defender");
+    expect(clock.now).toBe(0);
+    await expect(g.enter("defender", T)).rejects.toMatchObject({ kind: "unavailable", local: true });
+    expect(g.state("defender", T).open).toBe(true);
+  });
+});
+
 describe("the circuit breaker", () => {
   const fail = async (g: CallGate) => (await g.enter("defender", T)).done("failure", "503 from Defender");
 

@@ -39,9 +39,11 @@ export interface ServiceFacts {
   rules?: Record<string, unknown>;
   /**
    * Calls per tenant: `rate`, the published limits it stays below (MDR_RATE_LIMIT_<SERVICE> when
-   * unset); `concurrency`, how many may be in flight at once.
+   * unset); `concurrency`, how many may be in flight at once; `batchRate`, where the service counts
+   * its batch calls apart with a limit of their own, that limit (MDR_RATE_LIMIT_<SERVICE>_BATCH),
+   * kept in the gate's lane "batch".
    */
-  limits: { rate: string; concurrency: number };
+  limits: { rate: string; concurrency: number; batchRate?: string };
   /** Whether a live configuration gives it settings for this tenant. */
   configured(live: LiveConfig, tenant: TenantConfig): boolean;
   /** Added to a simulated health check's (near zero) time, so the page does not show a suspicious 0 ms. */

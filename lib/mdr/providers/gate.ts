@@ -18,6 +18,13 @@ export interface RateWindow {
 export interface GateOptions {
   /** Per service; every window applies (e.g. 90 a minute and 1,350 an hour). None: unlimited. */
   limits: Partial<Record<Service, RateWindow[]>>;
+  /**
+   * Calls a service counts apart from its other calls, in a lane of their own, by lane name
+   * (Defender's indicator import and batch delete: 30 a minute, beside the 100 a minute of each
+   * other API). A call naming a lane takes its turn there only; a lane without windows: unlimited.
+   * The circuit breaker stays one per service and tenant, whatever the lane.
+   */
+  lanes?: Partial<Record<Service, Record<string, RateWindow[]>>>;
   /** Longest a call may wait for its turn; a longer wait is refused (503 with Retry-After). */
   maxQueueWaitMs: number;
   /**
@@ -86,13 +93,16 @@ export class CallGate {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Waits for the call's turn; throws at once while the circuit is open or the wait is too long. */
-  async enter(service: Service, tenantId: string): Promise<Ticket> {
+  /**
+   * Waits for the call's turn; throws at once while the circuit is open or the wait is too long.
+   * `laneName`: the service's lane of calls counted apart (GateOptions.lanes), if not its main one.
+   */
+  async enter(service: Service, tenantId: string, laneName?: string): Promise<Ticket> {
     const key = `${service} ${tenantId.toLowerCase()}`;
     const probe = this.admit(service, key);
     let lane: Lane | undefined;
     try {
-      lane = await this.takeTurn(service, key);
+      lane = await this.takeTurn(service, key, laneName);
     } catch (err) {
       if (probe) this.circuit(key).probing = false;
       throw err;
@@ -112,8 +122,8 @@ export class CallGate {
   }
 
   /** Runs one call through the gate, reporting its outcome. */
-  async run<T>(service: Service, tenantId: string, work: () => Promise<T>): Promise<T> {
-    const ticket = await this.enter(service, tenantId);
+  async run<T>(service: Service, tenantId: string, work: () => Promise<T>, laneName?: string): Promise<T> {
+    const ticket = await this.enter(service, tenantId, laneName);
     try {
       const result = await work();
       ticket.done("ok");
@@ -190,11 +200,12 @@ export class CallGate {
    * cannot bunch them), in arrival order. A call that cannot go at once is queued; its expected
    * wait is worked out from the queue ahead of it, and refused at once when beyond the bound.
    */
-  private async takeTurn(service: Service, key: string): Promise<Lane | undefined> {
-    const windows = this.options.limits[service] ?? [];
+  private async takeTurn(service: Service, key: string, laneName: string | undefined): Promise<Lane | undefined> {
+    const windows = (laneName === undefined ? this.options.limits[service] : this.options.lanes?.[service]?.[laneName]) ?? [];
     if (windows.length === 0) return undefined;
     const scope = currentScope();
-    const lane = this.lane(key, windows, this.options.concurrency?.[service] ?? Number.POSITIVE_INFINITY);
+    const laneKey = laneName === undefined ? key : `${key} ${laneName}`;
+    const lane = this.lane(laneKey, windows, this.options.concurrency?.[service] ?? Number.POSITIVE_INFINITY);
     const now = this.now();
     // Background calls (status polls) may fill only half of each window, and only with a turn that
     // is free now: the rest is kept for actions, which would otherwise queue behind the polls.
@@ -205,8 +216,9 @@ export class CallGate {
     }
     const { at, binding } = this.expectedTurn(lane, now);
     const wait = at - now;
+    const calls = laneName === undefined ? "calls" : `${laneName} calls`;
     const why = binding
-      ? `${SERVICE_LABELS[service]} allows ${binding.limit} calls per ${formatWindow(binding.windowMs)} per tenant here`
+      ? `${SERVICE_LABELS[service]} allows ${binding.limit} ${calls} per ${formatWindow(binding.windowMs)} per tenant here`
       : `earlier calls to ${SERVICE_LABELS[service]} go first`;
     if (scope?.background) {
       throw new ProviderError(service, "throttled", `rate limit: ${why}; background call skipped until a turn is free`, {

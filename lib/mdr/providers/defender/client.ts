@@ -5,6 +5,7 @@ import type { CallGate } from "@/lib/mdr/providers/gate";
 import { type RetryPolicy, firstIssue, kindOfStatus, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import type { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import {
+  type BatchOutcome,
   type BlockRequest,
   type BlockResult,
   type EndpointProvider,
@@ -67,6 +68,7 @@ const IndicatorSchema = z.object({ id: z.union([z.string(), z.number()]).transfo
 const IndicatorList = z.object({
   value: z.array(
     IndicatorSchema.extend({
+      indicatorValue: z.string().nullish().transform((v) => v ?? ""),
       action: z.string().nullish().transform((a) => a ?? "?"),
       title: z.string().nullish().transform((t) => t ?? ""),
       expirationTime: z.string().nullish().transform((e) => e ?? null),
@@ -74,6 +76,33 @@ const IndicatorList = z.object({
   ),
 });
 type Indicator = z.infer<typeof IndicatorList>["value"][number];
+
+/**
+ * The import's answer (import-ti-indicators.md): one result per indicator, `isFailed` and
+ * `failureReason` saying why one was not taken. What decides is required; `indicator` (its value)
+ * may be absent, the position then tells.
+ */
+const ImportResults = z.object({
+  value: z.array(
+    z.object({
+      id: z.union([z.string(), z.number()]).nullish().transform((id) => (id === null || id === undefined ? null : String(id))),
+      indicator: z.string().nullish().transform((v) => v ?? null),
+      isFailed: z.boolean(),
+      failureReason: z.string().nullish().transform((r) => r ?? null),
+    }),
+  ),
+});
+
+/**
+ * The most indicators one import takes, and the most ids one batch delete takes
+ * (import-ti-indicators.md: "Maximum batch size for one API call is 500";
+ * batch-delete-ti-indicators.md: "Batch size limit of up to 500 Indicator IDs").
+ */
+export const INDICATOR_BATCH_SIZE = 500;
+/** The most items a list page holds ($top "with max value of 10,000": get-machines.md, get-ti-indicators-collection.md). */
+export const LIST_PAGE_SIZE = 10_000;
+/** The gate's lane of the batch calls, which Defender counts apart (30 a minute: defender facts `batchRate`). */
+export const BATCH_LANE = "batch";
 
 /** The title a block's indicator carries: how it is found again. */
 export const indicatorTitle = (actionId: string): string => `MDR block ${actionId}`;
@@ -99,6 +128,8 @@ export interface DefenderOptions {
   tokens: TokenSource;
   retry: RetryPolicy;
   gate: CallGate;
+  /** Items per page of a list read ($top): Defender's most, 10,000, unless a test pages smaller. */
+  pageSize?: number;
 }
 
 export class DefenderClient implements EndpointProvider, FirewallProvider {
@@ -111,6 +142,7 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     permission: Permission,
     schema: z.ZodType<T> | null,
     body?: unknown,
+    lane?: string,
   ): Promise<T | null> {
     const token = await this.opts.tokens.token("defender", tenantId, this.opts.scope(tenantId));
     // GET and DELETE can be repeated safely; a POST that may have been acted on is not repeated.
@@ -149,7 +181,31 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
       const parsed = schema.safeParse(json);
       if (!parsed.success) throw unexpected(firstIssue(parsed.error.issues));
       return parsed.data;
-    }, { gate: this.opts.gate, tenantId });
+    }, { gate: this.opts.gate, tenantId, lane });
+  }
+
+  /**
+   * A whole collection, page by page: `$top` at the most a page holds and `$skip` past the pages
+   * read (get-machines.md and get-ti-indicators-collection.md document both, $top up to 10,000),
+   * until a page comes back short. A 404 (the machine list's answer when it has nothing) is an
+   * empty list.
+   */
+  private async listAll<T>(tenantId: string, path: string, permission: Permission, schema: z.ZodType<{ value: T[] }>): Promise<T[]> {
+    const top = this.opts.pageSize ?? LIST_PAGE_SIZE;
+    const all: T[] = [];
+    for (let skip = 0; ; skip += top) {
+      const sep = path.includes("?") ? "&" : "?";
+      let page: T[];
+      try {
+        page = (await this.call(tenantId, "GET", `${path}${sep}$top=${top}${skip > 0 ? `&$skip=${skip}` : ""}`, permission, schema))!.value;
+      } catch (err) {
+        if (err instanceof ProviderError && err.kind === "not_found") break;
+        throw err;
+      }
+      all.push(...page);
+      if (page.length < top) break;
+    }
+    return all;
   }
 
   async findMachines(tenantId: string, hostname: string): Promise<Machine[]> {
@@ -169,6 +225,37 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     const prefix = `${hostname}.`;
     const candidates = await byFilter(`startswith(computerDnsName,${odataString(prefix)})`);
     return candidates.filter((m) => m.computerDnsName.toLowerCase().startsWith(prefix));
+  }
+
+  /**
+   * The devices of many hostnames, matched as `findMachines` matches one, from one read of the
+   * tenant's machine list: $top=10,000 a page (get-machines.md), so a few calls for any fleet,
+   * where one lookup per host would spend the 100 calls a minute the isolations need. The API's
+   * $filter documents no `in` operator (exposed-apis-odata-samples.md lists eq, startswith...), so
+   * the list is read whole rather than filtered by name.
+   */
+  async findMachinesByNames(tenantId: string, hostnames: string[]): Promise<Map<string, Machine[]>> {
+    const machines = await this.listAll(tenantId, "/api/machines", PERMISSION.read, MachineList);
+    const byName = new Map<string, Machine[]>();
+    const byFirstLabel = new Map<string, Machine[]>();
+    for (const m of machines) {
+      const name = m.computerDnsName.toLowerCase();
+      if (name === "") continue;
+      push(byName, name, m);
+      push(byFirstLabel, name.split(".")[0]!, m);
+    }
+    const found = new Map<string, Machine[]>();
+    for (const hostname of hostnames) {
+      const wanted = hostname.toLowerCase();
+      // As findMachines: the exact name first; a short name otherwise matches the first label of an FQDN.
+      const exact = byName.get(wanted) ?? [];
+      const matches =
+        exact.length > 0 || wanted.includes(".")
+          ? exact
+          : (byFirstLabel.get(wanted) ?? []).filter((m) => m.computerDnsName.toLowerCase().startsWith(`${wanted}.`));
+      found.set(hostname, matches.map((m) => ({ ...m })));
+    }
+    return found;
   }
 
   async getMachine(tenantId: string, machineId: string): Promise<Machine> {
@@ -240,14 +327,7 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
     // id, new action, title and expiry). Its unblock would then delete the other block's indicator
     // (or an analyst's own), so an address that already has one is refused.
     const taken = (await this.indicatorsFor(tenantId, request.address))[0];
-    if (taken) {
-      throw new ProviderError(
-        "defender",
-        "conflict",
-        `${request.address} already has indicator ${taken.id} (${taken.action}, "${taken.title}"); Defender keeps one indicator per address, so a second block would overwrite it`,
-        { httpStatus: 409 },
-      );
-    }
+    if (taken) throw this.taken(request.address, taken);
     const indicator = await this.call(
       tenantId,
       "POST",
@@ -260,6 +340,111 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
       ref: indicator!.id,
       details: { indicator_id: indicator!.id, expiration_time: request.expiresAt.toISOString() },
     };
+  }
+
+  readonly batchSize = INDICATOR_BATCH_SIZE;
+
+  /**
+   * The tenant's IP indicators, every one, in a page or two: the list API takes no `in (...)` on
+   * indicatorValue (its $filter documents eq on single properties: get-ti-indicators-collection.md),
+   * and a tenant holds at most 15,000 active indicators (post-ti-indicator.md), two pages of 10,000.
+   */
+  private async ipIndicators(tenantId: string): Promise<Indicator[]> {
+    return this.listAll(tenantId, `/api/indicators?$filter=${encodeURIComponent("indicatorType eq 'IpAddress'")}`, PERMISSION.indicators, IndicatorList);
+  }
+
+  /**
+   * Blocks many addresses in one import (import-ti-indicators.md, up to 500 per call), after one
+   * read of the tenant's IP indicators for the check `block` makes per address: an address that
+   * already has an indicator (ours or anyone's) is refused, as is one given twice, since the
+   * import would update that indicator rather than add one. Each result is the import's own for
+   * that indicator; `planned` is told each indicator's title before the import is sent.
+   */
+  async blockMany(tenantId: string, requests: BlockRequest[]): Promise<BatchOutcome<BlockResult>[]> {
+    if (requests.length > INDICATOR_BATCH_SIZE) {
+      throw new ProviderError("defender", "bad_request", `an import takes at most ${INDICATOR_BATCH_SIZE} indicators, not ${requests.length}`);
+    }
+    const outcomes: (BatchOutcome<BlockResult> | undefined)[] = new Array(requests.length);
+    if (requests.length === 0) return [];
+    const existing = new Map((await this.ipIndicators(tenantId)).map((i) => [i.indicatorValue.toLowerCase(), i]));
+    const sending: number[] = [];
+    const seen = new Map<string, string>();
+    requests.forEach((request, i) => {
+      const value = request.address.toLowerCase();
+      const taken = existing.get(value);
+      if (taken) {
+        outcomes[i] = { ok: false, error: this.taken(request.address, taken) };
+      } else if (seen.has(value)) {
+        outcomes[i] = {
+          ok: false,
+          error: new ProviderError(
+            "defender",
+            "conflict",
+            `${request.address} is also blocked by ${seen.get(value)} in the same import; Defender keeps one indicator per address`,
+            { httpStatus: 409 },
+          ),
+        };
+      } else {
+        seen.set(value, request.actionId);
+        sending.push(i);
+      }
+    });
+    if (sending.length > 0) {
+      for (const i of sending) requests[i]!.planned?.({ indicator_title: indicatorTitle(requests[i]!.actionId) });
+      const answer = (await this.call(
+        tenantId,
+        "POST",
+        "/api/indicators/import",
+        PERMISSION.indicators,
+        ImportResults,
+        { Indicators: sending.map((i) => this.indicatorBody(requests[i]!)) },
+        BATCH_LANE,
+      ))!.value;
+      const byValue = new Map(answer.filter((r) => r.indicator !== null).map((r) => [r.indicator!.toLowerCase(), r]));
+      sending.forEach((i, k) => {
+        const request = requests[i]!;
+        const result = byValue.get(request.address.toLowerCase()) ?? (answer.length === sending.length ? answer[k] : undefined);
+        outcomes[i] = importOutcome(request, result);
+      });
+    }
+    return outcomes.map((o) => o!);
+  }
+
+  /**
+   * Removes many blocks' indicators in one batch delete (batch-delete-ti-indicators.md, up to 500
+   * ids). That call fails whole (404) when any id is gone, so the tenant's IP indicators are read
+   * first: an id no longer there is `alreadyAbsent`, as `unblock` says of one. One that vanishes
+   * between the read and the delete makes the delete a 404: read again, and delete what is left once.
+   */
+  async unblockMany(tenantId: string, items: { ref: string; address: string }[]): Promise<BatchOutcome<{ alreadyAbsent: boolean }>[]> {
+    if (items.length > INDICATOR_BATCH_SIZE) {
+      throw new ProviderError("defender", "bad_request", `a batch delete takes at most ${INDICATOR_BATCH_SIZE} ids, not ${items.length}`);
+    }
+    if (items.length === 0) return [];
+    const absent = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const present = new Set((await this.ipIndicators(tenantId)).map((i) => i.id));
+      for (const { ref } of items) if (!present.has(ref)) absent.add(ref);
+      const ids = [...new Set(items.map((i) => i.ref).filter((ref) => !absent.has(ref)))];
+      if (ids.length === 0) break;
+      try {
+        await this.call(tenantId, "POST", "/api/indicators/BatchDelete", PERMISSION.indicators, null, { IndicatorIds: ids }, BATCH_LANE);
+        break;
+      } catch (err) {
+        if (attempt >= 2 || !(err instanceof ProviderError && err.kind === "not_found")) throw err;
+      }
+    }
+    return items.map(({ ref }) => ({ ok: true, value: { alreadyAbsent: absent.has(ref) } }));
+  }
+
+  /** Why an address that already has an indicator is not blocked again. */
+  private taken(address: string, taken: Indicator): ProviderError {
+    return new ProviderError(
+      "defender",
+      "conflict",
+      `${address} already has indicator ${taken.id} (${taken.action}, "${taken.title}"); Defender keeps one indicator per address, so a second block would overwrite it`,
+      { httpStatus: 409 },
+    );
   }
 
   async unblock(tenantId: string, ref: string): Promise<{ alreadyAbsent: boolean }> {
@@ -305,6 +490,41 @@ export class DefenderClient implements EndpointProvider, FirewallProvider {
   async probe(tenantId: string): Promise<void> {
     await this.call(tenantId, "GET", "/api/machines?$top=1", PERMISSION.read, MachineList);
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * One request's outcome from its import result: the indicator it created, or its failure reason
+ * as that request's error (a quota reached is a conflict, as a single submission's 409 would be;
+ * anything else the indicator's own fault). A request the answer says nothing of may have been
+ * taken or not: its outcome is unknown, and recovery looks for it by its title.
+ */
+function importOutcome(request: BlockRequest, result: z.infer<typeof ImportResults>["value"][number] | undefined): BatchOutcome<BlockResult> {
+  if (!result) {
+    return {
+      ok: false,
+      error: new ProviderError("defender", "bad_request", `unexpected answer to POST /api/indicators/import: no result for ${request.address}; the outcome is unknown`),
+    };
+  }
+  if (result.isFailed || result.id === null) {
+    const reason = result.failureReason ?? (result.isFailed ? "no reason given" : "no indicator id in the answer");
+    const conflict = /maximum|limit|quota|already exists/i.test(reason);
+    return {
+      ok: false,
+      error: new ProviderError("defender", conflict ? "conflict" : "bad_request", `import of ${request.address} failed: ${reason}`, {
+        httpStatus: conflict ? 409 : 400,
+      }),
+    };
+  }
+  return {
+    ok: true,
+    value: { ref: result.id, details: { indicator_id: result.id, expiration_time: request.expiresAt.toISOString() } },
+  };
 }
 
 /**

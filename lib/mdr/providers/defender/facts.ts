@@ -16,8 +16,11 @@ export const defender = {
     },
   },
   choice: { label: "Defender indicator", description: "Single public IPs; devices with network protection enforce it within hours" },
-  // Below the published 100 a minute and 1,500 an hour per API (common-errors.md).
-  limits: { rate: "90/60s,1350/1h", concurrency: 10 },
+  // Below the published 100 a minute and 1,500 an hour per API (common-errors.md). The batch calls,
+  // indicator import and batch delete, count apart: 30 a minute each (import-ti-indicators.md,
+  // "Rate limitations for this API are 30 calls per minute"; batch-delete-ti-indicators.md, "30
+  // calls per minute and 1,500 calls per hour"), each carrying up to 500 indicators.
+  limits: { rate: "90/60s,1350/1h", concurrency: 10, batchRate: "27/60s,1350/1h" },
   // A tenant-independent API host: none published in some clouds (China) unless MDE_API_URL is set.
   configured: (live) => Boolean(live.endpoints.mdeApiUrl && live.endpoints.mdeResource),
   simulatedLatencyMs: 4,

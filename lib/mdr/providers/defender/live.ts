@@ -12,13 +12,16 @@ function missingDefender(cloud: string): EndpointProvider & FirewallProvider {
   };
   return {
     findMachines: refuse,
+    findMachinesByNames: refuse,
     getMachine: refuse,
     isolate: refuse,
     release: refuse,
     getMachineAction: refuse,
     listMachineActions: refuse,
     block: refuse,
+    blockMany: refuse,
     unblock: refuse,
+    unblockMany: refuse,
     findBlock: refuse,
     setExpiry: refuse,
   };

@@ -1,7 +1,7 @@
 // Simulated Defender for Endpoint IP indicators: one active indicator per address, the tenant's
 // quota, single public addresses only, as the real service enforces.
 import ipaddr from "ipaddr.js";
-import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
+import { type BatchOutcome, type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
 import { absent, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
 import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
 import { SIM_MAX_INDICATORS } from "@/lib/mdr/providers/simulation/seed";
@@ -39,6 +39,49 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
     await this.rt.enter("defender", "defender.block", tenantId, { mutating: true });
+    return this.create(request);
+  }
+
+  /** The most requests one `blockMany` / `unblockMany` takes: Defender's import and batch delete take 500. */
+  readonly batchSize = 500;
+
+  /**
+   * One import (a single call, in the gate's batch lane, as the live one): each request is
+   * submitted as `block` submits one, with its own outcome; an address given twice gets one
+   * indicator, the second is refused as a duplicate.
+   */
+  async blockMany(tenantId: string, requests: BlockRequest[]): Promise<BatchOutcome<BlockResult>[]> {
+    if (requests.length > this.batchSize) {
+      throw new ProviderError("defender", "bad_request", `an import takes at most ${this.batchSize} indicators, not ${requests.length}`, {
+        httpStatus: 400,
+      });
+    }
+    if (requests.length === 0) return [];
+    await this.rt.enter("defender", "defender.block", tenantId, { mutating: true, lane: "batch" });
+    return requests.map((request) => {
+      try {
+        request.planned?.({ indicator_title: request.description });
+        return { ok: true, value: this.create(request) };
+      } catch (err) {
+        if (err instanceof ProviderError) return { ok: false, error: err };
+        throw err;
+      }
+    });
+  }
+
+  /** One batch delete: each indicator still there is removed; one already gone is `alreadyAbsent`. */
+  async unblockMany(tenantId: string, items: { ref: string; address: string }[]): Promise<BatchOutcome<{ alreadyAbsent: boolean }>[]> {
+    if (items.length > this.batchSize) {
+      throw new ProviderError("defender", "bad_request", `a batch delete takes at most ${this.batchSize} ids, not ${items.length}`, {
+        httpStatus: 400,
+      });
+    }
+    if (items.length === 0) return [];
+    await this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true, lane: "batch" });
+    return items.map(({ ref }) => ({ ok: true, value: this.remove(ref) }));
+  }
+
+  private create(request: BlockRequest): BlockResult {
     const bad = (message: string) => new ProviderError("defender", "bad_request", message, { httpStatus: 400 });
     const parsed = parseAddress(request.address);
     if (!parsed) throw bad(`IndicatorValue '${request.address}' is not a valid IP address`);
@@ -84,6 +127,10 @@ export class SimulatedDefenderIndicators implements FirewallProvider {
 
   async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {
     await this.rt.enter("defender", "defender.unblock", tenantId, { mutating: true });
+    return this.remove(ref);
+  }
+
+  private remove(ref: string): { alreadyAbsent: boolean } {
     const indicator = this.indicators.get(ref);
     if (!indicator) return absent();
     this.indicators.delete(ref);

@@ -70,11 +70,21 @@ export class SimulatedEndpoint implements EndpointProvider {
 
   async findMachines(tenantId: string, hostname: string): Promise<Machine[]> {
     await this.rt.enter("defender", "defender.findMachines", tenantId, { mutating: false });
+    return this.lookup(hostname);
+  }
+
+  private lookup(hostname: string): Machine[] {
     const wanted = hostname.trim().toLowerCase().replace(/\.$/, "");
     if (wanted === "") return [];
     // A full name matches exactly; a short one matches the first label of any device's name.
     const found = wanted.includes(".") ? this.byDnsName.get(wanted) : this.byShortName.get(wanted);
     return (found ?? []).map((m) => ({ ...m }));
+  }
+
+  /** Many hostnames in one call (the live one reads the machine list a page of 10,000 at a time), each matched as findMachines matches one. */
+  async findMachinesByNames(tenantId: string, hostnames: string[]): Promise<Map<string, Machine[]>> {
+    await this.rt.enter("defender", "defender.findMachines", tenantId, { mutating: false });
+    return new Map(hostnames.map((h) => [h, this.lookup(h)]));
   }
 
   async getMachine(tenantId: string, machineId: string): Promise<Machine> {

@@ -27,6 +27,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
 export interface GateRef {
   gate: CallGate;
   tenantId: string;
+  /** The service's lane of calls counted apart (Defender's indicator batches), if not its main one. */
+  lane?: string;
 }
 
 function retryable(err: ProviderError, idempotent: boolean): boolean {
@@ -48,7 +50,7 @@ export async function withRetry<T>(
   const spent = () => Date.now() - started - queued;
   for (let tries = 1; ; tries++) {
     const before = Date.now();
-    const ticket = gated ? await gated.gate.enter(service, gated.tenantId) : undefined;
+    const ticket = gated ? await gated.gate.enter(service, gated.tenantId, gated.lane) : undefined;
     queued += Date.now() - before;
     const left = policy.budgetMs - spent();
     const signal = AbortSignal.timeout(Math.max(1, Math.min(policy.attemptTimeoutMs, left)));

@@ -36,10 +36,16 @@ export class SimRuntime {
    * connection at all, then a tenant the credentials do not reach, then the injected answer for
    * this operation, then a transient failure of a write.
    */
-  async enter(service: Service, operation: SimOperation, tenantId: string, opts: { mutating: boolean }): Promise<void> {
-    // Each simulated call is one request to the service: it takes a turn under the rate limit,
-    // and its failure counts towards the circuit breaker, as a live call's would.
-    const ticket = await this.gate.enter(service, tenantId);
+  async enter(
+    service: Service,
+    operation: SimOperation,
+    tenantId: string,
+    opts: { mutating: boolean; lane?: string },
+  ): Promise<void> {
+    // Each simulated call is one request to the service: it takes a turn under the rate limit
+    // (in the lane the live call would take), and its failure counts towards the circuit breaker,
+    // as a live call's would.
+    const ticket = await this.gate.enter(service, tenantId, opts.lane);
     try {
       this.answer(service, operation, tenantId, opts);
       ticket.done("ok");
