@@ -87,6 +87,11 @@ export interface ActionSpec {
    * transaction that writes the row, so of two identical requests at the same moment one goes ahead.
    */
   duplicate?: (db: Db, claim: Claim) => Holder | undefined;
+  /**
+   * What was learned before the row was written (a bulk's hosts resolved in one read), recorded on
+   * it as a first step once its guardrails and duplicate rule let it through.
+   */
+  learned?: { message: string; result: Record<string, unknown> };
 }
 
 export interface Facts {
@@ -165,6 +170,14 @@ export function writeAction(ctx: MdrContext, spec: ActionSpec, queued?: { note: 
     throw recordFailure(ctx, action, err);
   }
   if (holder) throw refuseDuplicate(ctx, action, holder);
+  if (spec.learned) {
+    const { message, result } = spec.learned;
+    return inTransaction(ctx.db, () => {
+      const row = writeRow(ctx.db, action.id, undefined, ctx.now(), { result });
+      addEvent(ctx, action.id, row.status, message);
+      return row;
+    });
+  }
   return action;
 }
 

@@ -13,7 +13,7 @@ import { REQUEST_WAIT_MS, type Written, enqueueBulk, runQueued } from "@/lib/mdr
 import type { MdrContext } from "@/lib/mdr/context";
 import { kindOf } from "@/lib/mdr/kinds";
 import { blockSpec } from "@/lib/mdr/kinds/block-ip/block";
-import { isolationSpec } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
+import { isolationSpec, resolvedFrom } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
 import type { BulkBlockIpRequest, BulkIsolateRequest, BulkResponse } from "@/lib/mdr/schemas";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
@@ -97,9 +97,35 @@ export async function isolateEndpoints({ ctx, input }: { ctx: MdrContext; input:
   const tenantId = resolveTenant(ctx, input.tenant_id);
   requireService(ctx, "defender", tenantId, "tenant_id");
   const { hostnames, ...common } = input;
+  // Every host resolved in one read of the machine list (pages of 10,000), not one look-up each:
+  // each row starts with its device, or is refused as a single request would have been.
+  const found = await ctx.providers.endpoint.findMachinesByNames?.(tenantId, hostnames);
   return submit(
     ctx,
-    hostnames.map((hostname) => ({ target: hostname, spec: isolationSpec(ctx, { ...common, hostname, machine_id: undefined }, tenantId) })),
+    hostnames.map((hostname) => {
+      const spec = isolationSpec(ctx, { ...common, hostname, machine_id: undefined }, tenantId);
+      const machines = found?.get(hostname);
+      if (!machines) return { target: hostname, spec };
+      const guard = spec.guard;
+      const resolve = () => resolvedFrom(hostname, machines);
+      const machine = machines.length === 1 ? machines[0]! : null;
+      return {
+        target: hostname,
+        spec: {
+          ...spec,
+          guard: () => {
+            guard?.();
+            resolve();
+          },
+          learned: machine
+            ? {
+                message: `Resolved to device ${machine.id} (${machine.computerDnsName})`,
+                result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
+              }
+            : undefined,
+        },
+      };
+    }),
   );
 }
 

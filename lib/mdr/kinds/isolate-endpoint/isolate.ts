@@ -29,7 +29,15 @@ async function resolveMachine(
     return machine;
   }
   const hostname = input.hostname!;
-  const machines = await endpoint.findMachines(tenantId, hostname);
+  return resolvedFrom(hostname, await endpoint.findMachines(tenantId, hostname));
+}
+
+/**
+ * A bulk's host resolved from the one read of the machine list: the device as a single request
+ * would have resolved it, or the refusal it would have answered (none: 404; several: 409 with the
+ * candidates).
+ */
+export function resolvedFrom(hostname: string, machines: Machine[]): Machine {
   if (machines.length === 0) {
     throw new ProviderError("defender", "not_found", `No device named ${hostname} is known to Defender for Endpoint`, {
       httpStatus: 404,
@@ -84,12 +92,19 @@ export const performIsolation =
     const p = action.parameters as { hostname: string | null; machine_id: string | null; isolation_type: IsolateRequest["isolation_type"] };
     const input = { hostname: p.hostname ?? undefined, machine_id: p.machine_id ?? undefined, isolation_type: p.isolation_type };
     const tenantId = action.tenantId;
+    // Resolved already when a bulk's hosts were looked up in one read; else asked now.
+    const known = action.result as { machine_id?: string; computer_dns_name?: string } | null;
+    let machine: Pick<Machine, "id" | "computerDnsName">;
+    if (known?.machine_id && known.computer_dns_name) {
+      machine = { id: known.machine_id, computerDnsName: known.computer_dns_name };
+    } else {
+      machine = await resolveMachine(ctx, tenantId, input);
+      progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
+        result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
+      });
+    }
     // Again on the name Defender knows the device by (a machine_id, an FQDN).
-    const machine = await resolveMachine(ctx, tenantId, input);
     assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
-    progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
-      result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
-    });
     // Asked by another name (a machine id, the FQDN) than the isolation already holding the device.
     const holder = isolationHolder(ctx.db, tenantId, [action.target, machine.id, machine.computerDnsName], action.id);
     if (holder) throw new MdrError("conflict", holder.detail, { extra: { holder_action_id: holder.id } });
