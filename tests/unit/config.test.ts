@@ -202,7 +202,7 @@ describe("parseConfig: live", () => {
       clientId: CLIENT,
       clientSecret: "s3cret",
       azureNsg: { subscriptionId: SUB, resourceGroup: "rg-edge", nsgName: "nsg-edge", priorityRange: { min: 200, max: 299 } },
-      awsNacl: { region: "eu-west-1", networkAclId: "acl-0a1b2c3d4e5f67890", ruleRange: { min: 1, max: 99 } },
+      awsNacl: { region: "eu-west-1", networkAclId: "acl-0a1b2c3d4e5f67890", ruleRange: { min: 1, max: 99 }, rulesQuota: 20 },
     });
   });
 
@@ -327,6 +327,7 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
           region: "us-east-1",
           networkAclId: "acl-12345678",
           ruleRange: { min: 1, max: 99 },
+          rulesQuota: 20,
           credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret-key" },
         },
       },
