@@ -9,7 +9,7 @@ import { createSimulatedProviders, SIM_NACL, SIM_TENANT_ID } from "@/lib/mdr/pro
 import type { BlockRequest, FirewallProvider, Providers } from "@/lib/mdr/providers/types";
 import { certsFromEnv, processTrusts } from "../emulator/certs";
 import { ACL_A, AWS_KEY, CLIENT_A, exampleSeed, NSG, RESOURCE_GROUP, SUBSCRIPTION_A, TENANT_A } from "../emulator/fixtures";
-import { type Emulator, type RecordedRequest, startEmulator } from "../emulator/server";
+import { type Emulator, startEmulator } from "../emulator/server";
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -50,7 +50,6 @@ const RULES = `/subscriptions/${SUBSCRIPTION_A}/resourceGroups/${RESOURCE_GROUP}
 const ruleCalls = (from = 0) =>
   emu.requests.filter((r) => r.seq > from && r.service === "arm" && r.path.startsWith(RULES)).map((r) => `${r.method} ${r.path.slice(RULES.length)} ${r.status}`);
 const last = () => emu.requests.at(-1)?.seq ?? 0;
-const nsgGets = (from = 0) => emu.requests.filter((r) => r.seq > from && r.method === "GET" && r.path.endsWith(`/networkSecurityGroups/${NSG}`)).length;
 
 /** The n-th test address (n < 65,536): 100.64.x.y. */
 const v4 = (n: number) => `100.64.${n >> 8}.${n & 255}`;
@@ -317,6 +316,63 @@ describe("Azure NSG: capacity, and a list that does not fit refused whole", () =
   });
 });
 
+describe("the emulated ARM holds to the NSG's limits and to If-Match", () => {
+  const put = async (name: string, properties: Record<string, unknown>, headers: Record<string, string> = {}, method = "PUT") => {
+    const token = emu.issueToken({ tenantId: TENANT_A, clientId: CLIENT_A.clientId, audience: "https://management.azure.com" });
+    const res = await fetch(`${emu.url}${RULES}${name}?api-version=2025-05-01`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+      ...(method === "PUT" ? { body: JSON.stringify({ properties }) } : {}),
+    });
+    return { status: res.status, body: res.status === 202 || res.status === 204 ? null : ((await res.json()) as unknown) };
+  };
+  const deny = (prefixes: string[]) => ({
+    access: "Deny",
+    direction: "Inbound",
+    priority: 150,
+    protocol: "*",
+    sourceAddressPrefixes: prefixes,
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: "*",
+  });
+
+  it("one address family per rule: IPv4 and IPv6 together are its 400", async () => {
+    expect(await put("mixed", deny(["192.0.2.1", "2001:db8::1"]))).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: "ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies",
+          message: `Security rule ${RULES}mixed contains IP addresses or prefixes in SourceAddressPrefixes that belong to different address families. All IP addresses or prefixes in the resource should belong to the same address family.`,
+          details: [],
+        },
+      },
+    });
+    expect(nsg().rules.has("mixed")).toBe(false);
+  });
+
+  it("1,000 rules: the 1,001st is SecurityRuleCountLimitReached; rewriting one of the 1,000 is not", async () => {
+    for (let r = 0; r < 999; r++) nsg().rules.set(`allow-${r}`, { ...structuredClone(nsg().rules.get("allow-https-in")!), name: `allow-${r}` });
+    expect(await put("one-more", deny(["192.0.2.1"]))).toEqual({
+      status: 400,
+      body: { error: { code: "SecurityRuleCountLimitReached", message: "A security group cannot have more than 1000 security rules.", details: [] } },
+    });
+    expect((await put("allow-7", { ...deny(["192.0.2.1"]), priority: 160 })).status).toBe(200);
+  });
+
+  it("If-Match: a stale etag is 412 and writes nothing; the current one writes", async () => {
+    seedRule("shared", 150, ["192.0.2.1", "192.0.2.2"]);
+    const stale = `W/"00000000-0000-0000-0000-000000000000"`;
+    const refused = await put("shared", deny(["192.0.2.1"]), { "If-Match": stale });
+    expect(refused).toMatchObject({ status: 412, body: { error: { code: "PreconditionFailed" } } });
+    expect((await put("shared", {}, { "If-Match": stale }, "DELETE")).status).toBe(412);
+    expect(nsg().rules.get("shared")!.properties.sourceAddressPrefixes).toEqual(["192.0.2.1", "192.0.2.2"]);
+    expect((await put("shared", deny(["192.0.2.1"]), { "If-Match": `W/"seed-shared"` })).status).toBe(200);
+    expect(nsg().rules.get("shared")!.properties.sourceAddressPrefixes).toEqual(["192.0.2.1"]);
+    expect(nsg().rules.get("shared")!.etag).not.toBe(`W/"seed-shared"`);
+  });
+});
+
 describe("AWS network ACL: capacity", () => {
   /** Fills ACL_A's inbound IPv4 side to `n` entries, the seeded allow and the default deny included. */
   function fill(n: number) {
@@ -416,4 +472,3 @@ describe("the simulated doubles behave alike", () => {
   });
 });
 
-export type { RecordedRequest };
