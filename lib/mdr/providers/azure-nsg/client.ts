@@ -10,10 +10,6 @@ import { lowestFree } from "@/lib/mdr/providers/numbers";
 import type { TenantConfig } from "@/lib/config";
 import { asProviderError, kindOfStatus, refusalMessage, retryAfterSeconds, withTimeout } from "@/lib/mdr/providers/live/retry";
 import { type TokenSource, defaultScope } from "@/lib/mdr/providers/live/tokens";
-import { azureNsg } from "./facts";
-import { nsgBulkRuleName, nsgRuleName } from "./names";
-
-export { nsgBulkRuleName, nsgRuleName };
 import { parseAddress } from "@/lib/mdr/providers/simulation/addresses";
 import {
   type BatchOutcome,
@@ -23,6 +19,10 @@ import {
   type FirewallProvider,
   ProviderError,
 } from "@/lib/mdr/providers/types";
+import { azureNsg } from "./facts";
+import { nsgBulkRuleName, nsgRuleName } from "./names";
+
+export { nsgBulkRuleName, nsgRuleName };
 
 type NsgConfig = NonNullable<TenantConfig["azureNsg"]>;
 
