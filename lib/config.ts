@@ -139,6 +139,11 @@ export interface TenantConfig {
     region: string;
     networkAclId: string;
     ruleRange: Range;
+    /**
+     * Entries an ACL holds per direction and address family, the default deny entry included
+     * (the account's VPC quota "Rules per network ACL": 20, at most 40). The API cannot tell it.
+     */
+    rulesQuota: number;
     /** Omitted: the AWS SDK's default credential chain. */
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   };
@@ -184,6 +189,7 @@ const TenantFileEntry = z
         region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1"),
         network_acl_id: z.string().regex(/^acl-[0-9a-f]{8,17}$/, "must be a network ACL id like acl-0123abcd"),
         rule_range: z.string().default("1-99"),
+        rules_quota: z.number().int().min(1).max(40).optional(),
         access_key_id_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
         secret_access_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
       })
@@ -233,6 +239,8 @@ const EnvSchema = z.object({
   AWS_REGION: z.string().optional(),
   AWS_NETWORK_ACL_ID: z.string().regex(/^acl-[0-9a-f]{8,17}$/, "must be a network ACL id like acl-0123abcd").optional(),
   AWS_NACL_RULE_RANGE: range(1, 32766, "1-99"),
+  // The VPC quota "Rules per network ACL" (20 by default, 40 at most), which the EC2 API does not tell.
+  AWS_NACL_RULES_QUOTA: z.coerce.number().int().min(1).max(40).default(20),
   AWS_ENDPOINT_URL_EC2: url.optional(),
   AWS_ENDPOINT_URL: url.optional(),
   MDR_TENANTS_FILE: z.string().optional(),
@@ -380,7 +388,12 @@ function issuesOf(error: z.ZodError, prefix = ""): string[] {
 /** The tenant's Defender token scope, when one is set (the file's, else MDE_TOKEN_SCOPE). */
 const scopeOf = (scope: string | undefined): Pick<TenantConfig, "mdeTokenScope"> => (scope ? { mdeTokenScope: scope } : {});
 
-function tenantsFromFile(file: string, env: Record<string, string | undefined>, defaultScope: string | undefined): TenantConfig[] {
+function tenantsFromFile(
+  file: string,
+  env: Record<string, string | undefined>,
+  defaultScope: string | undefined,
+  quota: number,
+): TenantConfig[] {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -429,6 +442,7 @@ function tenantsFromFile(file: string, env: Record<string, string | undefined>, 
               region: t.aws_nacl.region,
               networkAclId: t.aws_nacl.network_acl_id,
               ruleRange,
+              rulesQuota: t.aws_nacl.rules_quota ?? quota,
               credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
             }
           : undefined,
@@ -468,7 +482,7 @@ function tenantFromEnv(e: Env): TenantConfig {
         }
       : undefined,
     awsNacl: e.AWS_NETWORK_ACL_ID
-      ? { region: e.AWS_REGION!, networkAclId: e.AWS_NETWORK_ACL_ID, ruleRange: e.AWS_NACL_RULE_RANGE }
+      ? { region: e.AWS_REGION!, networkAclId: e.AWS_NETWORK_ACL_ID, ruleRange: e.AWS_NACL_RULE_RANGE, rulesQuota: e.AWS_NACL_RULES_QUOTA }
       : undefined,
   };
 }
@@ -487,7 +501,7 @@ function liveConfig(e: Env, env: Record<string, string | undefined>): LiveConfig
       armUrl: e.AZURE_RESOURCE_MANAGER_URL ?? preset.armUrl,
     },
     ec2Endpoint: e.AWS_ENDPOINT_URL_EC2 ?? e.AWS_ENDPOINT_URL,
-    tenants: e.MDR_TENANTS_FILE ? tenantsFromFile(e.MDR_TENANTS_FILE, env, e.MDE_TOKEN_SCOPE) : [tenantFromEnv(e)],
+    tenants: e.MDR_TENANTS_FILE ? tenantsFromFile(e.MDR_TENANTS_FILE, env, e.MDE_TOKEN_SCOPE, e.AWS_NACL_RULES_QUOTA) : [tenantFromEnv(e)],
   };
 }
 

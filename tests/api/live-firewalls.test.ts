@@ -39,8 +39,9 @@ seed.networkAcls![0]!.entries!.push(
 
 const live = liveSetup({
   name: "live-firewalls",
-  // At most 6 inbound IPv4 entries (3 are seeded), so a test can fill the ACL.
-  emulator: { ...seed, aws: { entriesPerDirectionLimit: 6 } },
+  // At most 7 inbound IPv4 entries (4 are seeded: the quota counts the default deny entry), so a
+  // test can fill the ACL.
+  emulator: { ...seed, aws: { entriesPerDirectionLimit: 7 } },
   env: { AZURE_NSG_PRIORITY_RANGE: "100-109", AWS_NACL_RULE_RANGE: "1-9" },
 });
 
@@ -393,7 +394,7 @@ describe("live block-ip: AWS network ACL", () => {
     await expectRejectedBlock(
       r,
       "conflict",
-      "[AWS] 400 NetworkAclEntryLimitExceeded on CreateNetworkAclEntry: The maximum number of rules per network ACL (6) has been reached.",
+      "[AWS] 400 NetworkAclEntryLimitExceeded on CreateNetworkAclEntry: The maximum number of rules per network ACL (7) has been reached.",
       {
         target: "198.51.100.8",
         provider: "aws_sg",

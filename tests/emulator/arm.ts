@@ -9,6 +9,12 @@
 // Azure-AsyncOperation header; DELETE answers 202 with Azure-AsyncOperation and Location (204
 // when there is nothing to delete). The operation URL answers {"status":"InProgress"} then
 // {"status":"Succeeded"} — the protocol @azure/core-lro's poller drives.
+// A PUT or DELETE of a rule with `If-Match` is refused with 412 PreconditionFailed unless it names
+// the rule's current etag (optimistic concurrency, as the Network RP does: cloud-provider-azure
+// writes NSGs with If-Match and takes a 412 for a stale read). The published limits of an NSG are
+// enforced: 1,000 rules (400 SecurityRuleCountLimitReached) and 4,000 IP addresses and ranges as
+// sources, and apart as destinations (400 SecurityRuleAddressesOrPortsPerSecurityGroupLimitReached),
+// and one address family per rule (400 ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies).
 import ipaddr from "ipaddr.js";
 import { checkBearer } from "./auth";
 import { guid, hasPermission, header, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
@@ -352,6 +358,78 @@ function parseRule(ctx: RequestContext, name: string): SecurityRuleProperties | 
   return rule;
 }
 
+/** Answers 412 and returns false when the request's If-Match does not name `rule`'s etag. */
+function preconditionHolds(ctx: RequestContext, nsg: NsgState, name: string, rule: SecurityRuleState | undefined): boolean {
+  const ifMatch = header(ctx, "if-match");
+  if (ifMatch === undefined) return true;
+  if (rule && (ifMatch === "*" || ifMatch === rule.etag)) return true;
+  armError(
+    ctx,
+    412,
+    "PreconditionFailed",
+    rule
+      ? `Precondition failed for ${nsgId(nsg)}/securityRules/${name}: the etag ${ifMatch} given in If-Match does not match its current etag ${rule.etag}.`
+      : `Precondition failed for ${nsgId(nsg)}/securityRules/${name}: the resource does not exist.`,
+  );
+  return false;
+}
+
+/** IP addresses and ranges of a list of prefixes (tags and `*` are not counted). */
+function addressCount(single: string | undefined, list: string[]): number {
+  const isAddress = (p: string) => p !== "*" && !TAGS.has(p.toLowerCase());
+  return (single !== undefined && isAddress(single) ? 1 : 0) + list.filter(isAddress).length;
+}
+
+/** The address families of the IP prefixes in a list. */
+function families(list: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of list) {
+    if (p === "*" || TAGS.has(p.toLowerCase())) continue;
+    out.add(p.includes(":") ? "IPv6" : "IPv4");
+  }
+  return out;
+}
+
+/** ARM's limits on an NSG, checked on the rules it would hold after writing `props` as `key`. */
+function withinLimits(ctx: RequestContext, nsg: NsgState, key: string, name: string, props: SecurityRuleProperties): boolean {
+  for (const [label, list] of [
+    ["SourceAddressPrefixes", props.sourceAddressPrefix !== undefined ? [props.sourceAddressPrefix] : props.sourceAddressPrefixes],
+    ["DestinationAddressPrefixes", props.destinationAddressPrefix !== undefined ? [props.destinationAddressPrefix] : props.destinationAddressPrefixes],
+  ] as const) {
+    if (families(list).size > 1) {
+      armError(
+        ctx,
+        400,
+        "ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies",
+        `Security rule ${nsgId(nsg)}/securityRules/${name} contains IP addresses or prefixes in ${label} that belong to different address families. All IP addresses or prefixes in the resource should belong to the same address family.`,
+      );
+      return false;
+    }
+  }
+  const { maxRules, maxPrefixes } = ctx.core.options.arm;
+  const others = [...nsg.rules.entries()].filter(([k]) => k !== key).map(([, r]) => r.properties);
+  if (others.length + 1 > maxRules) {
+    armError(ctx, 400, "SecurityRuleCountLimitReached", `A security group cannot have more than ${maxRules} security rules.`);
+    return false;
+  }
+  const all = [...others, props];
+  for (const [label, count] of [
+    ["SourceAddressPrefixes", all.reduce((n, r) => n + addressCount(r.sourceAddressPrefix, r.sourceAddressPrefixes), 0)],
+    ["DestinationAddressPrefixes", all.reduce((n, r) => n + addressCount(r.destinationAddressPrefix, r.destinationAddressPrefixes), 0)],
+  ] as const) {
+    if (count > maxPrefixes) {
+      armError(
+        ctx,
+        400,
+        "SecurityRuleAddressesOrPortsPerSecurityGroupLimitReached",
+        `Network security group ${nsgId(nsg)} has ${count} ${label}. A security group cannot have more than ${maxPrefixes} ${label} as per the limit MaxSecurityRuleAddressesOrPortsPerSecurityGroup.`,
+      );
+      return false;
+    }
+  }
+  return true;
+}
+
 function inFlight(ctx: RequestContext, nsg: NsgState): ArmOperationState | undefined {
   const key = nsgKey(nsg);
   return [...ctx.core.state.armOperations.values()].find((op) => op.nsgKey === key && op.status === "InProgress");
@@ -367,9 +445,10 @@ function putRule(ctx: RequestContext, nsg: NsgState, name: string): void {
     );
     return;
   }
+  const key = name.toLowerCase();
+  if (!preconditionHolds(ctx, nsg, name, nsg.rules.get(key))) return;
   const props = parseRule(ctx, name);
   if (!props) return;
-  const key = name.toLowerCase();
   const conflict = [...nsg.rules.values()].find(
     (r) => r.name.toLowerCase() !== key && r.properties.direction === props.direction && r.properties.priority === props.priority,
   );
@@ -382,6 +461,7 @@ function putRule(ctx: RequestContext, nsg: NsgState, name: string): void {
     );
     return;
   }
+  if (!withinLimits(ctx, nsg, key, name, props)) return;
   const running = inFlight(ctx, nsg);
   if (ctx.core.options.arm.rejectConcurrent && running) {
     armError(
@@ -395,6 +475,7 @@ function putRule(ctx: RequestContext, nsg: NsgState, name: string): void {
   const previous = nsg.rules.get(key);
   const rule: SecurityRuleState = { name: previous?.name ?? name, etag: `W/"${guid()}"`, properties: props };
   nsg.rules.set(key, rule);
+  nsg.etag = rule.etag;
   const op = newOperation(
     ctx,
     nsg,
@@ -413,10 +494,11 @@ function putRule(ctx: RequestContext, nsg: NsgState, name: string): void {
 function deleteRule(ctx: RequestContext, nsg: NsgState, name: string): void {
   const key = name.toLowerCase();
   const rule = nsg.rules.get(key);
-  if (!rule) {
+  if (!rule && header(ctx, "if-match") === undefined) {
     sendEmpty(ctx, 204, armHeaders(ctx));
     return;
   }
+  if (!preconditionHolds(ctx, nsg, name, rule) || !rule) return;
   rule.properties.provisioningState = "Deleting";
   const op = newOperation(
     ctx,
@@ -424,6 +506,7 @@ function deleteRule(ctx: RequestContext, nsg: NsgState, name: string): void {
     "delete",
     () => {
       nsg.rules.delete(key);
+      nsg.etag = `W/"${guid()}"`;
     },
     () => {
       rule.properties.provisioningState = "Succeeded";

@@ -221,13 +221,13 @@ function createEntry(ctx: RequestContext, p: Record<string, string>): void {
     ec2Error(ctx, 400, "NetworkAclEntryAlreadyExists", `The network acl entry identified by ${t.ruleNumber} already exists.`);
     return;
   }
-  // The quota counts entries per direction and address family, not the default (32767) ones.
+  // The quota counts entries per direction and address family, the default deny (32767 for IPv4,
+  // 32768 for IPv6) included: "This quota includes the default deny rules" (amazon-vpc-limits.md).
   const v6 = entry.ipv6CidrBlock !== undefined;
-  const used = t.acl.entries.filter(
-    (e) => e.egress === t.egress && (e.ipv6CidrBlock !== undefined) === v6 && e.ruleNumber !== 32767,
-  ).length;
-  if (used >= ctx.core.options.aws.entriesPerDirectionLimit) {
-    ec2Error(ctx, 400, "NetworkAclEntryLimitExceeded", `The maximum number of rules per network ACL (${ctx.core.options.aws.entriesPerDirectionLimit}) has been reached.`);
+  const used = t.acl.entries.filter((e) => e.egress === t.egress && (e.ipv6CidrBlock !== undefined) === v6).length;
+  const limit = t.acl.entriesLimit ?? ctx.core.options.aws.entriesPerDirectionLimit;
+  if (used >= limit) {
+    ec2Error(ctx, 400, "NetworkAclEntryLimitExceeded", `The maximum number of rules per network ACL (${limit}) has been reached.`);
     return;
   }
   t.acl.entries.push(entry);

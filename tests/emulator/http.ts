@@ -18,6 +18,10 @@ export interface ResolvedOptions {
     retryAfterSeconds?: number;
     rejectConcurrent: boolean;
     priorityRange: [number, number];
+    /** Security rules per NSG (1,000). */
+    maxRules: number;
+    /** IP addresses and ranges per NSG, counted apart for sources and destinations (4,000). */
+    maxPrefixes: number;
   };
   aws: {
     entriesPerDirectionLimit: number;

@@ -212,6 +212,7 @@ function buildAcl(seed: NonNullable<EmulatorSeed["networkAcls"]>[number]): AclSt
   }
   return {
     networkAclId: seed.networkAclId,
+    ...(seed.entriesLimit !== undefined ? { entriesLimit: seed.entriesLimit } : {}),
     vpcId: seed.vpcId ?? "vpc-0a1b2c3d4e5f60718",
     ownerId: seed.ownerId ?? "111122223333",
     isDefault: seed.isDefault ?? false,

@@ -139,6 +139,8 @@ function resolveOptions(o: EmulatorOptions): ResolvedOptions {
       inProgressPolls: o.arm?.inProgressPolls ?? 1,
       rejectConcurrent: o.arm?.rejectConcurrent ?? false,
       priorityRange: o.arm?.priorityRange ?? [100, 4096],
+      maxRules: o.arm?.maxRules ?? 1000,
+      maxPrefixes: o.arm?.maxPrefixes ?? 4000,
     },
     aws: {
       entriesPerDirectionLimit: o.aws?.entriesPerDirectionLimit ?? 20,

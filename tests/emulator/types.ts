@@ -141,6 +141,12 @@ export interface AclSeed {
   entries?: AclEntrySeed[];
   /** Add the undeletable `*` (32767) deny-all entries AWS puts in every ACL (default true). */
   defaultDenyEntries?: boolean;
+  /**
+   * This ACL's quota of entries per direction and address family, the default deny included
+   * (the account's "Rules per network ACL", 20 by default, at most 40); default: the emulator's
+   * `aws.entriesPerDirectionLimit`.
+   */
+  entriesLimit?: number;
 }
 
 export interface EmulatorSeed {
@@ -191,9 +197,19 @@ export interface EmulatorOptions extends EmulatorSeed {
     rejectConcurrent?: boolean;
     /** Allowed rule priorities (default [100, 4096]). */
     priorityRange?: [number, number];
+    /** Security rules an NSG holds (default 1,000, ARM's limit): one more is 400 SecurityRuleCountLimitReached. */
+    maxRules?: number;
+    /**
+     * IP addresses and ranges an NSG's rules name as sources, and apart as destinations (default
+     * 4,000, ARM's limit): more is 400 SecurityRuleAddressesOrPortsPerSecurityGroupLimitReached.
+     */
+    maxPrefixes?: number;
   };
   aws?: {
-    /** Entries per ACL, per direction and address family, not counting the default ones (default 20). */
+    /**
+     * Entries per ACL, per direction and address family, the default deny entry included (default
+     * 20: the VPC quota "Rules per network ACL", which "includes the default deny rules").
+     */
     entriesPerDirectionLimit?: number;
     /**
      * The access keys EC2 knows (default: fixtures' AWS_KEY). Every request's SigV4 signature is
@@ -405,6 +421,8 @@ export interface AclEntryState {
 
 export interface AclState {
   networkAclId: string;
+  /** Its own quota of entries per direction and family, when the seed gave one. */
+  entriesLimit?: number;
   vpcId: string;
   ownerId: string;
   isDefault: boolean;

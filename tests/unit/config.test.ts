@@ -172,6 +172,7 @@ describe("parseConfig: simulation", () => {
     { env: { AZURE_NSG_PRIORITY_RANGE: "300-200" }, lines: [nsg] },
     { env: { AZURE_NSG_PRIORITY_RANGE: "1.5-3" }, lines: [nsg] },
     { env: { AWS_NACL_RULE_RANGE: "0-10" }, lines: [nacl] },
+    { env: { AWS_NACL_RULES_QUOTA: "41" }, lines: ["AWS_NACL_RULES_QUOTA: Too big: expected number to be <=40"] },
     { env: { MDR_MODE: "Live" }, lines: ['MDR_MODE: Invalid option: expected one of "simulation"|"live"'] },
     { env: { MDR_SIM_FAILURE_RATE: "often" }, lines: ["MDR_SIM_FAILURE_RATE: Invalid input: expected number, received NaN"] },
     { env: { MDR_SIM_EXTRA_DEVICES: "1.5" }, lines: ["MDR_SIM_EXTRA_DEVICES: Invalid input: expected int, received number"] },
@@ -220,7 +221,7 @@ describe("parseConfig: live", () => {
       clientId: CLIENT,
       clientSecret: "s3cret",
       azureNsg: { subscriptionId: SUB, resourceGroup: "rg-edge", nsgName: "nsg-edge", priorityRange: { min: 200, max: 299 } },
-      awsNacl: { region: "eu-west-1", networkAclId: "acl-0a1b2c3d4e5f67890", ruleRange: { min: 1, max: 99 } },
+      awsNacl: { region: "eu-west-1", networkAclId: "acl-0a1b2c3d4e5f67890", ruleRange: { min: 1, max: 99 }, rulesQuota: 20 },
     });
   });
 
@@ -300,6 +301,7 @@ describe("parseConfig: live", () => {
 
 describe("parseConfig: MDR_TENANTS_FILE", () => {
   const SECOND = "22222222-3333-4444-5555-666666666666";
+  const THIRD = "33333333-4444-4555-8666-777777777777";
   function file(content: unknown): string {
     const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mdr-tenants-")), "tenants.json");
     fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
@@ -322,9 +324,16 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
           client_secret: "inline",
           aws_nacl: { region: "us-east-1", network_acl_id: "acl-12345678", access_key_id_env: "AK", secret_access_key_env: "SK" },
         },
+        {
+          tenant_id: THIRD,
+          client_id: THIRD,
+          client_secret: "inline",
+          aws_nacl: { region: "eu-west-1", network_acl_id: "acl-87654321", rules_quota: 40 },
+        },
       ],
     });
-    const cfg = parseConfig({ MDR_TENANTS_FILE: p, CONTOSO_SECRET: "from-env", AK: "AKIAEXAMPLE", SK: "secret-key" });
+    // AWS_NACL_RULES_QUOTA for a tenant that names none, its own rules_quota before it.
+    const cfg = parseConfig({ MDR_TENANTS_FILE: p, CONTOSO_SECRET: "from-env", AK: "AKIAEXAMPLE", SK: "secret-key", AWS_NACL_RULES_QUOTA: "30" });
     expect(cfg.mode).toBe("live");
     expect(cfg.live!.tenants).toEqual([
       {
@@ -345,8 +354,17 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
           region: "us-east-1",
           networkAclId: "acl-12345678",
           ruleRange: { min: 1, max: 99 },
+          rulesQuota: 30,
           credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret-key" },
         },
+      },
+      {
+        tenantId: THIRD,
+        name: THIRD,
+        clientId: THIRD,
+        clientSecret: "inline",
+        azureNsg: undefined,
+        awsNacl: { region: "eu-west-1", networkAclId: "acl-87654321", ruleRange: { min: 1, max: 99 }, rulesQuota: 40, credentials: undefined },
       },
     ]);
   });

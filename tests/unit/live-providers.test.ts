@@ -201,6 +201,7 @@ describe("credentials the services refuse (401): named as refused, not as a miss
       region: "eu-west-1",
       networkAclId: ACL_A,
       ruleRange: { min: 1, max: 99 },
+      rulesQuota: 20,
       credentials: { accessKeyId: AWS_KEY.accessKeyId, secretAccessKey: AWS_KEY.secretAccessKey },
     };
     const p = createLiveProviders(cfg);

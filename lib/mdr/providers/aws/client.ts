@@ -11,7 +11,13 @@ import type { TenantConfig } from "@/lib/config";
 import type { CallGate } from "@/lib/mdr/providers/gate";
 import { lowestFree } from "@/lib/mdr/providers/numbers";
 import { asProviderError, kindOfStatus, withTimeout } from "@/lib/mdr/providers/live/retry";
-import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
+import {
+  type BlockRequest,
+  type BlockResult,
+  type FirewallCapacity,
+  type FirewallProvider,
+  ProviderError,
+} from "@/lib/mdr/providers/types";
 
 type AclConfig = NonNullable<TenantConfig["awsNacl"]>;
 
@@ -176,6 +182,32 @@ export class AwsNaclFirewall implements FirewallProvider {
     );
     if (!entry || entry.RuleNumber === undefined) return null;
     return this.blocked(acl, entry.RuleNumber, cidr);
+  }
+
+  /**
+   * How many more inbound entries the ACL takes: its quota (AWS_NACL_RULES_QUOTA, per tenant
+   * `rules_quota`; AWS counts the default deny entry, and each address family apart) less the
+   * inbound IPv4 entries it holds, and no more than the free rule numbers of the configured range
+   * (which both families share). One DescribeNetworkAcls. One entry per address is EC2's floor, so
+   * a bulk on an ACL is this many CreateNetworkAclEntry calls at most.
+   */
+  async capacity(tenantId: string): Promise<FirewallCapacity> {
+    const { acl } = this.target(tenantId);
+    const entries = await this.inboundEntries(tenantId);
+    const v4 = entries.filter((e) => e.Ipv6CidrBlock === undefined).length;
+    const v6 = entries.length - v4;
+    const taken = new Set(entries.map((e) => e.RuleNumber));
+    let numbers = 0;
+    for (let n = acl.ruleRange.min; n <= acl.ruleRange.max; n++) if (!taken.has(n)) numbers++;
+    const quota = acl.rulesQuota;
+    const free = Math.max(0, Math.min(quota - v4, numbers));
+    return {
+      free,
+      detail:
+        `${free} more inbound entries fit in ${acl.networkAclId}: it holds ${v4} of its ${quota} inbound IPv4 entries ` +
+        `(the default deny included; AWS_NACL_RULES_QUOTA) and ${v6} of its ${quota} IPv6 ones, and ${numbers} rule numbers ` +
+        `of ${acl.ruleRange.min}-${acl.ruleRange.max} are free (AWS_NACL_RULE_RANGE)`,
+    };
   }
 
   /** ACL entries have no expiry (and cannot be edited): the sweep removes them at the row's expires_at. */

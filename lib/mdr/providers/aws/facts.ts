@@ -7,8 +7,12 @@ export const aws = {
   names: { label: "AWS", title: "AWS network ACL", table: "AWS NACL" },
   firewall: { label: "AWS network ACL", position: 2 },
   choice: { label: "AWS network ACL", description: "Deny entry on the VPC's network ACL" },
-  /** EC2's rule numbers of an ACL entry, shared by both address families in one direction. */
-  rules: { numbers: { min: 1, max: 32766 } },
+  /**
+   * EC2's rule numbers of an ACL entry, shared by both address families in one direction; the
+   * VPC quota "Rules per network ACL" (amazon-vpc-limits.md): 20 by default, at most 40, per
+   * direction and separately for IPv4 and IPv6, the default deny entry (32767 / 32768) included.
+   */
+  rules: { numbers: { min: 1, max: 32766 }, quota: { default: 20, max: 40 } },
   // EC2 mutating actions refill at 5 a second (ec2-api-throttling.md).
   limits: { rate: "240/60s", concurrency: 10 },
   configured: (_live, tenant) => tenant.awsNacl !== undefined,

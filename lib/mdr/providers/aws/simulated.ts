@@ -1,7 +1,13 @@
 // The simulated AWS network ACL: inbound deny entries at a free rule number, with the limits of
 // the real service, since those are what operators run into.
 import ipaddr from "ipaddr.js";
-import { type BlockRequest, type BlockResult, type FirewallProvider, ProviderError } from "@/lib/mdr/providers/types";
+import {
+  type BlockRequest,
+  type BlockResult,
+  type FirewallCapacity,
+  type FirewallProvider,
+  ProviderError,
+} from "@/lib/mdr/providers/types";
 import { lowestFree, type NumberRange } from "@/lib/mdr/providers/numbers";
 import { absent, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
 import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
@@ -50,7 +56,8 @@ export class SimulatedAwsNacl implements FirewallProvider {
     const same = entries.find((e) => e.ruleAction === "deny" && e.cidr === cidr);
     if (same) throw conflict(`${cidr} is already denied by rule ${same.ruleNumber} of ${aclId}`);
     const familyLabel = parsed.family === "ipv4" ? "IPv4" : "IPv6";
-    if (entries.filter((e) => e.family === parsed.family).length >= SIM_NACL.maxEntriesPerFamily) {
+    // AWS's quota counts the default deny entry (32767 / 32768) of each family.
+    if (entries.filter((e) => e.family === parsed.family).length + 1 >= SIM_NACL.maxEntriesPerFamily) {
       throw conflict(
         `NetworkAclEntryLimitExceeded: ${aclId} already has the maximum of ${SIM_NACL.maxEntriesPerFamily} inbound ${familyLabel} entries`,
       );
@@ -66,6 +73,26 @@ export class SimulatedAwsNacl implements FirewallProvider {
     request.planned?.({ network_acl_id: aclId, rule_number: ruleNumber, cidr });
     this.inbound.set(ruleNumber, { ruleNumber, cidr, family: parsed.family, ruleAction: "deny" });
     return { ref: String(ruleNumber), details: { network_acl_id: aclId, rule_number: ruleNumber, cidr } };
+  }
+
+  /** As the live adapter: the quota less the inbound IPv4 entries (and the default deny), within the free rule numbers. */
+  async capacity(tenantId: string): Promise<FirewallCapacity> {
+    await this.rt.enter("aws", "aws.block", tenantId, { mutating: false });
+    const aclId = SIM_NACL.networkAclId;
+    const entries = [...this.inbound.values()];
+    const v4 = entries.filter((e) => e.family === "ipv4").length + 1;
+    const v6 = entries.filter((e) => e.family === "ipv6").length + 1;
+    let numbers = 0;
+    for (let n = this.range.min; n <= this.range.max; n++) if (!this.inbound.has(n)) numbers++;
+    const quota = SIM_NACL.maxEntriesPerFamily;
+    const free = Math.max(0, Math.min(quota - v4, numbers));
+    return {
+      free,
+      detail:
+        `${free} more inbound entries fit in ${aclId}: it holds ${v4} of its ${quota} inbound IPv4 entries ` +
+        `(the default deny included; AWS_NACL_RULES_QUOTA) and ${v6} of its ${quota} IPv6 ones, and ${numbers} rule numbers ` +
+        `of ${this.range.min}-${this.range.max} are free (AWS_NACL_RULE_RANGE)`,
+    };
   }
 
   async unblock(tenantId: string, ref: string, _address?: string): Promise<{ alreadyAbsent: boolean }> {

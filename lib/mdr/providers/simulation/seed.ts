@@ -131,7 +131,9 @@ export const SIM_NSG = {
     { name: "AllowAzureLoadBalancer", priority: 102, access: "Allow", sourceAddressPrefix: "AzureLoadBalancer", destinationPortRange: "*", description: "Health probes" },
     { name: "AllowHttpsInbound", priority: 300, access: "Allow", sourceAddressPrefix: "Internet", destinationPortRange: "443", description: "Public web tier" },
   ] as readonly SimNsgRuleSeed[],
+  /** ARM's limits: rules per NSG, IP addresses and ranges its rules name as sources. */
   maxRules: 1000,
+  maxSourcePrefixes: 4000,
 };
 export type SimNsgSeed = typeof SIM_NSG;
 
@@ -151,7 +153,7 @@ export const SIM_NACL = {
     { ruleNumber: 100, cidr: "0.0.0.0/0", ruleAction: "allow" },
     { ruleNumber: 101, cidr: "::/0", ruleAction: "allow" },
   ] as readonly SimNaclEntrySeed[],
-  /** AWS default quota: inbound entries per address family. */
+  /** AWS default quota: inbound entries per address family, the default deny entry included. */
   maxEntriesPerFamily: 20,
 };
 export type SimNaclSeed = typeof SIM_NACL;
