@@ -104,10 +104,14 @@ describe("a bulk queued under Defender's rate limit", () => {
   it("a bulk of blocks reverted as a bulk: every block in effect undone once, the revert's own bulk names the first", async () => {
     const { emu, server } = live();
     const ips = Array.from({ length: 24 }, (_, i) => `185.220.102.${i + 1}`);
+    const start = mark(emu);
     const r = await post(server, "/api/v1/mdr/block-ip", { ips, firewall_type: "defender", reason: "threat list" });
     expect([202, 207]).toContain(r.status);
     const blocked = await followBulk(server, `/api/v1/mdr/bulk/${r.body.bulk_id}`);
     expect(blocked.counts).toEqual({ succeeded: 24 });
+    // One import call for the whole list (after one read of the tenant's IP indicators).
+    const imports = since(emu, start, { method: "POST" }).filter((c) => c.path === "/api/indicators/import");
+    expect(imports.map((c) => [c.status, (c.body as Json).Indicators.length])).toEqual([[200, 24]]);
     const from = mark(emu);
     const undo = await post(server, `/api/v1/mdr/bulk/${r.body.bulk_id}/revert`, { reason: "false positive" });
     expect([202, 207]).toContain(undo.status);
@@ -115,9 +119,11 @@ describe("a bulk queued under Defender's rate limit", () => {
     const reverted = await followBulk(server, `/api/v1/mdr/bulk/${undo.body.bulk_id}`);
     expect(reverted).toMatchObject({ type: "unblock_ip", total: 24, reverts: r.body.bulk_id, counts: { succeeded: 24 } });
     expect(reverted.results.map((x: Json) => x.target)).toEqual(ips);
-    const deletes = since(emu, from, { method: "DELETE" });
-    expect(deletes.map((d) => d.status)).toEqual(Array(24).fill(204));
-    expect(new Set(deletes.map((d) => d.path)).size).toBe(24);
+    // One BatchDelete of the 24 indicators the blocks created, and nothing else removed.
+    const deletes = since(emu, from).filter((c) => c.method === "DELETE" || c.path === "/api/indicators/BatchDelete");
+    expect(deletes.map((d) => [d.method, d.path, d.status])).toEqual([["POST", "/api/indicators/BatchDelete", 204]]);
+    const refs: string[] = await Promise.all(blocked.results.map(async (x: Json) => (await detail(server, x.id)).provider_ref));
+    expect([...(deletes[0]!.body as Json).IndicatorIds].sort()).toEqual(refs.sort());
     // Every block now says who reverted it; a second revert finds nothing in effect.
     const first = await detail(server, r.body.results[0].id);
     expect(first.reverted_by).toBe(reverted.results[0].id);
