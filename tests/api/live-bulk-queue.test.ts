@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { exampleSeed } from "../emulator/fixtures";
 import type { Emulator } from "../emulator/server";
-import { type Json, anyActionId, detail, get, post, steps } from "./helpers";
+import { type Json, allActions, anyActionId, detail, get, post, steps } from "./helpers";
 import { freshLive, liveSetup, mark, since } from "./live";
 
 const HOSTS = Array.from({ length: 30 }, (_, i) => `bulk-${String(i + 1).padStart(2, "0")}`);
@@ -130,5 +130,27 @@ describe("a bulk queued under Defender's rate limit", () => {
     const again = await post(server, `/api/v1/mdr/bulk/${r.body.bulk_id}/revert`, {});
     expect(again.status).toBe(409);
     expect(again.body.detail).toBe(`Nothing of bulk ${r.body.bulk_id} is in effect and not already being undone: there is nothing to revert.`);
+  }, 90_000);
+
+  it("a list the network ACL cannot hold is refused whole, saying how many would fit; nothing is written, nothing sent", async () => {
+    const { emu, server } = live();
+    const from = mark(emu);
+    const list = Array.from({ length: 50 }, (_, i) => `185.220.103.${i + 1}`);
+    const r = await post(server, "/api/v1/mdr/block-ip", { ips: list, firewall_type: "aws_sg", reason: "threat list" });
+    expect(r.status, JSON.stringify(r.body)).toBe(409);
+    const fit = r.body.capacity as number;
+    expect(fit).toBeGreaterThan(0);
+    expect(fit).toBeLessThan(50);
+    expect(r.body.detail).toMatch(
+      new RegExp(`^AWS network ACL can take ${fit} more addresses and the list has 50: ${fit} more inbound entries fit in acl-[0-9a-f]+: it holds \\d+ of its 20 inbound IPv4 entries .*\\. Nothing was written; send at most ${fit}, or choose another firewall\\.$`),
+    );
+    expect(await allActions(server)).toEqual([]);
+    expect(since(emu, from).filter((c) => c.service === "ec2").map((c) => (c.body as Json)?.Action ?? c.query.Action)).toEqual(["DescribeNetworkAcls"]);
+
+    // Exactly as many as fit: every one blocked.
+    const ok = await post(server, "/api/v1/mdr/block-ip", { ips: list.slice(0, fit), firewall_type: "aws_sg", reason: "threat list" });
+    expect([202, 207]).toContain(ok.status);
+    const done = await followBulk(server, `/api/v1/mdr/bulk/${ok.body.bulk_id}`);
+    expect(done.counts).toEqual({ succeeded: fit });
   }, 90_000);
 });

@@ -84,7 +84,28 @@ export class AwsNaclFirewall implements FirewallProvider {
     return (found.Entries ?? []).filter((e) => e.Egress === false);
   }
 
+  /** One write at a time per ACL in this process: each picks the lowest free number after the previous one took its own. */
+  private readonly writes = new Map<string, Promise<unknown>>();
+
+  private serial<T>(aclId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.writes.get(aclId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.catch(() => undefined);
+    this.writes.set(aclId, tail);
+    void tail.then(() => {
+      if (this.writes.get(aclId) === tail) this.writes.delete(aclId);
+    });
+    return mine;
+  }
+
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
+    // A bulk's blocks run side by side: each reading the entries and taking the lowest free number
+    // at once would pick the same number (EC2: NetworkAclEntryAlreadyExists). Another writer can
+    // still race us; the retry below covers that.
+    return this.serial(this.target(tenantId).acl.networkAclId, () => this.blockNow(tenantId, request));
+  }
+
+  private async blockNow(tenantId: string, request: BlockRequest): Promise<BlockResult> {
     const { client, acl } = this.target(tenantId);
     const v6 = request.address.includes(":");
     const cidr = request.address.includes("/") ? request.address : `${request.address}/${v6 ? 128 : 32}`;
