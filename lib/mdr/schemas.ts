@@ -4,7 +4,7 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ACTION_STATUSES, ACTION_TYPES, QUARANTINE_ACTIONS } from "@/lib/mdr/enums";
-import { FIREWALL_TYPES, PROVIDERS } from "@/lib/mdr/providers/facts";
+import { FIREWALL_TYPES, perService, PROVIDERS, type Service } from "@/lib/mdr/providers/facts";
 import { ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 import { safeText } from "@/lib/text";
 
@@ -211,7 +211,7 @@ const BlockableAddress = z
 /** Why this firewall cannot block the address, or null when it can. */
 function refusedBy(firewall: (typeof FIREWALL_TYPES)[number], address: ParsedAddress): string | null {
   if (firewall !== "defender") return null;
-  if (address.isRange) return "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range";
+  if (address.isRange) return "Defender indicators take single addresses only; use azure_nsg, aws_sg or aws_waf for a range";
   if (address.range !== "unicast") {
     return `is ${aRange(address.range)} address; Defender indicators block public addresses only`;
   }
@@ -421,7 +421,7 @@ export const StatusResponse = z.object({
   status: z.enum(["healthy", "degraded", "unhealthy"]),
   mode: z.enum(["simulation", "live"]),
   checked_at: z.string(),
-  services: z.object({ defender: ServiceStatus, graph: ServiceStatus, azure_nsg: ServiceStatus, aws: ServiceStatus }),
+  services: z.object(perService(() => ServiceStatus) as Record<Service, typeof ServiceStatus>),
   siem: z
     .array(
       z.object({

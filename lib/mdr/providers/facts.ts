@@ -3,6 +3,7 @@
 // every label. Free of server code: the page's client components read it too.
 import type { LiveConfig, TenantConfig } from "@/lib/config";
 import { aws } from "./aws/facts";
+import { awsWaf } from "./aws-waf/facts";
 import { azureNsg } from "./azure-nsg/facts";
 import { defender } from "./defender/facts";
 import { graph } from "./graph/facts";
@@ -48,7 +49,7 @@ export interface ServiceFacts {
   simulatedLatencyMs: number;
 }
 
-export const SERVICE_FACTS = { defender, graph, azure_nsg: azureNsg, aws } as const satisfies Record<string, ServiceFacts>;
+export const SERVICE_FACTS = { defender, graph, azure_nsg: azureNsg, aws, aws_waf: awsWaf } as const satisfies Record<string, ServiceFacts>;
 
 type Facts = typeof SERVICE_FACTS;
 export type Service = keyof Facts;
