@@ -4,7 +4,7 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ACTION_STATUSES, ACTION_TYPES, QUARANTINE_ACTIONS } from "@/lib/mdr/enums";
-import { FIREWALL_TYPES, perService, PROVIDERS, type Service } from "@/lib/mdr/providers/facts";
+import { FIREWALL_TYPES, firewallFacts, perService, PROVIDERS, type Service } from "@/lib/mdr/providers/facts";
 import { ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 import { safeText } from "@/lib/text";
 
@@ -218,12 +218,23 @@ function refusedBy(firewall: (typeof FIREWALL_TYPES)[number], address: ParsedAdd
   return null;
 }
 
+/** firewall_type, each value described from its facts (the OpenAPI document shows it). */
+const FirewallTypeField = z
+  .enum(FIREWALL_TYPES)
+  .default("defender")
+  .describe(
+    FIREWALL_TYPES.map((t) => {
+      const f = firewallFacts(t);
+      return `${t}: ${f.label}, ${f.choice.description.charAt(0).toLowerCase()}${f.choice.description.slice(1)}${f.permissions ? ` (needs ${f.permissions})` : ""}`;
+    }).join("; "),
+  );
+
 // The address is checked on its own (so its error is reported with the other fields'); what depends on
 // firewall_type is checked once every field is valid.
 export const BlockIpRequest = z
   .strictObject({
     ip: BlockableAddress,
-    firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
+    firewall_type: FirewallTypeField,
     reason: Reason,
     priority: z
       .number()
@@ -257,7 +268,7 @@ export type BlockIpRequest = z.infer<typeof BlockIpRequest>;
 export const BulkBlockIpRequest = z
   .strictObject({
     ips: bulkList(BlockableAddress),
-    firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
+    firewall_type: FirewallTypeField,
     reason: Reason,
     duration_hours: z
       .number()

@@ -36,6 +36,8 @@ export interface ServiceFacts {
   };
   /** A firewall's choice on the page: its name and what it does. */
   choice?: { label: string; description: string };
+  /** What the live credentials need, where a firewall says so in the API's description of firewall_type. */
+  permissions?: string;
   /** A firewall's bounds of the rules it holds, where they matter to a block. */
   rules?: Record<string, unknown>;
   /**
@@ -82,9 +84,11 @@ export function serviceOf(provider: ProviderName): Service {
 }
 
 /** The facts of a firewall type's service. */
-export function firewallFacts(type: FirewallType): NonNullable<ServiceFacts["firewall"]> & { choice: NonNullable<ServiceFacts["choice"]> } {
+export function firewallFacts(
+  type: FirewallType,
+): NonNullable<ServiceFacts["firewall"]> & { choice: NonNullable<ServiceFacts["choice"]>; permissions?: string } {
   const facts: ServiceFacts = SERVICE_FACTS[serviceOf(type)];
-  return { ...facts.firewall!, choice: facts.choice! };
+  return { ...facts.firewall!, choice: facts.choice!, ...(facts.permissions ? { permissions: facts.permissions } : {}) };
 }
 
 /** What a block says once done: "Blocked ... on" a firewall whose rule is in force, "Submitted ... to" one whose devices enforce it later, with that caveat. */

@@ -64,12 +64,13 @@ export class AwsWafFirewall implements FirewallProvider {
   /** The tenant's set for a family; a bad_request naming the setting when there is none. */
   private setFor(tenantId: string, family: Family): WafIpSetRef {
     const set = family === "ipv4" ? this.config(tenantId).ipv4Set : this.config(tenantId).ipv6Set;
+    // Nothing is sent: refused (rejected, 409) as a block this firewall cannot take as configured.
     if (!set) {
       throw new ProviderError(
         "aws_waf",
-        "bad_request",
+        "conflict",
         `no ${FAMILY_LABEL[family]} IP set is configured for tenant ${tenantId} (${SETTING[family]}, or aws_waf.${family}_set_arn in MDR_TENANTS_FILE): ${FAMILY_LABEL[family]} addresses cannot be blocked on AWS WAF`,
-        { httpStatus: 422 },
+        { httpStatus: 409 },
       );
     }
     return set;

@@ -7,6 +7,7 @@ export const awsWaf = {
   names: { label: "AWS WAF", title: "AWS WAF IP set", table: "AWS WAF" },
   firewall: { label: "AWS WAF IP set", position: 4 },
   choice: { label: "AWS WAF IP set", description: "Address in the web ACL's blocking IP set (one set per address family)" },
+  permissions: "wafv2:GetIPSet and wafv2:UpdateIPSet on the IP sets",
   /**
    * WAF's bounds of an IP set (limits.md, "Maximum number of IP addresses in CIDR notation per IP
    * set": 10,000), and how many addresses one batch of ours writes (see AwsWafFirewall.batchSize).
