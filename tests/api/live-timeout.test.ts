@@ -224,6 +224,7 @@ describe("live timeouts", () => {
             graph: up,
             azure_nsg: up,
             aws: up,
+            aws_waf: { status: "not_configured", latency_ms: null, error: null },
           },
         },
       });
