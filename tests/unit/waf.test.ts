@@ -433,3 +433,25 @@ describe("the emulator's WAF v2, through the SDK", () => {
     });
   });
 });
+
+describe("the emulator's WAF v2 write quota", () => {
+  it("one Create, Put or Update call a second per account and region: the next is ThrottlingException; reads are not counted", async () => {
+    // Windows 100 times longer (one write per 100 s): the second write is refused however slow the machine.
+    const slow = await startEmulator({ ...exampleSeed(), throttle: { scale: 0.01 } });
+    try {
+      const client = new WAFV2Client({ region: "eu-west-1", endpoint: slow.wafUrl, credentials: AWS_KEY, maxAttempts: 1 });
+      const v4 = { Name: "mdr-blocked-v4", Scope: "REGIONAL" as const, Id: "0f4c7e1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b" };
+      const first = await client.send(new GetIPSetCommand(v4));
+      const next = await client.send(new UpdateIPSetCommand({ ...v4, Addresses: ["203.0.113.1/32"], LockToken: first.LockToken! }));
+      await client.send(new GetIPSetCommand(v4));
+      await expect(client.send(new UpdateIPSetCommand({ ...v4, Addresses: [], LockToken: next.NextLockToken! }))).rejects.toMatchObject({
+        name: "ThrottlingException",
+        message: "Rate exceeded",
+        $metadata: { httpStatusCode: 400 },
+      });
+      expect(slow.ipSet(WAF_V4).addresses).toEqual(["203.0.113.1/32"]);
+    } finally {
+      await slow.close();
+    }
+  });
+});
