@@ -6,8 +6,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { AWS_KEY, TENANT_A, WAF_V4, WAF_V6 } from "../emulator/fixtures";
 import type { RecordedRequest } from "../emulator/server";
 import { eventually } from "../support/server";
-import { type Json, anyIso, detail, expectAction, get, post, steps, withoutTimeline } from "./helpers";
-import { REGION, expireSoon, freshLive, liveAction, liveEnv, liveSetup, mark, since } from "./live";
+import { type Json, allActions, anyIso, detail, expectAction, get, post, steps, withoutTimeline } from "./helpers";
+import { REGION, expireSoon, freshLive, hold, liveAction, liveEnv, liveSetup, mark, releaseHeld, settledRow, since } from "./live";
 
 const live = liveSetup({
   name: "live-waf",
@@ -211,4 +211,58 @@ describe("live block-ip: AWS WAF IP set", () => {
       { action: "GetIPSet", body: V6_SET, status: 200 },
     ]);
   });
+});
+
+describe("live block-ip on AWS WAF: a server killed while UpdateIPSet is at WAF", () => {
+  const VERIFIED = "Verified after a restart";
+
+  /** Posts a block whose UpdateIPSet WAF holds, kills the server once it is held, and returns the row left pending. */
+  async function cutOff(ip: string, extra: { dropConnection?: boolean } = {}) {
+    const { emu, server } = live();
+    const release = hold(emu, "waf:UpdateIPSet", extra);
+    const from = mark(emu);
+    const cut = post(server, BLOCK, { ip, firewall_type: "aws_waf" }).catch((err: unknown) => err);
+    await eventually(async () => (wafCalls(from).some((c) => c.action === "UpdateIPSet") ? true : undefined), 10_000, "UpdateIPSet to reach WAF");
+    const orphan = (await allActions(server)).find((a) => a.target === ip)!;
+    await server.stop("SIGKILL");
+    expect(await cut).toBeInstanceOf(Error);
+    await releaseHeld(release);
+    return orphan;
+  }
+
+  it("WAF wrote the set after the kill: at start the CIDR is found in the set recorded before the write, succeeded, nothing written again", async () => {
+    const { emu, server } = live();
+    const orphan = await cutOff("203.0.113.90");
+    // What the block recorded before its write: where to look after a crash.
+    expect(orphan).toMatchObject({ status: "pending", result: { ip_set_arn: WAF_V4, cidr: "203.0.113.90/32", already_present: 0 } });
+    expect(set().addresses).toEqual(["192.0.2.44/32", "203.0.113.90/32"]);
+    const restart = mark(emu);
+    await server.restart();
+    const settled = await settledRow(server, orphan.id);
+    const ref = `${WAF_V4}#203.0.113.90/32`;
+    expect(withoutTimeline(settled)).toEqual({
+      ...withoutTimeline(orphan),
+      status: "succeeded",
+      active: true,
+      provider_ref: ref,
+      result: { ip_set_arn: WAF_V4, ip_set: "mdr-blocked-v4", cidr: "203.0.113.90/32", already_present: false },
+      completed_at: anyIso(),
+      updated_at: settled.completed_at,
+    });
+    expect(steps(settled).at(-1)).toEqual(["succeeded", `${VERIFIED}: Blocked 203.0.113.90 on AWS WAF IP set (${ref}) until ${orphan.expires_at}`]);
+    expect(wafCalls(restart).filter((c) => c.action === "UpdateIPSet")).toEqual([]);
+    expect(set().updates).toBe(1);
+  }, 60_000);
+
+  it("the UpdateIPSet never reached the set (connection dropped): at start the CIDR is not there, failed (verified), the set as it was", async () => {
+    const { server } = live();
+    const orphan = await cutOff("203.0.113.91", { dropConnection: true });
+    expect(set().addresses).toEqual(["192.0.2.44/32"]);
+    await server.restart();
+    const settled = await settledRow(server, orphan.id);
+    const message = `${VERIFIED}: AWS WAF IP set has no rule for 203.0.113.91 from ${orphan.id}; nothing was blocked`;
+    expect(withoutTimeline(settled)).toMatchObject({ status: "failed", active: false, error: message });
+    expect(steps(settled).at(-1)).toEqual(["failed", message]);
+    expect(set().addresses).toEqual(["192.0.2.44/32"]);
+  }, 60_000);
 });
