@@ -3,7 +3,7 @@
 // the LockToken just read), the set's addresses, the rows and timelines, the undo and the expiry
 // sweep removing only their own address, a lost LockToken race, and the IPv6 set.
 import { beforeEach, describe, expect, it } from "vitest";
-import { AWS_KEY, TENANT_A, WAF_V4, WAF_V6 } from "../emulator/fixtures";
+import { AWS_KEY, WAF_V4, WAF_V6 } from "../emulator/fixtures";
 import type { RecordedRequest } from "../emulator/server";
 import { eventually } from "../support/server";
 import { type Json, allActions, anyIso, detail, expectAction, get, post, steps, withoutTimeline } from "./helpers";

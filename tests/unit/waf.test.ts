@@ -5,7 +5,6 @@ import { GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/clien
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
 import { parseWafIpSetArn, parseWafRef, wafRef } from "@/lib/mdr/providers/aws-waf/arn";
-import { AwsWafFirewall } from "@/lib/mdr/providers/aws-waf/client";
 import { cidrKey, planAdd, planRemove } from "@/lib/mdr/providers/aws-waf/plan";
 import { SimulatedAwsWaf } from "@/lib/mdr/providers/aws-waf/simulated";
 import { openGate } from "@/lib/mdr/providers/gate";
