@@ -225,8 +225,8 @@ const FirewallTypeField = z
   .describe(
     FIREWALL_TYPES.map((t) => {
       const f = firewallFacts(t);
-      return `${t}: ${f.label}, ${f.choice.description.charAt(0).toLowerCase()}${f.choice.description.slice(1)}${f.permissions ? ` (needs ${f.permissions})` : ""}`;
-    }).join("; "),
+      return `- \`${t}\`: ${f.label}. ${f.choice.description}${f.permissions ? ` (needs ${f.permissions})` : ""}`;
+    }).join("\n"),
   );
 
 // The address is checked on its own (so its error is reported with the other fields'); what depends on

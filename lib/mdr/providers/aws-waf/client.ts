@@ -348,12 +348,14 @@ export class AwsWafFirewall implements FirewallProvider {
   /** An IP set's addresses carry no expiry: the sweep removes them at the row's expires_at. */
   async setExpiry(): Promise<void> {}
 
+  /**
+   * The health check: one GetIPSet, of the first set configured. One round trip, as for every
+   * service: at WAF's one call a second, a second read would hold /status for another second.
+   */
   async probe(tenantId: string): Promise<void> {
     const waf = this.config(tenantId);
-    for (const family of ["ipv4", "ipv6"] as const) {
-      const ref = family === "ipv4" ? waf.ipv4Set : waf.ipv6Set;
-      if (ref) await this.read(tenantId, ref, family);
-    }
+    if (waf.ipv4Set) await this.read(tenantId, waf.ipv4Set, "ipv4");
+    else if (waf.ipv6Set) await this.read(tenantId, waf.ipv6Set, "ipv6");
   }
 }
 
