@@ -370,6 +370,32 @@ describe("the live WAF client against the emulator", () => {
     expect(set.addresses).toHaveLength(10_000);
   });
 
+  it("a whole batch whose set cannot be read: thrown, nothing written; a batch of two families where only one fails: per item", async () => {
+    const waf = liveWaf();
+    const fault = emu.setFault({ match: (r) => r.service === "wafv2" && r.action === "GetIPSet", status: 500, times: Infinity });
+    await expect(waf.blockMany!(TENANT_A, [requestOf("203.0.113.80"), requestOf("203.0.113.81")])).rejects.toMatchObject({
+      kind: "unavailable",
+      message: "[AWS WAF] 500 WAFInternalErrorException on GetIPSet: Injected fault: InternalServerError.",
+    });
+    // The SDK's three tries of the read, and no write.
+    expect(ops()).toEqual(Array(3).fill("GetIPSet mdr-blocked-v4 500"));
+    fault.clear();
+    emu.setFault({ match: (r) => r.service === "wafv2" && r.action === "GetIPSet", status: 500, times: 3 });
+    const out = await waf.blockMany!(TENANT_A, [requestOf("203.0.113.82"), requestOf("2001:db8::82")]);
+    expect(out.map((o) => (o.ok ? o.value.ref : o.error.kind))).toEqual(["unavailable", `${WAF_V6}#2001:db8::82/128`]);
+    expect(emu.ipSet(WAF_V4).addresses).toEqual(["192.0.2.44/32"]);
+    expect(emu.ipSet(WAF_V6).addresses).toEqual(["2001:db8::82/128"]);
+  });
+
+  it("a set of the other family configured as the IPv4 set: refused before any write, naming the setting", async () => {
+    const waf = liveWaf({ AWS_WAF_IPV4_SET_ARN: WAF_V6, AWS_WAF_IPV6_SET_ARN: "" });
+    await expect(waf.block(TENANT_A, requestOf("203.0.113.83"))).rejects.toMatchObject({
+      kind: "bad_request",
+      message: "[AWS WAF] the IP set mdr-blocked-v6 holds IPV6 addresses, but is configured as the IPv4 set (AWS_WAF_IPV4_SET_ARN)",
+    });
+    expect(ops()).toEqual(["GetIPSet mdr-blocked-v6 200"]);
+  });
+
   it("WAF's refusals in its words: a set that does not exist (404-kind), refused credentials", async () => {
     const missing = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/gone/00000000-0000-4000-8000-000000000000";
     await expect(liveWaf({ AWS_WAF_IPV4_SET_ARN: missing }).block(TENANT_A, requestOf("203.0.113.70"))).rejects.toMatchObject({
