@@ -139,7 +139,6 @@ export class AwsWafFirewall implements FirewallProvider {
         "aws_waf",
         "bad_request",
         `the IP set ${set.name} holds ${ipSet.IPAddressVersion} addresses, but is configured as the ${FAMILY_LABEL[family]} set (${SETTING[family]})`,
-        { httpStatus: 422 },
       );
     }
     return { addresses: ipSet.Addresses, lockToken: out.LockToken, description: ipSet.Description };
