@@ -2,7 +2,8 @@
 import { createPrivateKey } from "node:crypto";
 import fs from "node:fs";
 import { z } from "zod";
-import { type Service, SERVICE_FACTS } from "@/lib/mdr/providers/facts";
+import { parseWafIpSetArn, type WafIpSetRef } from "@/lib/mdr/providers/aws-waf/arn";
+import { perService, type Service, SERVICE_FACTS, SERVICE_KEYS } from "@/lib/mdr/providers/facts";
 
 type Range = { min: number; max: number };
 
@@ -57,6 +58,24 @@ const rateLimits = (fallback: string) =>
       }
       return windows;
     });
+
+/** A service's rate limit variable: MDR_RATE_LIMIT_DEFENDER, MDR_RATE_LIMIT_AWS_WAF... */
+type RateLimitVar = `MDR_RATE_LIMIT_${Uppercase<Service>}`;
+const rateLimitVar = (service: Service) => `MDR_RATE_LIMIT_${service.toUpperCase()}` as RateLimitVar;
+// Below the published limits, each system's own (lib/mdr/providers/<system>/facts.ts).
+const RATE_LIMIT_VARS = Object.fromEntries(
+  SERVICE_KEYS.map((s) => [rateLimitVar(s), rateLimits(SERVICE_FACTS[s].limits.rate)]),
+) as Record<RateLimitVar, ReturnType<typeof rateLimits>>;
+
+/** A WAF v2 IP set's ARN, parsed. */
+const wafIpSetArn = z.string().transform((value, ctx) => {
+  const parsed = parseWafIpSetArn(value);
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: "custom", message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
 
 const number = (min: number, max: number, fallback: number) => z.coerce.number().min(min).max(max).default(fallback);
 
@@ -147,6 +166,13 @@ export interface TenantConfig {
     /** Omitted: the AWS SDK's default credential chain. */
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   };
+  /** AWS WAF v2: the IP set each address family is blocked in (at least one). */
+  awsWaf?: {
+    ipv4Set?: WafIpSetRef;
+    ipv6Set?: WafIpSetRef;
+    /** Omitted: the AWS SDK's default credential chain. */
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  };
 }
 
 export interface LiveConfig {
@@ -154,6 +180,8 @@ export interface LiveConfig {
   endpoints: CloudEndpoints;
   /** EC2 endpoint override (the SDK's own AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL). */
   ec2Endpoint: string | undefined;
+  /** WAF v2 endpoint override (AWS_ENDPOINT_URL_WAFV2 / AWS_ENDPOINT_URL). */
+  wafEndpoint: string | undefined;
   tenants: TenantConfig[];
 }
 
@@ -194,6 +222,15 @@ const TenantFileEntry = z
         secret_access_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
       })
       .optional(),
+    aws_waf: z
+      .strictObject({
+        ipv4_set_arn: wafIpSetArn.optional(),
+        ipv6_set_arn: wafIpSetArn.optional(),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1").optional(),
+        access_key_id_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+        secret_access_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+      })
+      .optional(),
   })
   .refine((t) => (t.client_secret === undefined) !== (t.client_secret_env === undefined), {
     message: "give exactly one of client_secret and client_secret_env",
@@ -214,12 +251,8 @@ const EnvSchema = z.object({
   MDR_POLL_INTERVAL_MS: number(100, 3_600_000, 2000),
   MDR_QUEUE_INTERVAL_MS: number(50, 60_000, 1000),
   MDR_PROVIDER_TIMEOUT_MS: number(100, 600_000, 30_000),
-  // Below the published limits, each system's own (lib/mdr/providers/<system>/facts.ts).
-  MDR_RATE_LIMIT_DEFENDER: rateLimits(SERVICE_FACTS.defender.limits.rate),
+  ...RATE_LIMIT_VARS,
   MDR_RATE_LIMIT_DEFENDER_BATCH: rateLimits(SERVICE_FACTS.defender.limits.batchRate),
-  MDR_RATE_LIMIT_GRAPH: rateLimits(SERVICE_FACTS.graph.limits.rate),
-  MDR_RATE_LIMIT_AZURE_NSG: rateLimits(SERVICE_FACTS.azure_nsg.limits.rate),
-  MDR_RATE_LIMIT_AWS: rateLimits(SERVICE_FACTS.aws.limits.rate),
   MDR_RATE_QUEUE_MAX_WAIT_MS: number(0, 600_000, 30_000),
   MDR_BREAKER_THRESHOLD: number(0, 1000, 5),
   MDR_BREAKER_COOLDOWN_MS: number(100, 3_600_000, 30_000),
@@ -243,6 +276,9 @@ const EnvSchema = z.object({
   AWS_NACL_RULES_QUOTA: z.coerce.number().int().min(1).max(40).default(20),
   AWS_ENDPOINT_URL_EC2: url.optional(),
   AWS_ENDPOINT_URL: url.optional(),
+  AWS_WAF_IPV4_SET_ARN: wafIpSetArn.optional(),
+  AWS_WAF_IPV6_SET_ARN: wafIpSetArn.optional(),
+  AWS_ENDPOINT_URL_WAFV2: url.optional(),
   MDR_TENANTS_FILE: z.string().optional(),
   MDR_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(256).optional(),
   MDR_SESSION_TTL_HOURS: number(0.1, 720, 12),
@@ -421,6 +457,15 @@ function tenantsFromFile(
     }
     const accessKeyId = fromEnv(t.aws_nacl?.access_key_id_env, `${at}.aws_nacl.access_key_id_env`);
     const secretAccessKey = fromEnv(t.aws_nacl?.secret_access_key_env, `${at}.aws_nacl.secret_access_key_env`);
+    const waf = t.aws_waf;
+    if (waf) {
+      for (const problem of wafSetProblems(waf.ipv4_set_arn, waf.ipv6_set_arn, waf.region)) problems.push(`MDR_TENANTS_FILE: ${at}.aws_waf: ${problem}`);
+      if ((waf.access_key_id_env === undefined) !== (waf.secret_access_key_env === undefined)) {
+        problems.push(`MDR_TENANTS_FILE: ${at}.aws_waf: give both access_key_id_env and secret_access_key_env, or neither`);
+      }
+    }
+    const wafKeyId = fromEnv(waf?.access_key_id_env, `${at}.aws_waf.access_key_id_env`);
+    const wafSecret = fromEnv(waf?.secret_access_key_env, `${at}.aws_waf.secret_access_key_env`);
     return {
       tenantId: t.tenant_id,
       name: t.name ?? t.tenant_id,
@@ -446,6 +491,13 @@ function tenantsFromFile(
               credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
             }
           : undefined,
+      awsWaf: waf
+        ? {
+            ipv4Set: waf.ipv4_set_arn,
+            ipv6Set: waf.ipv6_set_arn,
+            credentials: wafKeyId && wafSecret ? { accessKeyId: wafKeyId, secretAccessKey: wafSecret } : undefined,
+          }
+        : undefined,
     };
   });
   const ids = tenants.map((t) => t.tenantId);
@@ -453,6 +505,17 @@ function tenantsFromFile(
   if (dup) problems.push(`MDR_TENANTS_FILE: tenant ${dup} is listed twice`);
   if (problems.length > 0) fail(problems);
   return tenants;
+}
+
+/** What is wrong with a tenant's WAF IP sets: none given, one set named for both families, a region they are not in. */
+function wafSetProblems(v4: WafIpSetRef | undefined, v6: WafIpSetRef | undefined, region?: string): string[] {
+  const problems: string[] = [];
+  if (!v4 && !v6) problems.push("name the IPv4 or the IPv6 IP set (or both)");
+  if (v4 && v6 && v4.arn === v6.arn) problems.push("the IPv4 and the IPv6 IP set must be two sets (a set holds one address family)");
+  for (const set of [v4, v6]) {
+    if (set && region !== undefined && set.region !== region) problems.push(`region ${region}: the IP set ${set.arn} is called in ${set.region}`);
+  }
+  return problems;
 }
 
 function tenantFromEnv(e: Env): TenantConfig {
@@ -466,6 +529,11 @@ function tenantFromEnv(e: Env): TenantConfig {
   }
   if (e.AWS_NETWORK_ACL_ID && !e.AWS_REGION) {
     fail(["AWS_REGION: is required with AWS_NETWORK_ACL_ID"]);
+  }
+  const waf = e.AWS_WAF_IPV4_SET_ARN || e.AWS_WAF_IPV6_SET_ARN;
+  if (waf) {
+    const problems = wafSetProblems(e.AWS_WAF_IPV4_SET_ARN, e.AWS_WAF_IPV6_SET_ARN);
+    if (problems.length > 0) fail(problems.map((p) => `AWS_WAF_IPV4_SET_ARN, AWS_WAF_IPV6_SET_ARN: ${p}`));
   }
   return {
     tenantId: e.AZURE_TENANT_ID!,
@@ -484,6 +552,7 @@ function tenantFromEnv(e: Env): TenantConfig {
     awsNacl: e.AWS_NETWORK_ACL_ID
       ? { region: e.AWS_REGION!, networkAclId: e.AWS_NETWORK_ACL_ID, ruleRange: e.AWS_NACL_RULE_RANGE, rulesQuota: e.AWS_NACL_RULES_QUOTA }
       : undefined,
+    awsWaf: waf ? { ipv4Set: e.AWS_WAF_IPV4_SET_ARN, ipv6Set: e.AWS_WAF_IPV6_SET_ARN } : undefined,
   };
 }
 
@@ -501,6 +570,7 @@ function liveConfig(e: Env, env: Record<string, string | undefined>): LiveConfig
       armUrl: e.AZURE_RESOURCE_MANAGER_URL ?? preset.armUrl,
     },
     ec2Endpoint: e.AWS_ENDPOINT_URL_EC2 ?? e.AWS_ENDPOINT_URL,
+    wafEndpoint: e.AWS_ENDPOINT_URL_WAFV2 ?? e.AWS_ENDPOINT_URL,
     tenants: e.MDR_TENANTS_FILE ? tenantsFromFile(e.MDR_TENANTS_FILE, env, e.MDE_TOKEN_SCOPE, e.AWS_NACL_RULES_QUOTA) : [tenantFromEnv(e)],
   };
 }
@@ -533,12 +603,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     pollIntervalMs: e.MDR_POLL_INTERVAL_MS,
     queueIntervalMs: e.MDR_QUEUE_INTERVAL_MS,
     providerTimeoutMs: e.MDR_PROVIDER_TIMEOUT_MS,
-    rateLimits: {
-      defender: e.MDR_RATE_LIMIT_DEFENDER,
-      graph: e.MDR_RATE_LIMIT_GRAPH,
-      azure_nsg: e.MDR_RATE_LIMIT_AZURE_NSG,
-      aws: e.MDR_RATE_LIMIT_AWS,
-    },
+    rateLimits: perService((s) => e[rateLimitVar(s)]),
     rateLanes: { defender: { batch: e.MDR_RATE_LIMIT_DEFENDER_BATCH } },
     rateQueueMaxWaitMs: e.MDR_RATE_QUEUE_MAX_WAIT_MS,
     breaker: { threshold: e.MDR_BREAKER_THRESHOLD, cooldownMs: e.MDR_BREAKER_COOLDOWN_MS },

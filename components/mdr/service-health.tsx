@@ -52,7 +52,7 @@ export function ServiceHealth() {
             const h = data?.services[s];
             const state = h ? SERVICE_STATE[h.status] : null;
             return (
-              <li key={s} data-testid={`service-${s}`} data-status={h?.status} className="flex flex-col gap-0.5 border-b py-2 last:border-b-0 sm:[&:nth-last-child(2)]:border-b-0 lg:[&:nth-last-child(2)]:border-b">
+              <li key={s} data-testid={`service-${s}`} data-status={h?.status} className="flex flex-col gap-0.5 border-b py-2 last:border-b-0 sm:[&:nth-last-child(2):nth-child(odd)]:border-b-0 lg:[&:nth-last-child(2):nth-child(odd)]:border-b">
                 <div className="flex items-center justify-between gap-2">
                   <span className="text-sm font-medium">{SERVICE_LABELS[s]}</span>
                   {state && (

@@ -4,7 +4,7 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ACTION_STATUSES, ACTION_TYPES, QUARANTINE_ACTIONS } from "@/lib/mdr/enums";
-import { FIREWALL_TYPES, PROVIDERS } from "@/lib/mdr/providers/facts";
+import { FIREWALL_TYPES, firewallFacts, perService, PROVIDERS, type Service } from "@/lib/mdr/providers/facts";
 import { ISOLATION_TYPES } from "@/lib/mdr/providers/types";
 import { safeText } from "@/lib/text";
 
@@ -211,19 +211,30 @@ const BlockableAddress = z
 /** Why this firewall cannot block the address, or null when it can. */
 function refusedBy(firewall: (typeof FIREWALL_TYPES)[number], address: ParsedAddress): string | null {
   if (firewall !== "defender") return null;
-  if (address.isRange) return "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range";
+  if (address.isRange) return "Defender indicators take single addresses only; use azure_nsg, aws_sg or aws_waf for a range";
   if (address.range !== "unicast") {
     return `is ${aRange(address.range)} address; Defender indicators block public addresses only`;
   }
   return null;
 }
 
+/** firewall_type, each value described from its facts (the OpenAPI document shows it). */
+const FirewallTypeField = z
+  .enum(FIREWALL_TYPES)
+  .default("defender")
+  .describe(
+    FIREWALL_TYPES.map((t) => {
+      const f = firewallFacts(t);
+      return `- \`${t}\`: ${f.label}. ${f.choice.description}${f.permissions ? ` (needs ${f.permissions})` : ""}`;
+    }).join("\n"),
+  );
+
 // The address is checked on its own (so its error is reported with the other fields'); what depends on
 // firewall_type is checked once every field is valid.
 export const BlockIpRequest = z
   .strictObject({
     ip: BlockableAddress,
-    firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
+    firewall_type: FirewallTypeField,
     reason: Reason,
     priority: z
       .number()
@@ -257,7 +268,7 @@ export type BlockIpRequest = z.infer<typeof BlockIpRequest>;
 export const BulkBlockIpRequest = z
   .strictObject({
     ips: bulkList(BlockableAddress),
-    firewall_type: z.enum(FIREWALL_TYPES).default("defender"),
+    firewall_type: FirewallTypeField,
     reason: Reason,
     duration_hours: z
       .number()
@@ -421,7 +432,7 @@ export const StatusResponse = z.object({
   status: z.enum(["healthy", "degraded", "unhealthy"]),
   mode: z.enum(["simulation", "live"]),
   checked_at: z.string(),
-  services: z.object({ defender: ServiceStatus, graph: ServiceStatus, azure_nsg: ServiceStatus, aws: ServiceStatus }),
+  services: z.object(perService(() => ServiceStatus) as Record<Service, typeof ServiceStatus>),
   siem: z
     .array(
       z.object({

@@ -157,6 +157,7 @@ export async function startServer(env: Record<string, string>, readyTimeoutMs = 
         MDR_RATE_LIMIT_GRAPH: "none",
         MDR_RATE_LIMIT_AZURE_NSG: "none",
         MDR_RATE_LIMIT_AWS: "none",
+        MDR_RATE_LIMIT_AWS_WAF: "none",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -67,7 +67,7 @@ describe("MDR_SIM_FAULTS=graph:down", () => {
       status: "degraded",
       mode: "simulation",
       checked_at: anyIso(),
-      services: { defender: up, graph: down, azure_nsg: up, aws: up },
+      services: { defender: up, graph: down, azure_nsg: up, aws: up, aws_waf: up },
     });
   });
 
@@ -106,7 +106,7 @@ describe("MDR_SIM_FAULTS=defender:down,graph:down", () => {
       status: "unhealthy",
       mode: "simulation",
       checked_at: anyIso(),
-      services: { defender: down, graph: down, azure_nsg: up, aws: up },
+      services: { defender: down, graph: down, azure_nsg: up, aws: up, aws_waf: up },
     });
   });
 

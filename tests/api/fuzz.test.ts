@@ -25,6 +25,7 @@ const WRITES = {
   graph: ["disableUser", "enableUser", "revokeSessions", "move", "permanentDelete"],
   azure_nsg: ["block", "unblock"],
   aws: ["block", "unblock"],
+  aws_waf: ["block", "unblock"],
 } as const;
 const TRIPWIRE = Object.entries(WRITES)
   .flatMap(([service, ops]) => ops.map((op) => `${service}.${op}=403`))
@@ -253,7 +254,7 @@ const TARGETS: Record<string, Target> = {
     path: fc.constant("/api/v1/mdr/block-ip"),
     body: bodyOf({
       ip: field(docAddress),
-      firewall_type: field(fc.constantFrom("defender", "azure_nsg", "aws_sg")),
+      firewall_type: field(fc.constantFrom("defender", "azure_nsg", "aws_sg", "aws_waf")),
       reason: field(reason),
       priority: field(fc.integer({ min: 90, max: 5000 })),
       duration_hours: field(fc.double({ min: -1, max: 9000, noNaN: true })),

@@ -61,7 +61,7 @@ describe("live status", () => {
     const r = await api.get(STATUS);
     expect({ status: r.status, body: r.body }).toEqual({
       status: 200,
-      body: { status: "healthy", mode: "live", checked_at: anyIso(), services: { defender: up, graph: up, azure_nsg: up, aws: up } },
+      body: { status: "healthy", mode: "live", checked_at: anyIso(), services: { defender: up, graph: up, azure_nsg: up, aws: up, aws_waf: { status: "not_configured", latency_ms: null, error: null } } },
     });
     const calls = since(emu, from);
     const by = (service: string) => calls.filter((c) => c.service === service);
@@ -109,6 +109,7 @@ describe("live status", () => {
             graph: down("[Graph] 503 serviceNotAvailable on GET /organization: Injected fault: ServiceUnavailable."),
             azure_nsg: down("[Azure NSG] 500 InternalServerError on GET networkSecurityGroup: Injected fault: InternalServerError."),
             aws: down("[AWS] 503 RequestLimitExceeded on DescribeNetworkAcls: Request limit exceeded."),
+            aws_waf: { status: "not_configured", latency_ms: null, error: null },
           },
         },
       });

@@ -34,7 +34,7 @@ describe("live with a wrong client secret", () => {
         status: "unhealthy",
         mode: "live",
         checked_at: anyIso(),
-        services: { defender: down("Defender"), graph: down("Graph"), azure_nsg: down("Azure NSG"), aws: notConfigured },
+        services: { defender: down("Defender"), graph: down("Graph"), azure_nsg: down("Azure NSG"), aws: notConfigured, aws_waf: notConfigured },
       },
     });
     // A refused sign-in is not retried as if the service were down; no API is called without a token.

@@ -25,7 +25,7 @@ describe("live, two tenants from MDR_TENANTS_FILE", () => {
       status: "healthy",
       mode: "live",
       checked_at: anyIso(),
-      services: { defender: up, graph: up, azure_nsg: { status: "not_configured", latency_ms: null, error: null }, aws: up },
+      services: { defender: up, graph: up, azure_nsg: { status: "not_configured", latency_ms: null, error: null }, aws: up, aws_waf: { status: "not_configured", latency_ms: null, error: null } },
     });
     for (const c of since(emu, from)) {
       expect(c.auth).toMatchObject(c.service === "ec2" ? sigv4(KEY_A, "eu-west-1") : { tenantId: TENANT_A, clientId: CLIENT_A.clientId });

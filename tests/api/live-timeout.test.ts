@@ -2,13 +2,23 @@
 // failed in about that time, nothing is retried after the pipeline gave up, and a status check
 // does not hang on a slow probe.
 import { describe, expect, it } from "vitest";
-import { ACL_A, TENANT_A } from "../emulator/fixtures";
+import { ACL_A, TENANT_A, WAF_V4 } from "../emulator/fixtures";
 import { anyActionId, anyIso, detail, expectProblem, get, post, problem, steps, withoutTimeline } from "./helpers";
 import { eventually } from "../support/server";
-import { liveAction, liveSetup, mark, since } from "./live";
+import { liveAction, liveEnv, liveSetup, mark, since } from "./live";
 
 const TIMEOUT_MS = 1000;
-const live = liveSetup({ name: "live-timeout", env: { MDR_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS) } });
+const live = liveSetup({
+  name: "live-timeout",
+  env: (emu) =>
+    liveEnv(emu, {
+      MDR_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS),
+      AWS_WAF_IPV4_SET_ARN: WAF_V4,
+      AWS_ENDPOINT_URL_WAFV2: emu.urls.waf,
+      // A turn at WAF's one call a second would take most of the 1 s every call is given here.
+      MDR_RATE_LIMIT_AWS_WAF: "none",
+    }),
+});
 
 const timedOut = (label: string) => `[${label}] no answer within ${TIMEOUT_MS} ms; the outcome is unknown`;
 
@@ -180,6 +190,14 @@ describe("live timeouts", () => {
       // would look for exactly this entry.
       planned: { network_acl_id: ACL_A, rule_number: 1, cidr: "198.51.100.70/32" },
     },
+    {
+      firewall: "aws_waf",
+      label: "AWS WAF",
+      ip: "198.51.100.71",
+      match: "waf:UpdateIPSet",
+      // The set and CIDR it was writing, and that the set did not hold it: a restart looks there.
+      planned: { ip_set_arn: WAF_V4, cidr: "198.51.100.71/32", already_present: 0 },
+    },
   ])("a $firewall write that does not answer in time: 504, recorded failed", async ({ firewall, label, ip, match, planned }) => {
     const { emu, server } = live();
     emu.setFault({ match, delayMs: 2500 });
@@ -224,6 +242,7 @@ describe("live timeouts", () => {
             graph: up,
             azure_nsg: up,
             aws: up,
+            aws_waf: up,
           },
         },
       });

@@ -178,6 +178,7 @@ describe("/status while the token endpoint fails", () => {
         // (60 s later), trying to renew it in the background meanwhile: ARM is still reached, and up.
         azure_nsg: { status: "up", latency_ms: expect.any(Number), error: null },
         aws: { status: "up", latency_ms: expect.any(Number), error: null },
+        aws_waf: { status: "not_configured", latency_ms: null, error: null },
       });
     } finally {
       fault.clear();

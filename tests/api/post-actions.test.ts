@@ -510,6 +510,31 @@ describe("POST /api/v1/mdr/block-ip", () => {
     expect((await detail(server, dup.body.action_id)).status).toBe("rejected");
   });
 
+  it("aws_waf: the address as a CIDR in its family's IP set of the simulated account", async () => {
+    const v4Set = "arn:aws:wafv2:us-east-1:111122223333:regional/ipset/mdr-blocked-v4/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    const v6Set = "arn:aws:wafv2:us-east-1:111122223333:regional/ipset/mdr-blocked-v6/6f5e4d3c-2b1a-4c9d-8e7f-6a5b4c3d2e1f";
+    const r = await post(server, "/api/v1/mdr/block-ip", { ip: "194.26.193.7", firewall_type: "aws_waf", reason: "scanner" });
+    const ref = `${v4Set}#194.26.193.7/32`;
+    expectAction(
+      r,
+      201,
+      blocked({
+        target: "194.26.193.7",
+        provider: "aws_waf",
+        parameters: { ip: "194.26.193.7", firewall_type: "aws_waf", priority: null, duration_hours: 24 },
+        reason: "scanner",
+        provider_ref: ref,
+        result: { ip_set_arn: v4Set, ip_set: "mdr-blocked-v4", cidr: "194.26.193.7/32", already_present: false },
+      }),
+    );
+    expect(steps(await detail(server, r.body.id))).toEqual([
+      ["pending", "Requested by token:tests"],
+      ["succeeded", `Blocked 194.26.193.7 on AWS WAF IP set (${ref}) until ${r.body.expires_at}`],
+    ]);
+    const v6 = await post(server, "/api/v1/mdr/block-ip", { ip: "2a0b:f4c3::/48", firewall_type: "aws_waf" });
+    expect({ status: v6.status, ref: v6.body.provider_ref }).toEqual({ status: 201, ref: `${v6Set}#2a0b:f4c3::/48` });
+  });
+
   it.each([0.001, 0.5, 1.75, 8760])("duration_hours %s: expires_at is created_at plus that long", async (hours) => {
     const r = await post(server, "/api/v1/mdr/block-ip", {
       ip: `185.100.87.${Math.round(hours * 4) % 250}`,
@@ -530,7 +555,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
       "a CIDR range for defender",
       { ip: "185.220.101.0/24" },
       "ip",
-      "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range",
+      "Defender indicators take single addresses only; use azure_nsg, aws_sg or aws_waf for a range",
     ],
     ["a private address for defender", { ip: "10.20.30.40" }, "ip", "is a private address; Defender indicators block public addresses only"],
     [
@@ -549,7 +574,7 @@ describe("POST /api/v1/mdr/block-ip", () => {
       "an unknown firewall",
       { ip: "185.220.101.34", firewall_type: "palo_alto" },
       "firewall_type",
-      'Invalid option: expected one of "azure_nsg"|"aws_sg"|"defender"',
+      'Invalid option: expected one of "azure_nsg"|"aws_sg"|"defender"|"aws_waf"',
     ],
     ["priority with aws_sg", { ip: "185.220.101.34", firewall_type: "aws_sg", priority: 150 }, "priority", "applies to firewall_type azure_nsg only"],
     ["priority with defender", { ip: "185.220.101.34", priority: 150 }, "priority", "applies to firewall_type azure_nsg only"],

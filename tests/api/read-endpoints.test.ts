@@ -360,7 +360,7 @@ describe("GET /api/v1/mdr/status", () => {
         status: "healthy",
         mode: "simulation",
         checked_at: anyIso(),
-        services: { defender: up, graph: up, azure_nsg: up, aws: up },
+        services: { defender: up, graph: up, azure_nsg: up, aws: up, aws_waf: up },
       },
     });
     for (const s of Object.values(r.body.services) as { latency_ms: number }[]) {

@@ -2,6 +2,7 @@
 // "every token request is 5 s slow"), the dispatcher consults the rules before serving a
 // request, and the answer takes the erroring service's own error shape.
 import { ec2ErrorXml } from "./ec2";
+import { wafErrorBody } from "./waf";
 import { guid, type RequestContext, sendJson, sendText } from "./http";
 import type { FaultHandle, FaultMatch, FaultRequestInfo, FaultSpec } from "./types";
 
@@ -16,6 +17,7 @@ export function matches(match: FaultMatch, info: FaultRequestInfo): boolean {
   if (match instanceof RegExp) return match.test(`${info.method} ${info.path}`);
   if (typeof match === "string") {
     if (match.startsWith("ec2:")) return info.service === "ec2" && info.action === match.slice(4);
+    if (match.startsWith("waf:")) return info.service === "wafv2" && info.action === match.slice(4);
     const m = /^([A-Z]+)\s+(.*)$/.exec(match);
     if (m) return info.method === m[1] && info.path.includes(m[2] ?? "");
     return info.path.includes(match);
@@ -110,6 +112,16 @@ export function sendFault(ctx: RequestContext, spec: FaultSpec): void {
         headers,
       );
       return;
+    case "wafv2": {
+      // awsJson1_1: the error's code in __type and x-amzn-ErrorType (500: WAFInternalErrorException).
+      const wafCode = spec.code ?? (status === 429 || status === 400 ? "ThrottlingException" : status >= 500 ? "WAFInternalErrorException" : code);
+      sendJson(ctx, status, wafErrorBody(wafCode, spec.message ?? (wafCode === "ThrottlingException" ? "Rate exceeded" : message)), {
+        ...headers,
+        "x-amzn-RequestId": ctx.requestId,
+        "x-amzn-ErrorType": wafCode,
+      }, "application/x-amz-json-1.1");
+      return;
+    }
     case "entra":
       sendJson(
         ctx,

@@ -1,5 +1,5 @@
 // A ready-made seed: two tenants with their own app credentials, devices, users and mail, an
-// Azure subscription per tenant with an NSG, and two AWS network ACLs. Tests may use it as is
+// Azure subscription per tenant with an NSG, two AWS network ACLs and two WAF IP sets. Tests may use it as is
 // or spread and change it.
 import type { EmulatorSeed } from "./types";
 
@@ -14,6 +14,9 @@ export const NSG = "nsg-edge";
 export const ACL_A = "acl-0a1b2c3d4e5f60718";
 export const ACL_B = "acl-0f1e2d3c4b5a69788";
 export const AWS_KEY = { accessKeyId: "AKIAEMULATOREXAMPLE", secretAccessKey: "emulator/secret/key" };
+/** WAF v2 IP sets (regional, eu-west-1): one per address family, as the aws_waf firewall wants them. */
+export const WAF_V4 = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/mdr-blocked-v4/0f4c7e1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
+export const WAF_V6 = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/mdr-blocked-v6/7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d";
 
 export const SCOPES = {
   defender: "https://api.securitycenter.microsoft.com/.default",
@@ -94,6 +97,11 @@ export function exampleSeed(): EmulatorSeed {
         ],
       },
       { networkAclId: ACL_B, vpcId: "vpc-0fedcba9876543210" },
+    ],
+    ipSets: [
+      // An address blocked by hand, which no block of the app may take away.
+      { arn: WAF_V4, ipAddressVersion: "IPV4", description: "Blocked by the SOC", addresses: ["192.0.2.44/32"] },
+      { arn: WAF_V6, ipAddressVersion: "IPV6", addresses: [] },
     ],
   };
 }

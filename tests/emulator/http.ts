@@ -30,6 +30,11 @@ export interface ResolvedOptions {
     /** The regions EC2 answers for (a credential scope naming another is refused). */
     regions: string[];
   };
+  waf: {
+    addressesPerSet: number;
+    /** The regions WAF answers in. */
+    regions: string[];
+  };
   /** Every window divided by this (0: throttling off). */
   throttleScale: number;
   audiences: Record<"defender" | "graph" | "arm", string[]>;
@@ -49,6 +54,8 @@ export interface EmulatorCore {
   throttle: Throttle;
   /** Statuses the next machine actions are created with (first in, first used); Pending otherwise. */
   machineActionStarts: MachineActionStatus[];
+  /** Another writer's changes, each made to its set just before one of the next UpdateIPSet calls. */
+  wafRaces: { arn: string; remaining: number; change: (addresses: string[]) => string[] }[];
 }
 
 export type ParsedBody =

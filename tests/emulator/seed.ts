@@ -4,6 +4,7 @@ import crypto from "node:crypto";
 import { guid } from "./http";
 import { newMessageId, WELL_KNOWN_FOLDERS } from "./graph";
 import { checkPermissionNames } from "./permissions";
+import { lockToken } from "./waf";
 import type {
   AclEntryState,
   AclState,
@@ -12,6 +13,7 @@ import type {
   EmulatorSeed,
   EmulatorState,
   IndicatorState,
+  IpSetState,
   MailboxState,
   NsgState,
   SecurityRuleState,
@@ -220,8 +222,27 @@ function buildAcl(seed: NonNullable<EmulatorSeed["networkAcls"]>[number]): AclSt
   };
 }
 
+function buildIpSet(seed: NonNullable<EmulatorSeed["ipSets"]>[number]): IpSetState {
+  const m = /^arn:[\w-]+:wafv2:([\w-]+):\d{12}:(regional|global)\/ipset\/([\w-]+)\/([a-f0-9-]+)$/.exec(seed.arn);
+  if (!m) throw new Error(`emulator: ${seed.arn} is not a WAF v2 IP set ARN`);
+  const set: IpSetState = {
+    arn: seed.arn,
+    name: m[3]!,
+    id: m[4]!,
+    scope: m[2] === "global" ? "CLOUDFRONT" : "REGIONAL",
+    region: m[1]!,
+    ipAddressVersion: seed.ipAddressVersion,
+    addresses: [...(seed.addresses ?? [])],
+    lockToken: lockToken(),
+    updates: 0,
+  };
+  if (seed.description !== undefined) set.description = seed.description;
+  return set;
+}
+
 export function buildState(seed: EmulatorSeed): EmulatorState {
   return {
+    ipSets: new Map((seed.ipSets ?? []).map((s) => [s.arn, buildIpSet(s)])),
     tenants: new Map(seed.tenants.map((t) => [t.tenantId.toLowerCase(), buildTenant(t)])),
     subscriptions: new Map((seed.subscriptions ?? []).map((s) => [s.subscriptionId.toLowerCase(), buildSubscription(s)])),
     networkAcls: new Map((seed.networkAcls ?? []).map((a) => [a.networkAclId, buildAcl(a)])),

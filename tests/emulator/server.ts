@@ -1,5 +1,5 @@
-// The emulator: one HTTPS server (Entra, Defender, Graph and ARM, told apart by path) and one
-// plain-HTTP server for EC2's Query API, with seeded state, a record of every request, and
+// The emulator: one HTTPS server (Entra, Defender, Graph and ARM, told apart by path), one
+// plain-HTTP server for EC2's Query API and one for WAF v2's JSON API, with seeded state, a record of every request, and
 // fault injection. See README.md beside this file.
 import crypto from "node:crypto";
 import http from "node:http";
@@ -13,6 +13,7 @@ import { handleEc2 } from "./ec2";
 import { handleEntra } from "./entra";
 import { FaultList, sendFault } from "./faults";
 import { handleGraph } from "./graph";
+import { handleWaf, wafOperation } from "./waf";
 import { type EmulatorCore, guid, parseBody, type RequestContext, readBody, type ResolvedOptions, sendJson } from "./http";
 import { decodeToken, signToken, type TokenClaims } from "./jwt";
 import { checkPermissionNames, rolesFor } from "./permissions";
@@ -27,6 +28,7 @@ import type {
   EmulatorState,
   FaultHandle,
   FaultSpec,
+  IpSetState,
   MachineActionStatus,
   MailboxState,
   NsgState,
@@ -77,8 +79,10 @@ export interface Emulator {
   url: string;
   /** http://127.0.0.1:PORT2 — EC2 Query API. */
   ec2Url: string;
+  /** http://127.0.0.1:PORT3 — WAF v2 (AWSWAF_20190729 JSON API). */
+  wafUrl: string;
   /** The same URLs by role, for wiring a product's configuration. */
-  urls: { authorityHost: string; defender: string; graph: string; arm: string; ec2: string };
+  urls: { authorityHost: string; defender: string; graph: string; arm: string; ec2: string; waf: string };
   certs: EmulatorCerts;
   /** PEM of the certificate, to pass as `ca` where a client accepts one. */
   caPem: string;
@@ -123,6 +127,14 @@ export interface Emulator {
   mailbox(tenantId: string, idOrUpn: string): MailboxState;
   nsg(subscriptionId: string, resourceGroup: string, name: string): NsgState;
   acl(networkAclId: string): AclState;
+  /** A WAF IP set by ARN (its addresses, LockToken, count of updates). */
+  ipSet(arn: string): IpSetState;
+  /**
+   * Another writer changes the set (`change` of its addresses, the LockToken rotated) just before
+   * each of its next `times` UpdateIPSet calls is handled: those calls carry a token read before
+   * that change, and get WAFOptimisticLockException, as a lost race does.
+   */
+  raceIpSetUpdates(arn: string, times: number, change?: (addresses: string[]) => string[]): void;
   close(): Promise<void>;
 }
 
@@ -146,6 +158,10 @@ function resolveOptions(o: EmulatorOptions): ResolvedOptions {
       entriesPerDirectionLimit: o.aws?.entriesPerDirectionLimit ?? 20,
       credentials: new Map((o.aws?.credentials ?? [AWS_KEY]).map((c) => [c.accessKeyId, c.secretAccessKey])),
       regions: [o.aws?.region ?? "eu-west-1"].flat(),
+    },
+    waf: {
+      addressesPerSet: o.waf?.addressesPerSet ?? 10_000,
+      regions: [o.waf?.region ?? ["eu-west-1", "us-east-1"]].flat(),
     },
     throttleScale: throttleScale(o.throttle),
     audiences: {
@@ -215,6 +231,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     tenants: options.tenants,
     subscriptions: options.subscriptions ?? [],
     networkAcls: options.networkAcls ?? [],
+    ipSets: options.ipSets ?? [],
   });
   const resolved = resolveOptions(options);
   const core: EmulatorCore = {
@@ -225,16 +242,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     armFailures: [],
     throttle: new Throttle(resolved.throttleScale),
     machineActionStarts: [],
+    wafRaces: [],
   };
   const requests: RecordedRequest[] = [];
   const faults = new FaultList();
   let seq = 0;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, isEc2: boolean): Promise<void> {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, aws: "ec2" | "wafv2" | undefined): Promise<void> {
+    const isAws = aws !== undefined;
     const requestId = guid();
     let ctx: RequestContext | undefined;
     try {
-      const url = new URL(req.url ?? "/", isEc2 ? "http://127.0.0.1" : core.baseUrl);
+      const url = new URL(req.url ?? "/", isAws ? "http://127.0.0.1" : core.baseUrl);
       const buf = await readBody(req);
       const body = parseBody(buf, req.headers["content-type"]);
       let segments: string[];
@@ -243,7 +262,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       } catch {
         segments = url.pathname.split("/").filter(Boolean);
       }
-      const service: ServiceName = isEc2 ? "ec2" : classify(segments);
+      const service: ServiceName = aws ?? classify(segments);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         if (k !== "authorization" && v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
@@ -264,10 +283,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (service === "ec2") {
         const action = body.kind === "form" ? body.value.Action : url.searchParams.get("Action") ?? undefined;
         if (action) record.action = action;
-        if (record.auth.kind === "sigv4") {
-          const token = req.headers["x-amz-security-token"];
-          if (typeof token === "string") record.auth.sessionToken = token;
-        }
+      }
+      if (service === "wafv2") {
+        const target = req.headers["x-amz-target"];
+        const operation = wafOperation(typeof target === "string" ? target : undefined);
+        if (operation) record.action = operation;
+      }
+      if (isAws && record.auth.kind === "sigv4") {
+        const token = req.headers["x-amz-security-token"];
+        if (typeof token === "string") record.auth.sessionToken = token;
       }
       requests.push(record);
       res.once("close", () => {
@@ -294,6 +318,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         case "ec2":
           await handleEc2(ctx);
           return;
+        case "wafv2":
+          await handleWaf(ctx);
+          return;
         case "entra":
           return handleEntra(ctx);
         case "defender":
@@ -316,12 +343,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
   }
 
-  const main = https.createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => void handle(req, res, false));
-  const ec2 = http.createServer((req, res) => void handle(req, res, true));
+  const main = https.createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => void handle(req, res, undefined));
+  const ec2 = http.createServer((req, res) => void handle(req, res, "ec2"));
+  const waf = http.createServer((req, res) => void handle(req, res, "wafv2"));
   const port = await listen(main, options.port ?? 0);
   const ec2Port = await listen(ec2, options.ec2Port ?? 0);
+  const wafPort = await listen(waf, options.wafPort ?? 0);
   core.baseUrl = `https://127.0.0.1:${port}`;
   const ec2Url = `http://127.0.0.1:${ec2Port}`;
+  const wafUrl = `http://127.0.0.1:${wafPort}`;
 
   const tenantOf = (tenantId: string): TenantState => {
     const t = core.state.tenants.get(tenantId.toLowerCase());
@@ -339,7 +369,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const emulator: Emulator = {
     url: core.baseUrl,
     ec2Url,
-    urls: { authorityHost: core.baseUrl, defender: core.baseUrl, graph: core.baseUrl, arm: core.baseUrl, ec2: ec2Url },
+    wafUrl,
+    urls: { authorityHost: core.baseUrl, defender: core.baseUrl, graph: core.baseUrl, arm: core.baseUrl, ec2: ec2Url, waf: wafUrl },
     certs,
     caPem: certs.certPem,
     get state() {
@@ -361,6 +392,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       core.armFailures.length = 0;
       core.throttle.reset();
       core.machineActionStarts.length = 0;
+      core.wafRaces.length = 0;
       requests.length = 0;
       faults.clear();
     },
@@ -443,8 +475,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!a) throw new Error(`emulator: no network ACL ${networkAclId}`);
       return a;
     },
+    ipSet(arn) {
+      const s = core.state.ipSets.get(arn);
+      if (!s) throw new Error(`emulator: no WAF IP set ${arn}`);
+      return s;
+    },
+    raceIpSetUpdates(arn, times, change = (addresses) => addresses) {
+      if (!core.state.ipSets.has(arn)) throw new Error(`emulator: no WAF IP set ${arn}`);
+      core.wafRaces.push({ arn, remaining: times, change });
+    },
     async close() {
-      await Promise.all([close(main), close(ec2)]);
+      await Promise.all([close(main), close(ec2), close(waf)]);
     },
   };
   return emulator;

@@ -54,7 +54,13 @@ function amzDate(value: string | undefined): Date | undefined {
 }
 
 /** Verifies the request's SigV4 Authorization header (EC2's answers when it does not hold). */
-export async function verifySigV4(ctx: RequestContext, secrets: ReadonlyMap<string, string>, regions: readonly string[]): Promise<SigV4Result> {
+export async function verifySigV4(
+  ctx: RequestContext,
+  secrets: ReadonlyMap<string, string>,
+  regions: readonly string[],
+  /** The signing name the credential scope must name: ec2, wafv2. */
+  expectedService = "ec2",
+): Promise<SigV4Result> {
   const authorization = ctx.req.headers.authorization ?? "";
   const m = AUTH.exec(authorization);
   if (!m) {
@@ -69,8 +75,8 @@ export async function verifySigV4(ctx: RequestContext, secrets: ReadonlyMap<stri
   if (!regions.includes(scopeRegion)) {
     return { ok: false, status: 403, code: "SignatureDoesNotMatch", message: `Credential should be scoped to a valid region, not '${scopeRegion}'. ` };
   }
-  if (service !== "ec2") {
-    return { ok: false, status: 403, code: "SignatureDoesNotMatch", message: `Credential should be scoped to correct service: 'ec2'. ` };
+  if (service !== expectedService) {
+    return { ok: false, status: 403, code: "SignatureDoesNotMatch", message: `Credential should be scoped to correct service: '${expectedService}'. ` };
   }
   const xAmzDate = ctx.req.headers["x-amz-date"];
   const signedAt = amzDate(typeof xAmzDate === "string" ? xAmzDate : undefined);
@@ -94,7 +100,7 @@ export async function verifySigV4(ctx: RequestContext, secrets: ReadonlyMap<stri
   const signer = new SignatureV4({
     credentials: { accessKeyId, secretAccessKey: secret },
     region,
-    service: "ec2",
+    service: expectedService,
     sha256: Sha256,
     applyChecksum: false,
     uriEscapePath: true,

@@ -10,6 +10,7 @@
 //   and operation type — reads a bucket of 250 refilled 25/s, writes and deletes 200 refilled 10/s.
 // - EC2 (ec2-api-throttling): a token bucket per account, region and API — mutating actions 200
 //   refilled 5/s, non-mutating (Describe*) 100 refilled 20/s; 503 RequestLimitExceeded.
+// - WAF v2: Create, Put and Update calls one a second per account and region; 400 ThrottlingException.
 // Only requests a service accepted count (a refused one takes no turn). `scale` divides every
 // window (and multiplies every refill rate): 60 makes "100 a minute" "100 a second".
 
@@ -55,6 +56,12 @@ export const ARM_BUCKETS: Record<"read" | "write" | "delete", Bucket> = {
 export const EC2_BUCKETS: Record<"mutating" | "nonMutating", Bucket> = {
   mutating: { size: 200, refillPerSecond: 5, label: "mutating" },
   nonMutating: { size: 100, refillPerSecond: 20, label: "non-mutating" },
+};
+
+// "AWS WAF allows a maximum of one request per second, per account, per AWS Region for API calls to
+// any individual Create, Put, or Update action" (Security Automations for AWS WAF, quotas).
+export const WAF_BUCKETS: Record<"write", Bucket> = {
+  write: { size: 1, refillPerSecond: 1, label: "Create, Put and Update calls" },
 };
 
 export class Throttle {

@@ -2,7 +2,7 @@
 // inspect or poke), recorded requests and fault rules.
 import type { EmulatorCerts } from "./certs";
 
-export type ServiceName = "entra" | "defender" | "graph" | "arm" | "ec2" | "unknown";
+export type ServiceName = "entra" | "defender" | "graph" | "arm" | "ec2" | "wafv2" | "unknown";
 
 // ---------------------------------------------------------------------------------------
 // Seed
@@ -149,10 +149,20 @@ export interface AclSeed {
   entriesLimit?: number;
 }
 
+export interface IpSetSeed {
+  /** arn:aws:wafv2:<region>:<account>:regional/ipset/<name>/<id>, or global/... for a CLOUDFRONT set. */
+  arn: string;
+  ipAddressVersion: "IPV4" | "IPV6";
+  description?: string;
+  addresses?: string[];
+}
+
 export interface EmulatorSeed {
   tenants: TenantSeed[];
   subscriptions?: SubscriptionSeed[];
   networkAcls?: AclSeed[];
+  /** AWS WAF v2 IP sets. */
+  ipSets?: IpSetSeed[];
 }
 
 /** How a MachineAction moves Pending -> InProgress -> Succeeded. */
@@ -170,6 +180,7 @@ export interface EmulatorOptions extends EmulatorSeed {
   /** Ports to listen on (default: any free one). */
   port?: number;
   ec2Port?: number;
+  wafPort?: number;
   /** expires_in of issued tokens, and their exp claim (default 3599 like Entra). */
   tokenLifetimeSeconds?: number;
   defender?: {
@@ -221,6 +232,12 @@ export interface EmulatorOptions extends EmulatorSeed {
      * The region of the EC2 endpoint (default "eu-west-1"): a credential scope naming another is
      * refused. A list serves several regions' endpoints at the one URL (tenants in other regions).
      */
+    region?: string | string[];
+  };
+  waf?: {
+    /** Addresses an IP set holds at most (default 10,000, WAF's quota). */
+    addressesPerSet?: number;
+    /** Regions WAF answers in (default eu-west-1 and us-east-1, where CLOUDFRONT sets live). */
     region?: string | string[];
   };
   /**
@@ -429,10 +446,28 @@ export interface AclState {
   entries: AclEntryState[];
 }
 
+export interface IpSetState {
+  arn: string;
+  name: string;
+  id: string;
+  scope: "REGIONAL" | "CLOUDFRONT";
+  /** Where it answers (us-east-1 for CLOUDFRONT). */
+  region: string;
+  ipAddressVersion: "IPV4" | "IPV6";
+  description?: string;
+  addresses: string[];
+  /** Rotated by every accepted update. */
+  lockToken: string;
+  /** Accepted updates so far (a test's other writer included). */
+  updates: number;
+}
+
 export interface EmulatorState {
   tenants: Map<string, TenantState>;
   subscriptions: Map<string, SubscriptionState>;
   networkAcls: Map<string, AclState>;
+  /** WAF IP sets by ARN. */
+  ipSets: Map<string, IpSetState>;
   armOperations: Map<string, ArmOperationState>;
 }
 
@@ -476,7 +511,7 @@ export interface RecordedRequest {
   auth: RecordedAuth;
   /** JSON value, form fields (client_secret redacted), text, or undefined when empty. */
   body: unknown;
-  /** EC2 Query API action, e.g. "CreateNetworkAclEntry". */
+  /** EC2 Query API action, e.g. "CreateNetworkAclEntry"; WAF's operation (X-Amz-Target), e.g. "UpdateIPSet". */
   action?: string;
   /** Filled in when the answer is sent. */
   status?: number;
@@ -501,14 +536,14 @@ export interface FaultMatcher {
   method?: string;
   /** Substring of, or pattern for, the path (without query). */
   path?: string | RegExp;
-  /** EC2 action name. */
+  /** EC2 action name, or WAF operation. */
   action?: string;
 }
 
 /**
  * Which requests a fault hits:
  * - "POST /isolate": method and a substring of the path; "/isolate": any method;
- *   "ec2:CreateNetworkAclEntry": that EC2 action;
+ *   "ec2:CreateNetworkAclEntry": that EC2 action; "waf:UpdateIPSet": that WAF operation;
  * - a RegExp, tested against "METHOD /path";
  * - a FaultMatcher, or any predicate.
  */

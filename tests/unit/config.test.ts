@@ -26,6 +26,7 @@ const DEFAULTS: Config = {
     graph: [{ limit: 600, windowMs: 60_000 }],
     azure_nsg: [{ limit: 300, windowMs: 60_000 }],
     aws: [{ limit: 240, windowMs: 60_000 }],
+    aws_waf: [{ limit: 1, windowMs: 1000 }],
   },
   rateLanes: {
     defender: {
@@ -73,6 +74,7 @@ describe("parseConfig: rate limits and the circuit breaker", () => {
       MDR_RATE_LIMIT_DEFENDER: "100/1s, 1000/2m",
       MDR_RATE_LIMIT_GRAPH: "none",
       MDR_RATE_LIMIT_AWS: "5/500ms",
+      MDR_RATE_LIMIT_AWS_WAF: "2/1s",
       MDR_RATE_QUEUE_MAX_WAIT_MS: "1000",
       MDR_BREAKER_THRESHOLD: "3",
       MDR_BREAKER_COOLDOWN_MS: "1500",
@@ -85,6 +87,7 @@ describe("parseConfig: rate limits and the circuit breaker", () => {
       graph: [],
       azure_nsg: [{ limit: 300, windowMs: 60_000 }],
       aws: [{ limit: 5, windowMs: 500 }],
+      aws_waf: [{ limit: 2, windowMs: 1000 }],
     });
     expect(cfg.rateQueueMaxWaitMs).toBe(1000);
     expect(cfg.breaker).toEqual({ threshold: 3, cooldownMs: 1500 });
@@ -198,7 +201,8 @@ describe("parseConfig: live", () => {
         cloud: "public",
         endpoints: CLOUD_PRESETS.public,
         ec2Endpoint: undefined,
-        tenants: [{ tenantId: TENANT, name: TENANT, clientId: CLIENT, clientSecret: "s3cret", azureNsg: undefined, awsNacl: undefined }],
+        wafEndpoint: undefined,
+        tenants: [{ tenantId: TENANT, name: TENANT, clientId: CLIENT, clientSecret: "s3cret", azureNsg: undefined, awsNacl: undefined, awsWaf: undefined }],
       },
     });
   });
@@ -222,7 +226,35 @@ describe("parseConfig: live", () => {
       clientSecret: "s3cret",
       azureNsg: { subscriptionId: SUB, resourceGroup: "rg-edge", nsgName: "nsg-edge", priorityRange: { min: 200, max: 299 } },
       awsNacl: { region: "eu-west-1", networkAclId: "acl-0a1b2c3d4e5f67890", ruleRange: { min: 1, max: 99 }, rulesQuota: 20 },
+      awsWaf: undefined,
     });
+  });
+
+  it("reads the WAF IP sets of the tenant: name, id and scope from each ARN; a CLOUDFRONT set is called in us-east-1", () => {
+    const v4 = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/blocked-v4/a1b2c3d4-5678-90ab-cdef-111111111111";
+    const v6 = "arn:aws:wafv2:us-east-1:111122223333:global/ipset/blocked-v6/a1b2c3d4-5678-90ab-cdef-222222222222";
+    const live = parseConfig({ ...LIVE, AWS_WAF_IPV4_SET_ARN: v4, AWS_WAF_IPV6_SET_ARN: v6, AWS_ENDPOINT_URL_WAFV2: "http://127.0.0.1:4567/" }).live!;
+    expect(live.wafEndpoint).toBe("http://127.0.0.1:4567");
+    expect(live.tenants[0]!.awsWaf).toEqual({
+      ipv4Set: { arn: v4, name: "blocked-v4", id: "a1b2c3d4-5678-90ab-cdef-111111111111", scope: "REGIONAL", region: "eu-west-1", account: "111122223333" },
+      ipv6Set: { arn: v6, name: "blocked-v6", id: "a1b2c3d4-5678-90ab-cdef-222222222222", scope: "CLOUDFRONT", region: "us-east-1", account: "111122223333" },
+    });
+    expect(parseConfig({ ...LIVE, AWS_WAF_IPV6_SET_ARN: v6 }).live!.tenants[0]!.awsWaf).toEqual({ ipv4Set: undefined, ipv6Set: expect.objectContaining({ arn: v6 }) });
+  });
+
+  it.each([
+    ["an ACL id", "acl-0a1b2c3d4e5f67890", "AWS_WAF_IPV4_SET_ARN: must be a WAF v2 IP set ARN: arn:aws:wafv2:<region>:<account>:regional/ipset/<name>/<id> (or global/... for CloudFront)"],
+    ["a web ACL's ARN", "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/a1b2c3d4", "AWS_WAF_IPV4_SET_ARN: must be a WAF v2 IP set ARN: arn:aws:wafv2:<region>:<account>:regional/ipset/<name>/<id> (or global/... for CloudFront)"],
+    ["a global set outside us-east-1", "arn:aws:wafv2:eu-west-1:111122223333:global/ipset/x/a1b2", "AWS_WAF_IPV4_SET_ARN: a global (CLOUDFRONT) IP set lives in us-east-1, not eu-west-1"],
+  ])("refuses %s as an IP set ARN", (_, arn, line) => {
+    expect(refusal({ ...LIVE, AWS_WAF_IPV4_SET_ARN: arn })).toBe(invalid(line));
+  });
+
+  it("refuses one set named for both address families", () => {
+    const arn = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/blocked/a1b2c3d4";
+    expect(refusal({ ...LIVE, AWS_WAF_IPV4_SET_ARN: arn, AWS_WAF_IPV6_SET_ARN: arn })).toBe(
+      invalid("AWS_WAF_IPV4_SET_ARN, AWS_WAF_IPV6_SET_ARN: the IPv4 and the IPv6 IP set must be two sets (a set holds one address family)"),
+    );
   });
 
   it.each([
@@ -343,6 +375,7 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
         clientSecret: "from-env",
         azureNsg: { subscriptionId: SUB, resourceGroup: "rg", nsgName: "nsg", priorityRange: { min: 300, max: 310 } },
         awsNacl: undefined,
+        awsWaf: undefined,
       },
       {
         tenantId: SECOND,
@@ -357,6 +390,7 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
           rulesQuota: 30,
           credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret-key" },
         },
+        awsWaf: undefined,
       },
       {
         tenantId: THIRD,
@@ -367,6 +401,26 @@ describe("parseConfig: MDR_TENANTS_FILE", () => {
         awsNacl: { region: "eu-west-1", networkAclId: "acl-87654321", ruleRange: { min: 1, max: 99 }, rulesQuota: 40, credentials: undefined },
       },
     ]);
+  });
+
+  it("a tenant's aws_waf: its IP sets and its own AWS keys; a region they are not in, or a set for neither family, is refused", () => {
+    const v4 = "arn:aws:wafv2:eu-west-1:111122223333:regional/ipset/blocked-v4/a1b2c3d4";
+    const p = file({
+      tenants: [
+        { tenant_id: TENANT, client_id: CLIENT, client_secret: "a", aws_waf: { ipv4_set_arn: v4, region: "eu-west-1", access_key_id_env: "AK", secret_access_key_env: "SK" } },
+      ],
+    });
+    expect(parseConfig({ MDR_TENANTS_FILE: p, AK: "AKIAEXAMPLE", SK: "secret-key" }).live!.tenants[0]!.awsWaf).toEqual({
+      ipv4Set: { arn: v4, name: "blocked-v4", id: "a1b2c3d4", scope: "REGIONAL", region: "eu-west-1", account: "111122223333" },
+      ipv6Set: undefined,
+      credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret-key" },
+    });
+    const wrong = file({ tenants: [{ tenant_id: TENANT, client_id: CLIENT, client_secret: "a", aws_waf: { ipv4_set_arn: v4, region: "us-west-2" } }] });
+    expect(refusal({ MDR_TENANTS_FILE: wrong })).toBe(
+      invalid(`MDR_TENANTS_FILE: tenants.0.aws_waf: region us-west-2: the IP set ${v4} is called in eu-west-1`),
+    );
+    const none = file({ tenants: [{ tenant_id: TENANT, client_id: CLIENT, client_secret: "a", aws_waf: {} }] });
+    expect(refusal({ MDR_TENANTS_FILE: none })).toBe(invalid("MDR_TENANTS_FILE: tenants.0.aws_waf: name the IPv4 or the IPv6 IP set (or both)"));
   });
 
   it("Defender's token scope: MDE_TOKEN_SCOPE for every tenant, a tenant's defender.token_scope before it", () => {

@@ -548,8 +548,8 @@ describe("tenant_id, on every action", () => {
 
 // ---- block-ip ------------------------------------------------------------------------------------------
 
-const FIREWALLS = ["defender", "azure_nsg", "aws_sg"] as const;
-const RULE_FIREWALLS = ["azure_nsg", "aws_sg"] as const;
+const FIREWALLS = ["defender", "azure_nsg", "aws_sg", "aws_waf"] as const;
+const RULE_FIREWALLS = ["azure_nsg", "aws_sg", "aws_waf"] as const;
 
 function address(value: string, family: "ipv4" | "ipv6", prefix: number, range: string): ParsedAddress {
   return { value, family, prefix, isRange: prefix < (family === "ipv4" ? 32 : 128), range };
@@ -631,7 +631,7 @@ describe("BlockIpRequest", () => {
     });
   });
 
-  describe("ip accepted by azure_nsg and aws_sg, refused by defender", () => {
+  describe("ip accepted by azure_nsg, aws_sg and aws_waf, refused by defender", () => {
     const RANGES = [
       { ip: "8.8.8.0/24", expected: address("8.8.8.0/24", "ipv4", 24, "unicast") },
       { ip: "1.0.0.0/8", expected: address("1.0.0.0/8", "ipv4", 8, "unicast") },
@@ -663,14 +663,14 @@ describe("BlockIpRequest", () => {
       { ip: "4000::1", expected: address("4000::1", "ipv6", 128, "reserved"), kind: "a reserved" },
     ];
 
-    it("azure_nsg and aws_sg accept a range, and a single address that is not public", () => {
+    it("azure_nsg, aws_sg and aws_waf accept a range, and a single address that is not public", () => {
       acceptedBy(RULE_FIREWALLS, [...RANGES, ...NOT_PUBLIC.map(({ ip, expected }) => ({ ip, expected }))]);
     });
 
     it("defender refuses a range", () => {
       refusedBy(
         ["defender"],
-        RANGES.map(({ ip }) => ({ ip, message: "Defender indicators take single addresses only; use azure_nsg or aws_sg for a range" })),
+        RANGES.map(({ ip }) => ({ ip, message: "Defender indicators take single addresses only; use azure_nsg, aws_sg or aws_waf for a range" })),
       );
     });
 
@@ -802,7 +802,7 @@ describe("BlockIpRequest", () => {
         BlockIpRequest,
         ["Defender", "AZURE_NSG", "azure", "aws", "nsg", ""],
         (firewall_type) => ({ ip: "8.8.8.8", firewall_type }),
-        () => refused("firewall_type", 'Invalid option: expected one of "azure_nsg"|"aws_sg"|"defender"'),
+        () => refused("firewall_type", 'Invalid option: expected one of "azure_nsg"|"aws_sg"|"defender"|"aws_waf"'),
       );
     });
   });
@@ -833,10 +833,10 @@ describe("BlockIpRequest", () => {
       );
     });
 
-    it("any other firewall refuses a priority: defender, aws_sg, and defender by default", () => {
+    it("any other firewall refuses a priority: defender, aws_sg, aws_waf, and defender by default", () => {
       expectOutcomes(
         BlockIpRequest,
-        [{ firewall_type: "defender" }, { firewall_type: "aws_sg" }, {}],
+        [{ firewall_type: "defender" }, { firewall_type: "aws_sg" }, { firewall_type: "aws_waf" }, {}],
         (fw) => ({ ip: "8.8.8.8", ...fw, priority: 150 }),
         () => refused("priority", "applies to firewall_type azure_nsg only"),
       );
@@ -902,7 +902,7 @@ describe("BlockIpRequest", () => {
           input: { firewall_type: "pf" },
           errors: [
             { path: "ip", message: "is required" },
-            { path: "firewall_type", message: 'Invalid option: expected one of "azure_nsg"|"aws_sg"|"defender"' },
+            { path: "firewall_type", message: 'Invalid option: expected one of "azure_nsg"|"aws_sg"|"defender"|"aws_waf"' },
           ],
         },
       ],

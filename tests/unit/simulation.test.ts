@@ -132,7 +132,7 @@ describe("createSimulatedProviders", () => {
 
   it("reports every service up with a small latency", async () => {
     const { p } = setup();
-    for (const service of ["defender", "graph", "azure_nsg", "aws"] as const) {
+    for (const service of ["defender", "graph", "azure_nsg", "aws", "aws_waf"] as const) {
       const health = await p.health(service);
       expect(health).toEqual({ status: "up", latency_ms: expect.any(Number), error: null });
       expect(health.latency_ms).toBeLessThan(100);

@@ -3,6 +3,7 @@
 // every label. Free of server code: the page's client components read it too.
 import type { LiveConfig, TenantConfig } from "@/lib/config";
 import { aws } from "./aws/facts";
+import { awsWaf } from "./aws-waf/facts";
 import { azureNsg } from "./azure-nsg/facts";
 import { defender } from "./defender/facts";
 import { graph } from "./graph/facts";
@@ -35,6 +36,8 @@ export interface ServiceFacts {
   };
   /** A firewall's choice on the page: its name and what it does. */
   choice?: { label: string; description: string };
+  /** What the live credentials need, where a firewall says so in the API's description of firewall_type. */
+  permissions?: string;
   /** A firewall's bounds of the rules it holds, where they matter to a block. */
   rules?: Record<string, unknown>;
   /**
@@ -50,7 +53,7 @@ export interface ServiceFacts {
   simulatedLatencyMs: number;
 }
 
-export const SERVICE_FACTS = { defender, graph, azure_nsg: azureNsg, aws } as const satisfies Record<string, ServiceFacts>;
+export const SERVICE_FACTS = { defender, graph, azure_nsg: azureNsg, aws, aws_waf: awsWaf } as const satisfies Record<string, ServiceFacts>;
 
 type Facts = typeof SERVICE_FACTS;
 export type Service = keyof Facts;
@@ -83,9 +86,11 @@ export function serviceOf(provider: ProviderName): Service {
 }
 
 /** The facts of a firewall type's service. */
-export function firewallFacts(type: FirewallType): NonNullable<ServiceFacts["firewall"]> & { choice: NonNullable<ServiceFacts["choice"]> } {
+export function firewallFacts(
+  type: FirewallType,
+): NonNullable<ServiceFacts["firewall"]> & { choice: NonNullable<ServiceFacts["choice"]>; permissions?: string } {
   const facts: ServiceFacts = SERVICE_FACTS[serviceOf(type)];
-  return { ...facts.firewall!, choice: facts.choice! };
+  return { ...facts.firewall!, choice: facts.choice!, ...(facts.permissions ? { permissions: facts.permissions } : {}) };
 }
 
 /** What a block says once done: "Blocked ... on" a firewall whose rule is in force, "Submitted ... to" one whose devices enforce it later, with that caveat. */

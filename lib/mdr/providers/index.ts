@@ -7,6 +7,7 @@
 // (providers/<system>/live.ts) is listed, by the same keys, in providers/live/index.ts, which is
 // loaded in live mode only.
 import { awsModule } from "./aws";
+import { awsWafModule } from "./aws-waf";
 import { azureNsgModule } from "./azure-nsg";
 import { defenderModule } from "./defender";
 import type { Service, ServiceFacts } from "./facts";
@@ -44,6 +45,7 @@ export const SERVICES = {
   graph: graphModule,
   azure_nsg: azureNsgModule,
   aws: awsModule,
+  aws_waf: awsWafModule,
 } satisfies Record<Service, ProviderModule>;
 
 /** The provider set's interfaces, from what each system contributes. */

@@ -1,8 +1,9 @@
-// The live providers: the real Defender, Graph, Azure and AWS APIs, per configured tenant. Loaded
+// The live providers: the real Defender, Graph, Azure and AWS (EC2, WAF) APIs, per configured tenant. Loaded
 // in live mode only (lib/mdr/context.ts): the cloud SDKs behind the clients stay unloaded in a
 // simulation.
 import type { Config, LiveConfig } from "@/lib/config";
 import { awsLive } from "@/lib/mdr/providers/aws/live";
+import { awsWafLive } from "@/lib/mdr/providers/aws-waf/live";
 import { azureNsgLive } from "@/lib/mdr/providers/azure-nsg/live";
 import { defenderLive } from "@/lib/mdr/providers/defender/live";
 import { type Service, SERVICES, type ServiceParts, assemble } from "@/lib/mdr/providers";
@@ -27,7 +28,7 @@ export interface LiveDeps {
 export type LiveModule = (deps: LiveDeps) => ServiceParts & { probe(tenantId: string): Promise<void> };
 
 /** Each system's live part, by the keys of SERVICES (providers/index.ts). */
-const LIVE = { defender: defenderLive, graph: graphLive, azure_nsg: azureNsgLive, aws: awsLive } satisfies Record<Service, LiveModule>;
+const LIVE = { defender: defenderLive, graph: graphLive, azure_nsg: azureNsgLive, aws: awsLive, aws_waf: awsWafLive } satisfies Record<Service, LiveModule>;
 
 export function createLiveProviders(cfg: Config, gate: CallGate = openGate()): Providers {
   const live = cfg.live;

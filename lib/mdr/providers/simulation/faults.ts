@@ -8,6 +8,7 @@ export const SIM_OPERATIONS = {
   graph: ["getUser", "disableUser", "enableUser", "revokeSessions", "findMessages", "move", "permanentDelete"],
   azure_nsg: ["block", "unblock"],
   aws: ["block", "unblock"],
+  aws_waf: ["block", "unblock"],
 } as const satisfies Record<Service, readonly string[]>;
 
 export type SimOperation = {

@@ -29,6 +29,7 @@ export {
   SIM_PHISHING_MESSAGE,
   SIM_TENANT_ID,
   SIM_USERS,
+  SIM_WAF,
   type SimDeviceSeed,
   type SimMessageSeed,
   type SimNaclEntrySeed,
@@ -36,6 +37,7 @@ export {
   type SimNsgRuleSeed,
   type SimNsgSeed,
   type SimUserSeed,
+  type SimWafSeed,
   simFleetDevice,
 } from "./seed";
 

@@ -158,5 +158,19 @@ export const SIM_NACL = {
 };
 export type SimNaclSeed = typeof SIM_NACL;
 
+/** The AWS WAF v2 IP sets the simulated aws_waf firewall adds addresses to: one per address family. */
+export const SIM_WAF = {
+  ipv4: {
+    arn: "arn:aws:wafv2:us-east-1:111122223333:regional/ipset/mdr-blocked-v4/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    // An address blocked by hand before the app: a block of it succeeds, and its undo leaves it there.
+    addresses: ["198.51.100.77/32"],
+  },
+  ipv6: {
+    arn: "arn:aws:wafv2:us-east-1:111122223333:regional/ipset/mdr-blocked-v6/6f5e4d3c-2b1a-4c9d-8e7f-6a5b4c3d2e1f",
+    addresses: [] as string[],
+  },
+} as const;
+export type SimWafSeed = typeof SIM_WAF;
+
 /** Defender's limit on indicators per tenant. */
 export const SIM_MAX_INDICATORS = 15_000;
