@@ -111,6 +111,7 @@ const ROLE_OF: Record<string, "public" | "responder" | "admin"> = {
   // Every kind's route executes an action.
   ...Object.fromEntries(KIND_ROUTES.map((r) => [`POST ${r.path}`, "responder" as const])),
   "POST /api/v1/mdr/actions/{id}/revert": "responder",
+  "POST /api/v1/mdr/bulk/{id}/revert": "responder",
   "PATCH /api/v1/mdr/actions/{id}": "responder",
   "POST /api/v1/mdr/protected-assets": "admin",
   "DELETE /api/v1/mdr/protected-assets/{id}": "admin",

@@ -178,7 +178,7 @@ describe("operation faults: graph.revokeSessions=503 and more", () => {
 
     // The metrics count the partial failure as a failure, and the account as contained.
     const m = (await get(server(), "/api/v1/mdr/metrics")).body;
-    expect(m.by_type_and_status.disable_user).toEqual({ pending: 0, in_progress: 0, succeeded: 0, failed: 1, rejected: 1 });
+    expect(m.by_type_and_status.disable_user).toEqual({ queued: 0, pending: 0, in_progress: 0, succeeded: 0, failed: 1, rejected: 1 });
     expect(m.contained_now.disabled_users).toBe(1);
   });
 
@@ -311,7 +311,7 @@ describe("MDR_SIM_FAILURE_RATE=1", () => {
     const m = (await get(server(), "/api/v1/mdr/metrics")).body;
     expect(m).toMatchObject({
       total: 4,
-      by_status: { pending: 0, in_progress: 0, succeeded: 0, failed: 4, rejected: 0 },
+      by_status: { queued: 0, pending: 0, in_progress: 0, succeeded: 0, failed: 4, rejected: 0 },
       success_rate: 0,
       time_to_completion_ms: { median: null, p90: null },
       contained_now: { isolated_endpoints: 0, active_ip_blocks: 0, disabled_users: 0 },

@@ -185,7 +185,7 @@ describe("GET /api/v1/mdr/actions", () => {
     [
       "an unknown status",
       "status=done",
-      invalidQuery("status", 'Invalid option: expected one of "pending"|"in_progress"|"succeeded"|"failed"|"rejected"'),
+      invalidQuery("status", 'Invalid option: expected one of "queued"|"pending"|"in_progress"|"succeeded"|"failed"|"rejected"'),
     ],
     ["a bad tenant_id", "tenant_id=contoso", invalidQuery("tenant_id", "must be a tenant GUID or domain name")],
     ["since not a time", "since=yesterday", invalidQuery("since", "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z")],
@@ -290,7 +290,7 @@ describe("GET /api/v1/mdr/metrics", () => {
     return { median: rank(50), p90: rank(90) };
   }
 
-  const zeroStatuses = { pending: 0, in_progress: 0, succeeded: 0, failed: 0, rejected: 0 };
+  const zeroStatuses = { queued: 0, pending: 0, in_progress: 0, succeeded: 0, failed: 0, rejected: 0 };
 
   it.each([24, 1, 168])("counts the known set exactly (hours=%i)", async (hours) => {
     const r = await get(server, hours === 24 ? "/api/v1/mdr/metrics" : `/api/v1/mdr/metrics?hours=${hours}`);
@@ -310,7 +310,7 @@ describe("GET /api/v1/mdr/metrics", () => {
         quarantine_email: 1,
         restore_email: 0,
       },
-      by_status: { pending: 0, in_progress: 0, succeeded: 6, failed: 0, rejected: 3 },
+      by_status: { queued: 0, pending: 0, in_progress: 0, succeeded: 6, failed: 0, rejected: 3 },
       by_type_and_status: {
         isolate_endpoint: { ...zeroStatuses, succeeded: 1, rejected: 2 },
         release_endpoint: zeroStatuses,
@@ -381,6 +381,8 @@ describe("GET /api/v1/openapi.json", () => {
     "/api/v1/mdr/actions/export": ["get"],
     "/api/v1/mdr/actions/{id}": ["get", "patch"],
     "/api/v1/mdr/actions/{id}/revert": ["post"],
+    "/api/v1/mdr/bulk/{id}": ["get"],
+    "/api/v1/mdr/bulk/{id}/revert": ["post"],
     "/api/v1/mdr/status": ["get"],
     "/api/v1/mdr/metrics": ["get"],
     "/api/v1/mdr/protected-assets": ["get", "post"],
@@ -427,7 +429,7 @@ describe("GET /api/v1/openapi.json", () => {
 
   it("has the component schemas, and every $ref resolves", () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual(
-      [...REQUESTS, ...AUTH_REQUESTS, "Action", "ActionDetail", "ActionList", "BulkResponse", "StatusResponse", "MetricsResponse", "Problem"].sort(),
+      [...REQUESTS, ...AUTH_REQUESTS, "Action", "ActionDetail", "ActionList", "BulkResponse", "BulkStatus", "StatusResponse", "MetricsResponse", "Problem"].sort(),
     );
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(0);
@@ -460,6 +462,8 @@ describe("GET /api/v1/openapi.json", () => {
       "GET /api/v1/mdr/actions/{id}": "viewer",
       "PATCH /api/v1/mdr/actions/{id}": "responder",
       "POST /api/v1/mdr/actions/{id}/revert": "responder",
+      "GET /api/v1/mdr/bulk/{id}": "viewer",
+      "POST /api/v1/mdr/bulk/{id}/revert": "responder",
       "GET /api/v1/mdr/status": "viewer",
       "GET /api/v1/mdr/metrics": "viewer",
       "GET /api/v1/mdr/protected-assets": "viewer",
@@ -533,7 +537,7 @@ describe("GET /api/v1/openapi.json", () => {
     }
     expect(schema.properties.action_status).toEqual({
       type: "string",
-      enum: ["pending", "in_progress", "succeeded", "failed", "rejected"],
+      enum: ["queued", "pending", "in_progress", "succeeded", "failed", "rejected"],
     });
     const candidate = schema.properties.candidates.items;
     expect(Object.keys(candidate.properties).sort()).toEqual(["id", "last_seen", "name"]);

@@ -732,7 +732,7 @@ describe("metrics: contained_now after reverts", () => {
     expect(m.by_type).toEqual(
       types({ isolate_endpoint: 1, release_endpoint: 1, block_ip: 2, unblock_ip: 1, disable_user: 2, enable_user: 1 }),
     );
-    expect(m.by_status).toEqual({ pending: 0, in_progress: 0, succeeded: 8, failed: 0, rejected: 0 });
+    expect(m.by_status).toEqual({ queued: 0, pending: 0, in_progress: 0, succeeded: 8, failed: 0, rejected: 0 });
 
     expect((await revert(blocks[1].id, undefined, s)).status).toBe(201);
     expect((await revert(users[1].id, undefined, s)).status).toBe(201);

@@ -94,17 +94,17 @@ export const performIsolation =
     const tenantId = action.tenantId;
     // Resolved already when a bulk's hosts were looked up in one read; else asked now.
     const known = action.result as { machine_id?: string; computer_dns_name?: string } | null;
-    let machine: Pick<Machine, "id" | "computerDnsName">;
-    if (known?.machine_id && known.computer_dns_name) {
-      machine = { id: known.machine_id, computerDnsName: known.computer_dns_name };
-    } else {
-      machine = await resolveMachine(ctx, tenantId, input);
+    const resolved = Boolean(known?.machine_id && known.computer_dns_name);
+    const machine: Pick<Machine, "id" | "computerDnsName"> = resolved
+      ? { id: known!.machine_id!, computerDnsName: known!.computer_dns_name! }
+      : await resolveMachine(ctx, tenantId, input);
+    // Again on the name Defender knows the device by (a machine_id, an FQDN).
+    assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
+    if (!resolved) {
       progress.note(`Resolved to device ${machine.id} (${machine.computerDnsName})`, {
         result: { machine_id: machine.id, computer_dns_name: machine.computerDnsName },
       });
     }
-    // Again on the name Defender knows the device by (a machine_id, an FQDN).
-    assertNotProtected(ctx, "hostname", machine.computerDnsName, input.hostname !== undefined ? "hostname" : "machine_id");
     // Asked by another name (a machine id, the FQDN) than the isolation already holding the device.
     const holder = isolationHolder(ctx.db, tenantId, [action.target, machine.id, machine.computerDnsName], action.id);
     if (holder) throw new MdrError("conflict", holder.detail, { extra: { holder_action_id: holder.id } });
