@@ -42,7 +42,7 @@ const DEFAULTS: Config = {
     protectedAssetsFile: undefined,
     oidc: undefined,
   },
-  audit: { signingKeyPem: undefined },
+  audit: { signingKeyPem: undefined, retentionDays: undefined },
   siem: { syslog: undefined, hec: undefined, intervalMs: 1000, retryMaxMs: 300_000 },
 };
 
