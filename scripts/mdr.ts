@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     case "audit show":
       return table(listAudit(store, { limit: Number(values.limit ?? 50) }).events);
     case "audit verify": {
-      const result = verifyAudit(store.db, signingKey(config(), store.db), store.now);
+      const result = await verifyAudit(store.db, signingKey(config(), store.db), store.now);
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else {
         console.log(summary(result));

@@ -11,7 +11,7 @@ import { type KeyObject, createHash, createPrivateKey, createPublicKey, generate
 import fs from "node:fs";
 import path from "node:path";
 import type { AuditConfig, Config } from "@/lib/config";
-import { type Db, dbFile } from "@/lib/db/client";
+import { type Db, dbFile, openSnapshot } from "@/lib/db/client";
 import {
   type CheckpointRow,
   chainHead,
@@ -140,11 +140,23 @@ export interface Verification {
 /**
  * Checks the whole log: every link against its record, every record against the chain, every
  * action row against its last recorded state, and every checkpoint's signature and head against
- * the chain. Saves the outcome (what /admin shows).
+ * the chain. Saves the outcome (what /admin shows). A database file is read through a snapshot
+ * connection of its own, in slices: the server answers other requests while it runs, and the
+ * writes they make are not seen half-way (an in-memory database is read at once).
  */
-export function verifyAudit(db: Db, key: SigningKey, now: () => number = Date.now): Verification {
+export async function verifyAudit(db: Db, key: SigningKey, now: () => number = Date.now): Promise<Verification> {
   const started = performance.now();
-  const checkpoints = listCheckpoints(db);
+  const file = dbFile(db);
+  const snapshot = file === null ? undefined : openSnapshot(file);
+  try {
+    return await verifyOn(snapshot?.db ?? db, db, key, now, started, snapshot && (() => new Promise<void>((resolve) => setImmediate(resolve))));
+  } finally {
+    snapshot?.close();
+  }
+}
+
+async function verifyOn(read: Db, db: Db, key: SigningKey, now: () => number, started: number, pause?: () => Promise<void>): Promise<Verification> {
+  const checkpoints = listCheckpoints(read);
   const unsigned = (c: CheckpointRow): string | undefined =>
     c.keyId !== key.keyId
       ? `signed by key ${c.keyId}, not by this server's key ${key.keyId}`
@@ -159,7 +171,7 @@ export function verifyAudit(db: Db, key: SigningKey, now: () => number = Date.no
     return why ? [{ record: `checkpoint ${c.id}`, why }] : [];
   });
   const cut = cuts.reverse().find((c) => unsigned(c) === undefined);
-  const walk = walkChain(db, { at: new Set(checkpoints.map((c) => c.seq)), start: cut && { seq: cut.seq, hash: cut.hash } });
+  const walk = await walkChain(read, { at: new Set(checkpoints.map((c) => c.seq)), start: cut && { seq: cut.seq, hash: cut.hash }, pause });
   problems.push(...walk.problems);
   for (const c of checkpoints) {
     const record = `checkpoint ${c.id}`;

@@ -443,3 +443,18 @@ describe("parseConfig: SIEM forwarding", () => {
     expect(spaced).not.toContain("secret");
   });
 });
+
+describe("parseConfig: audit retention", () => {
+  it("keeps everything by default, or a whole number of days", () => {
+    expect(parseConfig({}).audit.retentionDays).toBeUndefined();
+    expect(parseConfig({ MDR_AUDIT_RETENTION_DAYS: "" }).audit.retentionDays).toBeUndefined();
+    expect(parseConfig({ MDR_AUDIT_RETENTION_DAYS: "365" }).audit).toEqual({ signingKeyPem: undefined, retentionDays: 365 });
+    expect(parseConfig({ MDR_AUDIT_RETENTION_DAYS: " 90 " }).audit.retentionDays).toBe(90);
+  });
+
+  it("refuses nonsense at start, naming the variable", () => {
+    for (const value of ["0", "-3", "1.5", "ninety", "36501"]) {
+      expect(refusal({ MDR_AUDIT_RETENTION_DAYS: value })).toBe(invalid("MDR_AUDIT_RETENTION_DAYS: must be a whole number of days (1-36500)"));
+    }
+  });
+});

@@ -34,7 +34,7 @@ const firstLinkOf = (ctx: TestContext, id: string) =>
   sql(ctx, (db) => db.prepare("select min(seq) from audit_chain where kind = 'action' and ref = ?").pluck().get(id) as number);
 const linkCount = (ctx: TestContext) => sql(ctx, (db) => db.prepare("select count(*) from audit_chain").pluck().get() as number);
 const minLink = (ctx: TestContext) => sql(ctx, (db) => db.prepare("select min(seq) from audit_chain").pluck().get() as number);
-const verify = (ctx: TestContext) => verifyAudit(ctx.db, signingKey(ctx.config, ctx.db), ctx.now);
+const verify = async (ctx: TestContext) => verifyAudit(ctx.db, signingKey(ctx.config, ctx.db), ctx.now);
 const prune = (ctx: TestContext, dryRun = false) =>
   pruneAudit(ctx.db, signingKey(ctx.config, ctx.db), { days: 5, now: ctx.now, actor: "tester", dryRun, pause: async () => {} });
 
@@ -120,7 +120,7 @@ describe("audit retention", () => {
     });
     expect(minLink(ctx)).toBe(cut + 1);
     expect(sql(ctx, (db) => db.prepare("select seq, reason from audit_checkpoints where reason = 'prune'").all())).toEqual([{ seq: cut, reason: "prune" }]);
-    const v = verify(ctx);
+    const v = await verify(ctx);
     expect({ ok: v.ok, problems: v.problems, records: v.records }).toEqual({ ok: true, problems: [], records: linksBefore - cut + 1 });
 
     // Nothing more to go: a prune at once removes nothing and signs no second cut.
@@ -130,23 +130,23 @@ describe("audit retention", () => {
     // Tampering with what remains is still named: a changed row, a deleted event, a row inserted
     // with an id of the pruned part.
     sql(ctx, (db) => db.prepare("update actions set target = '185.220.101.99' where id = ?").run(a5.id));
-    expect(verify(ctx).problem).toBe(`actions ${a5.id}: row differs from the state its last event recorded`);
+    expect((await verify(ctx)).problem).toBe(`actions ${a5.id}: row differs from the state its last event recorded`);
     sql(ctx, (db) => db.prepare("update actions set target = '185.220.101.5' where id = ?").run(a5.id));
     const kept = sql(ctx, (db) => db.prepare("select * from action_events where action_id = ? order by id limit 1").get(u5)) as Record<string, unknown>;
     const keptSeq = sql(ctx, (db) => db.prepare("select seq from audit_chain where kind = 'event' and ref = ?").pluck().get(String(kept.id)));
     sql(ctx, (db) => db.prepare("delete from action_events where id = ?").run(kept.id));
-    expect(verify(ctx).problem).toBe(`action_events id ${kept.id} missing: deleted: the chain holds it at link ${keptSeq}`);
+    expect((await verify(ctx)).problem).toBe(`action_events id ${kept.id} missing: deleted: the chain holds it at link ${keptSeq}`);
     sql(ctx, (db) => db.prepare("insert into action_events (id, action_id, at, status, message) values (@id, @action_id, @at, @status, @message)").run(kept));
     sql(ctx, (db) =>
       db.prepare("insert into action_events (id, action_id, at, status, message) values (1, ?, ?, 'succeeded', 'Approved')").run(a5.id, ctx.now()),
     );
-    expect(verify(ctx).problem).toBe("action_events id 1: not in the chain: written outside the application");
+    expect((await verify(ctx)).problem).toBe("action_events id 1: not in the chain: written outside the application");
     sql(ctx, (db) => db.prepare("delete from action_events where id = 1").run());
     // Moving the cut is caught: its checkpoint is signed.
     sql(ctx, (db) => db.prepare("update audit_checkpoints set seq = seq + 1 where reason = 'prune'").run());
-    expect(verify(ctx).problem).toMatch(/^checkpoint \d+: signature invalid$/);
+    expect((await verify(ctx)).problem).toMatch(/^checkpoint \d+: signature invalid$/);
     sql(ctx, (db) => db.prepare("update audit_checkpoints set seq = seq - 1 where reason = 'prune'").run());
-    expect(verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
 
     // The isolation is released, then a new block (in force) is made; ten days on, everything
     // before the new block goes, and the log verifies from the second cut.
@@ -158,7 +158,7 @@ describe("audit retention", () => {
     expect(second).toMatchObject({ previous: cut, cut: firstLinkOf(ctx, a6.id) - 1, removed: { actions: 4, auditEvents: 2 } });
     expect(ids(ctx)).toEqual([a6.id]);
     expect(sql(ctx, (db) => db.prepare("select seq from audit_checkpoints where reason = 'prune' order by id").pluck().all())).toEqual([cut, second.cut]);
-    expect(verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
   });
 
   it("keeps a row still running and a block in force, and everything written after them, however old", async () => {
@@ -176,7 +176,7 @@ describe("audit retention", () => {
     expect(ids(ctx)).toEqual(before);
     expect(before).toEqual(expect.arrayContaining([running.id, inForce.id, ended.id]));
     expect(linkCount(ctx)).toBe(links);
-    expect(verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
   });
 
   it("an old action changed after the cut stays whole (its row and its timeline)", async () => {
@@ -188,7 +188,7 @@ describe("audit retention", () => {
     ctx.clock.advance(DAY);
     expect((await prune(ctx)).removed.links).toBe(0);
     expect(ids(ctx)[0]).toBe(old.id);
-    expect(verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
   });
 
   it("a prune stopped half-way still verifies, and the next one finishes it", async () => {
@@ -216,16 +216,16 @@ describe("audit retention", () => {
     const cut = firstLinkOf(ctx, keep.id) - 1;
     expect(minLink(ctx)).toBeGreaterThan(1);
     expect(minLink(ctx)).toBeLessThan(cut);
-    expect(verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
     // What is left before the cut is still checked against its own link.
     const leftover = sql(ctx, (db) => db.prepare("select id from action_events order by id limit 1").pluck().get() as number);
     sql(ctx, (db) => db.prepare("update action_events set message = 'changed' where id = ?").run(leftover));
-    expect(verify(ctx).problem).toMatch(/^audit_chain link \d+: before the retention cut: does not match its record$/);
+    expect((await verify(ctx)).problem).toMatch(/^audit_chain link \d+: before the retention cut: does not match its record$/);
     sql(ctx, (db) => db.prepare("delete from action_events where id = ?").run(leftover));
     const again = await prune(ctx);
     expect(again).toMatchObject({ previous: cut, cut });
     expect(minLink(ctx)).toBe(cut + 1);
     expect(ids(ctx)).toEqual([keep.id]);
-    expect(verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
   });
 });

@@ -144,6 +144,9 @@ export interface ChainWalk {
 
 const MAX_PROBLEMS = 50;
 
+/** The longest the walk runs before it pauses (when it may). */
+const SLICE_MS = 20;
+
 /** Iterates a table's rows in id order, one step at a time (a merge with the chain's links). */
 class Cursor {
   private readonly it: Iterator<Raw>;
@@ -168,7 +171,10 @@ class Cursor {
  * the chain (event and audit ids grow in write order), and only the actions' last digests are kept.
  * `start`: where the chain begins after a retention cut (the cut's seq and hash).
  */
-export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number; hash: Buffer } }): ChainWalk {
+export async function walkChain(
+  db: Db,
+  opts: { at: Set<number>; start?: { seq: number; hash: Buffer }; pause?: () => Promise<void> },
+): Promise<ChainWalk> {
   const c = db.$client;
   const problems: ChainProblem[] = [];
   const problem = (record: string, why: string) => {
@@ -204,9 +210,19 @@ export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number
     return undefined;
   };
 
+  // With `pause` (a connection of the walk's own), the walk stops every SLICE_MS to let others run.
+  // (An await only then: one on every link would cost the walk a microtask per link.)
+  let slice = performance.now();
+  const due = (n: number) => opts.pause !== undefined && (n & 255) === 0 && performance.now() - slice >= SLICE_MS;
+  const pause = async () => {
+    await opts.pause?.();
+    slice = performance.now();
+  };
+
   try {
     for (const [seq, kind, ref, at, digest, prev, hash] of links) {
       walked++;
+      if (due(walked)) await pause();
       if (seq <= startSeq) {
         // Before the retention cut, left by a prune still under way (each action goes whole): each
         // record is checked against its own link; the chain itself starts at the signed cut.
@@ -256,7 +272,9 @@ export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number
   }
 
   // Each action as it is now against the digest of its last recorded state.
+  let rows = 0;
   for (const row of c.prepare(`select ${ACTION_COLUMNS} from actions order by id`).raw().iterate() as IterableIterator<Raw>) {
+    if (due(++rows)) await pause();
     const id = row[0] as string;
     const recorded = lastState.get(id);
     if (!recorded) problem(`actions ${id}`, "not in the chain: written outside the application");
