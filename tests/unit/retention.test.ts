@@ -161,22 +161,27 @@ describe("audit retention", () => {
     expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
   });
 
-  it("keeps a row still running and a block in force, and everything written after them, however old", async () => {
-    const ctx = testContext();
-    const running = await isolate(ctx, "ws-0142"); // in_progress: never polled
-    const inForce = await block(ctx, "185.220.101.20", 24 * 365);
-    const ended = await block(ctx, "185.220.101.21", 1);
-    ctx.clock.advance(2 * HOUR);
-    await sweepExpiredBlocks(ctx);
-    expect(running.status).toBe("in_progress");
-    const before = ids(ctx);
-    const links = linkCount(ctx);
-    ctx.clock.advance(30 * DAY);
-    expect((await prune(ctx)).removed).toEqual({ actions: 0, actionEvents: 0, auditEvents: 0, links: 0 });
-    expect(ids(ctx)).toEqual(before);
-    expect(before).toEqual(expect.arrayContaining([running.id, inForce.id, ended.id]));
-    expect(linkCount(ctx)).toBe(links);
-    expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
+  it("keeps a row still running, and a block in force, and everything written after either, however old", async () => {
+    for (const first of ["running", "in force"] as const) {
+      const ctx = testContext();
+      const kept =
+        first === "running"
+          ? await isolate(ctx, "ws-0142") // in_progress: never polled
+          : await block(ctx, "185.220.101.20", 24 * 365);
+      expect({ status: kept.status, active: kept.active }).toEqual(first === "running" ? { status: "in_progress", active: false } : { status: "succeeded", active: true });
+      const ended = await block(ctx, "185.220.101.21", 1);
+      ctx.clock.advance(2 * HOUR);
+      expect(await sweepExpiredBlocks(ctx)).toBe(1);
+      const before = ids(ctx);
+      expect(before).toHaveLength(3);
+      expect(before.slice(0, 2)).toEqual([kept.id, ended.id]);
+      const links = linkCount(ctx);
+      ctx.clock.advance(30 * DAY);
+      expect((await prune(ctx)).removed).toEqual({ actions: 0, actionEvents: 0, auditEvents: 0, links: 0 });
+      expect(ids(ctx)).toEqual(before);
+      expect(linkCount(ctx)).toBe(links);
+      expect(await verify(ctx)).toMatchObject({ ok: true, problems: [] });
+    }
   });
 
   it("an old action changed after the cut stays whole (its row and its timeline)", async () => {
