@@ -299,6 +299,13 @@ const EnvSchema = z.object({
     }),
   MDR_PROTECTED_ASSETS_FILE: z.string().optional(),
   MDR_AUDIT_SIGNING_KEY: z.string().optional(),
+  // Unset: the audit log is kept whole.
+  MDR_AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a whole number of days (1-36500)" })
+    .int("must be a whole number of days (1-36500)")
+    .min(1, "must be a whole number of days (1-36500)")
+    .max(36_500, "must be a whole number of days (1-36500)")
+    .optional(),
   MDR_OIDC_ISSUER: url.optional(),
   MDR_OIDC_CLIENT_ID: z.string().max(200).optional(),
   MDR_OIDC_CLIENT_SECRET: z.string().max(500).optional(),
@@ -354,6 +361,8 @@ export type Config = {
 export interface AuditConfig {
   /** The Ed25519 private key that signs the audit chain's checkpoints (PKCS#8 PEM); else one kept in the database's folder. */
   signingKeyPem: string | undefined;
+  /** Days the audit log is kept (older final records are pruned hourly); undefined: kept whole. */
+  retentionDays: number | undefined;
 }
 
 /** Where audit records are forwarded (none configured: nothing is sent, the outbox is emptied). */
@@ -612,7 +621,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     live,
     auth,
     siem: siemConfig(e),
-    audit: { signingKeyPem: e.MDR_AUDIT_SIGNING_KEY === undefined ? undefined : signingKeyPem(e.MDR_AUDIT_SIGNING_KEY) },
+    audit: {
+      signingKeyPem: e.MDR_AUDIT_SIGNING_KEY === undefined ? undefined : signingKeyPem(e.MDR_AUDIT_SIGNING_KEY),
+      retentionDays: e.MDR_AUDIT_RETENTION_DAYS,
+    },
   };
 }
 

@@ -6,9 +6,21 @@
  * `header` is sent first; `page()` returns the next page's text and whether it was the last one.
  * Each page is encoded once and queued as one chunk.
  */
-export function pagedTextStream(opts: { header?: string; page: () => { text: string; last: boolean }; empty?: boolean }): ReadableStream<Uint8Array> {
+export function pagedTextStream(opts: {
+  header?: string;
+  page: () => { text: string; last: boolean };
+  empty?: boolean;
+  /** Called once when the stream ends, fails or is cancelled (a connection of its own to close). */
+  close?: () => void;
+}): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let done = opts.empty ?? false;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    opts.close?.();
+  };
+  if (opts.empty) finish();
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -17,15 +29,21 @@ export function pagedTextStream(opts: { header?: string; page: () => { text: str
       // Called only when the reader has taken what was queued: one page is read per chunk asked for.
       pull(controller) {
         if (done) return controller.close();
-        const { text, last } = opts.page();
-        if (text) controller.enqueue(encoder.encode(text));
-        if (last) {
-          done = true;
+        let page: { text: string; last: boolean };
+        try {
+          page = opts.page();
+        } catch (err) {
+          finish();
+          throw err;
+        }
+        if (page.text) controller.enqueue(encoder.encode(page.text));
+        if (page.last) {
+          finish();
           controller.close();
         }
       },
       cancel() {
-        done = true;
+        finish();
       },
     },
     // One chunk (one page) read ahead of the reader at most.

@@ -249,16 +249,26 @@ async function exportPhase(db: string, rows: number, days: number): Promise<Expo
   return result;
 }
 
-function exportRow(e: ExportRun): TableRow {
+/** The export's rows: its growth after the warm-up (what the size costs), and from the fresh server (all it costs). */
+function exportRows(e: ExportRun): TableRow[] {
   const growth = e.rssPeak - e.rssBefore;
-  return {
-    what: `GET /actions/export, NDJSON, ${int(e.rows)} actions (server RSS growth)`,
-    figure:
-      `${int(e.rows)} rows · ${mb(e.bytes)} in ${e.seconds.toFixed(1)} s (${(e.bytes / 1e6 / e.seconds).toFixed(1)} MB/s, ${int(e.rows / e.seconds)} rows/s) · ` +
-      `server RSS ${mb(e.rssBefore)} before (${mb(e.rssFresh)} fresh, then a warm-up export of ${int(e.warmupRows)} rows), ${mb(e.rssPeak)} peak: +${mb(growth)}`,
-    budget: `growth < ${mb(BUDGET.exportRssGrowth)}`,
-    pass: growth < BUDGET.exportRssGrowth,
-  };
+  const fromFresh = e.rssPeak - e.rssFresh;
+  return [
+    {
+      what: `GET /actions/export, NDJSON, ${int(e.rows)} actions (server RSS growth)`,
+      figure:
+        `${int(e.rows)} rows · ${mb(e.bytes)} in ${e.seconds.toFixed(1)} s (${(e.bytes / 1e6 / e.seconds).toFixed(1)} MB/s, ${int(e.rows / e.seconds)} rows/s) · ` +
+        `server RSS ${mb(e.rssBefore)} before (${mb(e.rssFresh)} fresh, then a warm-up export of ${int(e.warmupRows)} rows), ${mb(e.rssPeak)} peak: +${mb(growth)}`,
+      budget: `growth < ${mb(BUDGET.exportRssGrowth)}`,
+      pass: growth < BUDGET.exportRssGrowth,
+    },
+    {
+      what: "… the same from the fresh server (warm-up included)",
+      figure: `server RSS ${mb(e.rssFresh)} fresh, ${mb(e.rssPeak)} peak: +${mb(fromFresh)}`,
+      budget: `growth < ${mb(BUDGET.exportRssGrowth)}`,
+      pass: fromFresh < BUDGET.exportRssGrowth,
+    },
+  ];
 }
 
 const EXPORT_BEGIN = "<!-- export: npm run bench -- export -->";
@@ -285,10 +295,10 @@ async function exportMain(): Promise<void> {
   log(`  seeded ${int(seed.rows)} actions (${int(seed.events)} timeline events) in ${seed.seconds.toFixed(1)} s`);
   const e = await exportPhase(db, seed.rows, 90);
   const dbBytes = fileSize(db) + fileSize(`${db}-wal`);
-  const row = exportRow(e);
+  const row = exportRows(e);
   const table = markdownTable([
     { what: "Log written through the pipeline's statements", figure: `${int(seed.rows)} actions, ${int(seed.events)} events, ${mb(dbBytes)} database, in ${seed.seconds.toFixed(0)} s`, budget: "" },
-    row,
+    ...row,
   ]);
   log(`\n${table}\n`);
   if (!quick && rowsIndex < 0) {
@@ -302,9 +312,10 @@ async function exportMain(): Promise<void> {
       "million actions written through the pipeline's own statements, then `GET /api/v1/mdr/actions/export` (NDJSON, every",
       "action with its timeline) read to the end by a client that keeps nothing, the server's VmRSS sampled every 50 ms.",
       "*Before* is after a warm-up export of the log's oldest tenth: the server's one-time cost of a first large read",
-      "(SQLite's 16 MB page cache filled, V8's young generation and the allocator at their working size; *fresh* is",
-      "before it) is reached within the first 25,000 rows and stays flat after, so the growth from there is what the",
-      "size of an export costs.",
+      "(the route's code, V8's young generation and the allocator at their working size; the export reads through a",
+      "connection of its own with a 2 MB page cache) is reached within the first 25,000 rows and stays flat after, so",
+      "the growth from there is what the size of an export costs; the growth from the *fresh* server, before the",
+      "warm-up, is judged against the same budget.",
       "",
       ...machineLines(m),
       `- Run: ${((Date.now() - started) / 60_000).toFixed(1)} min`,
@@ -322,10 +333,9 @@ async function exportMain(): Promise<void> {
     log("Export section written to BENCHMARKS.md");
   }
   fs.rmSync(tmp, { recursive: true, force: true });
-  if (row.pass === false) {
-    console.log(`Budget missed: ${row.what}${quick ? " (quick run: not judged)" : ""}.`);
-    if (!quick) process.exit(1);
-  }
+  const missed = row.filter((r) => r.pass === false);
+  for (const r of missed) console.log(`Budget missed: ${r.what}${quick ? " (quick run: not judged)" : ""}.`);
+  if (missed.length > 0 && !quick) process.exit(1);
 }
 
 function judge(value: number, ok: boolean): boolean {
@@ -423,7 +433,7 @@ async function main(): Promise<void> {
     pass: judge(page.p95, page.p95 <= BUDGET.ttfbP95 && page.errors === 0),
   });
 
-  rows.push(exportRow(exported));
+  rows.push(...exportRows(exported));
 
   const table = markdownTable(rows);
   log(`\n${table}\n`);

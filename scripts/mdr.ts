@@ -5,6 +5,7 @@
 //   npm run mdr -- tokens list | revoke ID_OR_NAME
 //   npm run mdr -- assets list | add KIND PATTERN [--note TEXT] | remove ID
 //   npm run mdr -- audit list [--limit N] | verify [--json]   (verify: exit 0, or 1 naming the first record that does not match)
+//   npm run mdr -- audit prune [--dry-run] [--days N]   (retention: MDR_AUDIT_RETENTION_DAYS, or --days)
 //   npm run -s mdr -- audit export [--format ndjson|csv] [--since ISO] [--until ISO] [--type T] [--status S]
 //                                  [--target X] [--tenant-id ID] [--out FILE]   (the actions, as GET /mdr/actions/export)
 // It opens the database named by MDR_DB_PATH (as the server does) and records each change in the
@@ -15,6 +16,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
 import { signingKey, summary, verifyAudit } from "@/lib/audit/chain";
+import { pruneAudit } from "@/lib/audit/retention";
 import { listAudit } from "@/lib/auth/audit";
 import { generatePassword } from "@/lib/auth/passwords";
 import { Tenants } from "@/lib/auth/schemas";
@@ -57,6 +59,7 @@ function usage(): never {
       "  assets remove ID",
       "  audit list [--limit N]",
       "  audit verify [--json]",
+      "  audit prune [--dry-run] [--days N]",
       "  audit export [--format ndjson|csv] [--since ISO] [--until ISO] [--type T] [--status S] [--target X] [--tenant-id ID] [--out FILE]",
       "",
     ].join("\n"),
@@ -99,6 +102,8 @@ async function main(): Promise<void> {
       target: { type: "string" },
       "tenant-id": { type: "string" },
       out: { type: "string" },
+      "dry-run": { type: "boolean" },
+      days: { type: "string" },
     },
   });
   const [group, verb, ...args] = positionals;
@@ -169,13 +174,30 @@ async function main(): Promise<void> {
     case "audit show":
       return table(listAudit(store, { limit: Number(values.limit ?? 50) }).events);
     case "audit verify": {
-      const result = verifyAudit(store.db, signingKey(config(), store.db), store.now);
+      const result = await verifyAudit(store.db, signingKey(config(), store.db), store.now);
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else {
         console.log(summary(result));
         for (const p of result.problems.slice(1, 10)) console.log(`  also: ${p.record}: ${p.why}`);
       }
       process.exitCode = result.ok ? 0 : 1;
+      return;
+    }
+    case "audit prune": {
+      // The server's retention, run now: MDR_AUDIT_RETENTION_DAYS, or --days.
+      const days = values.days !== undefined ? Number(values.days) : config().audit.retentionDays;
+      if (days === undefined) throw new Error("set MDR_AUDIT_RETENTION_DAYS or give --days N: the audit log is kept whole otherwise");
+      if (!Number.isInteger(days) || days < 1) throw new Error("--days: must be a whole number of days (1 or more)");
+      const dryRun = values["dry-run"] === true;
+      const r = await pruneAudit(store.db, signingKey(config(), store.db), { days, now: store.now, actor: ACTOR, dryRun });
+      const what = `${r.removed.actions} actions, ${r.removed.actionEvents} timeline events and ${r.removed.auditEvents} security events before ${r.cutoff}`;
+      console.log(
+        dryRun
+          ? `would remove ${what} (chain cut at link ${r.cut}); nothing deleted`
+          : r.removed.links > 0
+            ? `removed ${what} (chain cut at link ${r.cut}) in ${r.seconds.toFixed(2)} s`
+            : `nothing to remove before ${r.cutoff}`,
+      );
       return;
     }
     case "audit export": {

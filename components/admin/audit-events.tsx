@@ -23,6 +23,7 @@ const EVENT_LABELS: Record<AuditEvent, { label: string; tone: "success" | "warni
   token_revoked: { label: "Token revoked", tone: "warning" },
   protected_asset_added: { label: "Asset protected", tone: "info" },
   protected_asset_removed: { label: "Protection removed", tone: "warning" },
+  audit_pruned: { label: "Audit log pruned", tone: "neutral" },
 };
 
 function detailText(detail: Record<string, unknown> | null): string {

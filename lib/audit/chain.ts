@@ -10,8 +10,8 @@ import "server-only";
 import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Config } from "@/lib/config";
-import { type Db, dbFile } from "@/lib/db/client";
+import type { AuditConfig, Config } from "@/lib/config";
+import { type Db, dbFile, openSnapshot } from "@/lib/db/client";
 import {
   type CheckpointRow,
   chainHead,
@@ -53,7 +53,7 @@ function fromPrivate(privateKey: KeyObject): SigningKey {
  * (generated there, 0600, when missing). An in-memory database gets a key for the process.
  * `created` says whether it was made just now.
  */
-export function signingKey(cfg: Pick<Config, "audit">, db: Db): SigningKey & { created: boolean } {
+export function signingKey(cfg: { audit: Pick<AuditConfig, "signingKeyPem"> }, db: Db): SigningKey & { created: boolean } {
   const file = dbFile(db);
   const where = cfg.audit.signingKeyPem !== undefined ? "env" : (file ?? ":memory:");
   keys.__mdrAuditKeys ??= new Map();
@@ -101,6 +101,12 @@ export function writeCheckpoint(db: Db, key: SigningKey, reason: CheckpointReaso
   return insertCheckpoint(db, { ...row, signature: sign(null, signedText(row), key.privateKey) });
 }
 
+/** Signs a retention cut: the link at `seq` (its hash), after which the chain is kept. */
+export function writeCutCheckpoint(db: Db, key: SigningKey, cut: { seq: number; hash: Buffer }, now: number): CheckpointRow {
+  const row = { seq: cut.seq, hash: cut.hash, at: now, reason: "prune" as const, keyId: key.keyId };
+  return insertCheckpoint(db, { ...row, signature: sign(null, signedText(row), key.privateKey) });
+}
+
 /** At server start: chains what an older version wrote without the chain (once), and prints the key. */
 export function prepareAudit(cfg: Pick<Config, "audit">, db: Db, now: number, print: (line: string) => void): SigningKey {
   const key = signingKey(cfg, db);
@@ -134,21 +140,44 @@ export interface Verification {
 /**
  * Checks the whole log: every link against its record, every record against the chain, every
  * action row against its last recorded state, and every checkpoint's signature and head against
- * the chain. Saves the outcome (what /admin shows).
+ * the chain. Saves the outcome (what /admin shows). A database file is read through a snapshot
+ * connection of its own, in slices: the server answers other requests while it runs, and the
+ * writes they make are not seen half-way (an in-memory database is read at once).
  */
-export function verifyAudit(db: Db, key: SigningKey, now: () => number = Date.now): Verification {
+export async function verifyAudit(db: Db, key: SigningKey, now: () => number = Date.now): Promise<Verification> {
   const started = performance.now();
-  const checkpoints = listCheckpoints(db);
-  // After a retention cut the chain starts after the cut's signed head.
-  const cut = [...checkpoints].reverse().find((c) => c.reason === "prune");
-  const walk = walkChain(db, { at: new Set(checkpoints.map((c) => c.seq)), start: cut && { seq: cut.seq, hash: cut.hash } });
-  const problems: VerifyProblem[] = [...walk.problems];
+  const file = dbFile(db);
+  const snapshot = file === null ? undefined : openSnapshot(file);
+  try {
+    return await verifyOn(snapshot?.db ?? db, db, key, now, started, snapshot && (() => new Promise<void>((resolve) => setImmediate(resolve))));
+  } finally {
+    snapshot?.close();
+  }
+}
+
+async function verifyOn(read: Db, db: Db, key: SigningKey, now: () => number, started: number, pause?: () => Promise<void>): Promise<Verification> {
+  const checkpoints = listCheckpoints(read);
+  const unsigned = (c: CheckpointRow): string | undefined =>
+    c.keyId !== key.keyId
+      ? `signed by key ${c.keyId}, not by this server's key ${key.keyId}`
+      : verify(null, signedText(c), key.publicKey, c.signature)
+        ? undefined
+        : "signature invalid";
+  // After a retention cut the chain starts after the cut's signed head; a cut whose signature does
+  // not hold is named first (the chain is then walked from the last cut that holds).
+  const cuts = checkpoints.filter((c) => c.reason === "prune");
+  const problems: VerifyProblem[] = cuts.flatMap((c) => {
+    const why = unsigned(c);
+    return why ? [{ record: `checkpoint ${c.id}`, why }] : [];
+  });
+  const cut = cuts.reverse().find((c) => unsigned(c) === undefined);
+  const walk = await walkChain(read, { at: new Set(checkpoints.map((c) => c.seq)), start: cut && { seq: cut.seq, hash: cut.hash }, pause });
+  problems.push(...walk.problems);
   for (const c of checkpoints) {
     const record = `checkpoint ${c.id}`;
-    if (c.keyId !== key.keyId) {
-      problems.push({ record, why: `signed by key ${c.keyId}, not by this server's key ${key.keyId}` });
-    } else if (!verify(null, signedText(c), key.publicKey, c.signature)) {
-      problems.push({ record, why: "signature invalid" });
+    const why = unsigned(c);
+    if (why) {
+      if (c.reason !== "prune") problems.push({ record, why });
     } else if (c.seq < walk.firstSeq - 1) {
       continue; // before a retention cut: signed, its records pruned
     } else if (c.seq > walk.head.seq) {

@@ -7,6 +7,7 @@ import { csvRecord } from "@/lib/csv";
 import { exportAuditEvents, lastAuditEventId } from "@/lib/db/queries/auth";
 import { linkHashes } from "@/lib/db/queries/chain";
 import type { AuditEventRow } from "@/lib/db/schema";
+import { openReader } from "@/lib/db/client";
 import { pagedTextStream } from "@/lib/paged-stream";
 
 // The security audit log as a file (GET /api/v1/admin/audit/export, admins of every tenant):
@@ -46,10 +47,14 @@ export function exportAudit(store: Store, query: ExportAuditQuery, pageSize = AU
       ? (e: ReturnType<typeof toExportedAuditEvent>) =>
           csvRecord(AUDIT_CSV_COLUMNS.map((c) => (c === "detail" ? (e.detail === null ? null : JSON.stringify(e.detail)) : e[c])))
       : (e: ReturnType<typeof toExportedAuditEvent>) => `${JSON.stringify(e)}\n`;
+  // A connection of the export's own, opened at the first page (lib/db/client.ts openReader).
+  let reader: ReturnType<typeof openReader> | undefined;
+  const db = () => (reader ??= openReader(store.db)).db;
   return pagedTextStream({
     header: query.format === "csv" ? csvRecord(AUDIT_CSV_COLUMNS) : undefined,
+    close: () => reader?.close(),
     page: () => {
-      const rows = exportAuditEvents(store.db, {
+      const rows = exportAuditEvents(db(), {
         event: query.event,
         atFrom: query.since ? Date.parse(query.since) : undefined,
         atTo: query.until ? Date.parse(query.until) : undefined,
@@ -58,7 +63,7 @@ export function exportAudit(store: Store, query: ExportAuditQuery, pageSize = AU
         limit: pageSize,
       });
       let text = "";
-      const hashes = linkHashes(store.db, "audit", rows.map((r) => String(r.id)));
+      const hashes = linkHashes(db(), "audit", rows.map((r) => String(r.id)));
       for (const row of rows) text += line(toExportedAuditEvent(row, hashes.get(String(row.id)) ?? null));
       if (rows.length > 0) after = rows[rows.length - 1]!.id;
       return { text, last: rows.length < pageSize };

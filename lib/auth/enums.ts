@@ -19,5 +19,6 @@ export const AUDIT_EVENTS = [
   "token_revoked",
   "protected_asset_added",
   "protected_asset_removed",
+  "audit_pruned",
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

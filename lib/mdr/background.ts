@@ -4,6 +4,7 @@
 // resume after a restart.
 import "server-only";
 import { signingKey, writeCheckpoint } from "@/lib/audit/chain";
+import { pruneAudit } from "@/lib/audit/retention";
 import { startCheckpointer } from "@/lib/db/checkpointer";
 import { dbFile, refreshPlannerStatistics } from "@/lib/db/client";
 import { forgetKeysOlderThan } from "@/lib/db/queries/idempotency";
@@ -35,6 +36,23 @@ export function forgetOldIdempotencyKeys(ctx: MdrContext): number {
   return forgetKeysOlderThan(ctx.db, ctx.now() - 24 * 3_600_000);
 }
 
+/**
+ * Retention (MDR_AUDIT_RETENTION_DAYS): deletes the audit log's final records older than the cut
+ * (lib/audit/retention.ts); nothing when it is unset. Returns the links deleted.
+ */
+export async function pruneOldAudit(ctx: MdrContext): Promise<number> {
+  const days = ctx.config.audit.retentionDays;
+  if (days === undefined) return 0;
+  const r = await pruneAudit(ctx.db, signingKey(ctx.config, ctx.db), { days, now: ctx.now, actor: "system" });
+  if (r.removed.links > 0) {
+    console.log(
+      `[mdr] Audit retention (${days} days): removed ${r.removed.actions} actions, ${r.removed.actionEvents} timeline events and ` +
+        `${r.removed.auditEvents} security events before ${r.cutoff} (chain cut at link ${r.cut}) in ${r.seconds.toFixed(2)} s`,
+    );
+  }
+  return r.removed.links;
+}
+
 const state = globalThis as unknown as { __mdrBackground?: { timers: NodeJS.Timeout[] } };
 
 /** How often the checkpoint thread copies the write-ahead log back into the database file. */
@@ -42,6 +60,9 @@ const CHECKPOINT_INTERVAL_MS = 100;
 
 /** How often the head of the audit chain is signed (when it moved). */
 const AUDIT_CHECKPOINT_INTERVAL_MS = 3_600_000;
+
+/** How often the audit log's retention runs (and once at start). */
+const AUDIT_RETENTION_INTERVAL_MS = 3_600_000;
 
 /** Starts the loops once per process. */
 export function startBackground(makeContext: () => MdrContext): void {
@@ -80,6 +101,7 @@ export function startBackground(makeContext: () => MdrContext): void {
       loop("idempotency key cleanup", 3_600_000, async (c) => forgetOldIdempotencyKeys(c)),
       loop("planner statistics", 3_600_000, async (c) => refreshPlannerStatistics(c.db)),
       loop("audit checkpoint", AUDIT_CHECKPOINT_INTERVAL_MS, async (c) => writeCheckpoint(c.db, signingKey(c.config, c.db), "hourly", c.now())),
+      loop("audit retention", AUDIT_RETENTION_INTERVAL_MS, pruneOldAudit),
     ],
   };
   // At shutdown (SIGTERM, SIGINT: the server exits through process.exit) the head is signed too;
@@ -100,5 +122,7 @@ export function startBackground(makeContext: () => MdrContext): void {
   void recover(ctx)
     .catch((err) => console.error("[mdr] recovery failed:", err))
     .then(() => sweepKinds(ctx))
-    .catch((err) => console.error("[mdr] sweep failed:", err));
+    .catch((err) => console.error("[mdr] sweep failed:", err))
+    .then(() => pruneOldAudit(ctx))
+    .catch((err) => console.error("[mdr] audit retention failed:", err));
 }

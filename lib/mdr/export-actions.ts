@@ -1,5 +1,6 @@
 import "server-only";
 import { csvRecord } from "@/lib/csv";
+import { openReader } from "@/lib/db/client";
 import { type ActionFilter, exportActionRows, timelinesOf } from "@/lib/db/queries/actions";
 import { linkHashes } from "@/lib/db/queries/chain";
 import type { ActionEventRow, ActionRow } from "@/lib/db/schema";
@@ -97,16 +98,20 @@ export function exportActions({
   const empty = query.tenant_id !== undefined && !inScope(ctx, query.tenant_id);
   let after: string | undefined;
   const line = LINE[query.format];
+  // A connection of the export's own, opened at the first page (lib/db/client.ts openReader).
+  let reader: ReturnType<typeof openReader> | undefined;
+  const db = () => (reader ??= openReader(ctx.db)).db;
   return pagedTextStream({
     header: query.format === "csv" ? csvRecord(CSV_COLUMNS) : undefined,
     empty,
+    close: () => reader?.close(),
     page: () => {
-      const rows = exportActionRows(ctx.db, filter, after, pageSize);
+      const rows = exportActionRows(db(), filter, after, pageSize);
       let text = "";
       if (rows.length > 0) {
         const ids = rows.map((r) => r.id);
-        const timelines = timelinesOf(ctx.db, ids);
-        const hashes = linkHashes(ctx.db, "action", ids);
+        const timelines = timelinesOf(db(), ids);
+        const hashes = linkHashes(db(), "action", ids);
         for (const row of rows) text += line(toExportedAction(row, timelines.get(row.id)!, hashes.get(row.id) ?? null));
         after = rows[rows.length - 1]!.id;
       }

@@ -52,7 +52,7 @@ const DEFAULTS: Config = {
     protectedAssetsFile: undefined,
     oidc: undefined,
   },
-  audit: { signingKeyPem: undefined },
+  audit: { signingKeyPem: undefined, retentionDays: undefined },
   siem: { syslog: undefined, hec: undefined, intervalMs: 1000, retryMaxMs: 300_000 },
 };
 
@@ -531,5 +531,20 @@ describe("parseConfig: SIEM forwarding", () => {
     const spaced = refusal({ MDR_SIEM_HEC_URL: "https://splunk:8088", MDR_SIEM_HEC_TOKEN: "secret token" });
     expect(spaced).toBe(invalid("MDR_SIEM_HEC_TOKEN: must be the HEC token (printable, no spaces)"));
     expect(spaced).not.toContain("secret");
+  });
+});
+
+describe("parseConfig: audit retention", () => {
+  it("keeps everything by default, or a whole number of days", () => {
+    expect(parseConfig({}).audit.retentionDays).toBeUndefined();
+    expect(parseConfig({ MDR_AUDIT_RETENTION_DAYS: "" }).audit.retentionDays).toBeUndefined();
+    expect(parseConfig({ MDR_AUDIT_RETENTION_DAYS: "365" }).audit).toEqual({ signingKeyPem: undefined, retentionDays: 365 });
+    expect(parseConfig({ MDR_AUDIT_RETENTION_DAYS: " 90 " }).audit.retentionDays).toBe(90);
+  });
+
+  it("refuses nonsense at start, naming the variable", () => {
+    for (const value of ["0", "-3", "1.5", "ninety", "36501"]) {
+      expect(refusal({ MDR_AUDIT_RETENTION_DAYS: value })).toBe(invalid("MDR_AUDIT_RETENTION_DAYS: must be a whole number of days (1-36500)"));
+    }
   });
 });

@@ -6,7 +6,7 @@
 // chain keeps the digest of each state, and the row must match the digest of its last one).
 // One chain across the three tables, in write order: deleting a whole record of any table breaks
 // the one sequence, and no table can be rewritten apart from the others.
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import { type Db, inTransaction, perDb } from "@/lib/db/client";
 
 export type LinkKind = "action" | "event" | "audit";
@@ -41,6 +41,23 @@ export const actionDigest = (row: Raw): Buffer => sha256(JSON.stringify(row));
 export function linkHash(prev: Buffer, seq: number, kind: LinkKind, ref: string, at: number, content: Buffer | Raw): Buffer {
   const body = JSON.stringify([seq, kind, ref, at, Buffer.isBuffer(content) ? content.toString("hex") : content]);
   return createHash("sha256").update(prev).update(body).digest();
+}
+
+// The walk's hashing, on hex strings: verification reads hashes as hex (SQLite's hex()) rather
+// than as blobs, and hashes into one reused buffer, so that no link costs a buffer of its own
+// (each blob read and each digest was an ArrayBuffer for the collector: a third of the walk's time).
+const scratch = Buffer.allocUnsafe(64 * 1024);
+const sha256Hex: (data: Buffer) => string =
+  typeof crypto.hash === "function" ? (data) => crypto.hash("sha256", data, "hex") : (data) => createHash("sha256").update(data).digest("hex");
+
+/** linkHash, from the previous hash as hex and the content as the hex of a digest or a row; hex out. */
+function linkHex(prevHex: string, seq: number, kind: LinkKind, ref: string, at: number, content: string | Raw): string {
+  const body = JSON.stringify([seq, kind, ref, at, content]);
+  if (prevHex.length !== 64 || 32 + Buffer.byteLength(body) > scratch.length) {
+    return createHash("sha256").update(Buffer.from(prevHex, "hex")).update(body).digest("hex");
+  }
+  scratch.write(prevHex, 0, "hex");
+  return sha256Hex(scratch.subarray(0, 32 + scratch.write(body, 32, "utf8")));
 }
 
 /**
@@ -144,6 +161,9 @@ export interface ChainWalk {
 
 const MAX_PROBLEMS = 50;
 
+/** The longest the walk runs before it pauses (when it may). */
+const SLICE_MS = 20;
+
 /** Iterates a table's rows in id order, one step at a time (a merge with the chain's links). */
 class Cursor {
   private readonly it: Iterator<Raw>;
@@ -168,25 +188,31 @@ class Cursor {
  * the chain (event and audit ids grow in write order), and only the actions' last digests are kept.
  * `start`: where the chain begins after a retention cut (the cut's seq and hash).
  */
-export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number; hash: Buffer } }): ChainWalk {
+export async function walkChain(
+  db: Db,
+  opts: { at: Set<number>; start?: { seq: number; hash: Buffer }; pause?: () => Promise<void> },
+): Promise<ChainWalk> {
   const c = db.$client;
   const problems: ChainProblem[] = [];
   const problem = (record: string, why: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ record, why });
   };
   const hashes = new Map<number, Buffer>();
-  const lastState = new Map<string, Buffer>();
+  /** Each action's last recorded digest (hex). */
+  const lastState = new Map<string, string>();
   const events = new Cursor(c.prepare(`select ${EVENT_COLUMNS} from action_events order by id`).raw().iterate());
   const audits = new Cursor(c.prepare(`select ${AUDIT_COLUMNS} from audit_events order by id`).raw().iterate());
-  const links = c.prepare("select seq, kind, ref, at, digest, prev_hash, hash from audit_chain order by seq").raw().iterate() as IterableIterator<
-    [number, LinkKind, string, number, Buffer | null, Buffer, Buffer]
-  >;
+  // hex(NULL) is '': a link without a digest.
+  const links = c
+    .prepare("select seq, kind, ref, at, lower(hex(digest)), lower(hex(prev_hash)), lower(hex(hash)) from audit_chain order by seq")
+    .raw()
+    .iterate() as IterableIterator<[number, LinkKind, string, number, string, string, string]>;
   const startSeq = opts.start?.seq ?? 0;
   let expected = startSeq + 1;
-  let prevHash = opts.start?.hash ?? GENESIS;
+  let prevHash = (opts.start?.hash ?? GENESIS).toString("hex");
   let lastSeq = startSeq;
   let walked = 0;
-  if (opts.at.has(startSeq)) hashes.set(startSeq, prevHash);
+  if (opts.at.has(startSeq)) hashes.set(startSeq, Buffer.from(prevHash, "hex"));
 
   /** Moves a table's cursor to the row `ref` names: rows skipped are not in the chain. */
   const match = (cursor: Cursor, table: string, ref: string, seq: number): Raw | undefined => {
@@ -204,18 +230,40 @@ export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number
     return undefined;
   };
 
+  // With `pause` (a connection of the walk's own), the walk stops every SLICE_MS to let others run.
+  // (An await only then: one on every link would cost the walk a microtask per link.)
+  let slice = performance.now();
+  const due = (n: number) => opts.pause !== undefined && (n & 255) === 0 && performance.now() - slice >= SLICE_MS;
+  const pause = async () => {
+    await opts.pause?.();
+    slice = performance.now();
+  };
+
   try {
     for (const [seq, kind, ref, at, digest, prev, hash] of links) {
       walked++;
+      if (due(walked)) await pause();
+      if (seq <= startSeq) {
+        // Before the retention cut, left by a prune still under way (each action goes whole): each
+        // record is checked against its own link; the chain itself starts at the signed cut.
+        let content: string | Raw | undefined = digest || undefined;
+        if (kind === "action" && digest) lastState.set(ref, digest);
+        else if (kind === "event") content = match(events, "action_events", ref, seq);
+        else if (kind === "audit") content = match(audits, "audit_events", ref, seq);
+        if (content !== undefined && linkHex(prev, seq, kind, ref, at, content) !== hash) {
+          problem(`audit_chain link ${seq}`, "before the retention cut: does not match its record");
+        }
+        continue;
+      }
       if (seq !== expected) {
         problem(`audit_chain link ${expected}`, seq > expected ? `missing: chain broken between ${expected - 1} and ${seq}` : `out of order (found ${seq})`);
-      } else if (!prev.equals(prevHash)) {
+      } else if (prev !== prevHash) {
         problem(`audit_chain link ${seq}`, `its previous hash is not the hash of link ${seq - 1}: chain broken`);
       }
-      let content: Buffer | Raw | undefined;
+      let content: string | Raw | undefined;
       let record = `audit_chain link ${seq}`;
       if (kind === "action") {
-        content = digest ?? undefined;
+        content = digest || undefined;
         record = `actions ${ref}`;
         if (digest) lastState.set(ref, digest);
       } else if (kind === "event") {
@@ -227,14 +275,14 @@ export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number
       } else {
         problem(record, `unknown kind ${String(kind)}`);
       }
-      if (content !== undefined && !linkHash(prev, seq, kind, ref, at, content).equals(hash)) {
+      if (content !== undefined && linkHex(prev, seq, kind, ref, at, content) !== hash) {
         problem(record, kind === "action" ? `its link ${seq} does not match its content` : "hash does not match its content");
       }
       // Whatever the damage, the walk goes on from the link as stored: one change is named once.
       prevHash = hash;
       expected = seq + 1;
       lastSeq = seq;
-      if (opts.at.has(seq)) hashes.set(seq, hash);
+      if (opts.at.has(seq)) hashes.set(seq, Buffer.from(hash, "hex"));
     }
     for (; events.current; events.next()) problem(`action_events id ${events.current[0]}`, "not in the chain: written outside the application");
     for (; audits.current; audits.next()) problem(`audit_events id ${audits.current[0]}`, "not in the chain: written outside the application");
@@ -244,16 +292,18 @@ export function walkChain(db: Db, opts: { at: Set<number>; start?: { seq: number
   }
 
   // Each action as it is now against the digest of its last recorded state.
+  let rows = 0;
   for (const row of c.prepare(`select ${ACTION_COLUMNS} from actions order by id`).raw().iterate() as IterableIterator<Raw>) {
+    if (due(++rows)) await pause();
     const id = row[0] as string;
     const recorded = lastState.get(id);
     if (!recorded) problem(`actions ${id}`, "not in the chain: written outside the application");
-    else if (!recorded.equals(actionDigest(row))) problem(`actions ${id}`, "row differs from the state its last event recorded");
+    else if (recorded !== sha256Hex(Buffer.from(JSON.stringify(row)))) problem(`actions ${id}`, "row differs from the state its last event recorded");
     lastState.delete(id);
   }
   for (const id of lastState.keys()) problem(`actions ${id} missing`, "deleted: the chain holds its state");
 
-  return { links: walked, problems, head: { seq: lastSeq, hash: prevHash }, hashes, firstSeq: startSeq + 1 };
+  return { links: walked, problems, head: { seq: lastSeq, hash: Buffer.from(prevHash, "hex") }, hashes, firstSeq: startSeq + 1 };
 }
 
 // --- checkpoints

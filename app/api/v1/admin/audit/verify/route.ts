@@ -6,7 +6,7 @@ import { authStore, json, methodsNotAllowed, route } from "@/lib/http/route";
 // timelines and the security events, and the signed checkpoints); 200 either way, `ok` says which.
 export const GET = route({ role: "admin", allTenants: "Verifying the audit log" }, async () => {
   const { db, now } = authStore();
-  return json(verifyAudit(db, signingKey(config(), db), now));
+  return json(await verifyAudit(db, signingKey(config(), db), now));
 });
 
 export const { POST, PUT, PATCH, DELETE } = methodsNotAllowed("GET");
