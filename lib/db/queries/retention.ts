@@ -5,7 +5,7 @@
 import { type Db, inTransaction } from "@/lib/db/client";
 
 /** An action that must be kept whatever its age: still running, its effect in place, or completed since the cutoff. */
-const KEPT = "(a.status in ('pending', 'in_progress') or a.active = 1 or a.completed_at is null or a.completed_at >= @cutoff)";
+const KEPT = "(a.status in ('queued', 'pending', 'in_progress') or a.active = 1 or a.completed_at is null or a.completed_at >= @cutoff)";
 
 /**
  * The furthest cut after `after` (the previous cut, or 0) such that every record up to it may go:
