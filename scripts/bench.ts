@@ -9,6 +9,8 @@
 //   4. the server's peak RSS during 1 and 3, and the database's size;
 //   5. /mdr: first-load JavaScript (gzipped) and time to first byte;
 //   6. GET /actions/export of the whole seeded log as NDJSON: rows, MB/s, the server's RSS growth.
+// `npm run bench -- contain` measures time to contain at the providers' published limits (bulks of
+// 500 addresses on each firewall, 150 isolations) against the emulator, into BENCHMARKS.md.
 // `npm run bench -- export [--rows N]` runs the export alone on a log written fast through the
 // pipeline's statements (scripts/bench/seed-log.ts, 1,000,000 actions by default) and writes its
 // figures into BENCHMARKS.md's export section.
@@ -29,6 +31,7 @@ import { MAX_INDICATORS, POST_PATHS, type PostVerb, bodies, hostsUsed } from "./
 const ROOT = path.resolve(__dirname, "..");
 const quick = process.argv.includes("--quick");
 const exportOnly = process.argv.slice(2).includes("export");
+const containOnly = process.argv.slice(2).includes("contain");
 const rowsIndex = process.argv.indexOf("--rows");
 const noteIndex = process.argv.indexOf("--note");
 const note = noteIndex >= 0 ? process.argv[noteIndex + 1] : undefined;
@@ -483,7 +486,21 @@ async function main(): Promise<void> {
   log(`Benchmark done in ${minutes} min.`);
 }
 
-(exportOnly ? exportMain() : main()).catch((err: unknown) => {
+/**
+ * `npm run bench -- contain`: time to contain at the providers' published limits, measured by the
+ * live test of bulks at those limits (tests/api/live-bulk-limits.test.ts), which writes its figures
+ * into BENCHMARKS.md's "contain" section.
+ */
+async function containMain(): Promise<void> {
+  const run = spawnSync("npx", ["vitest", "run", "tests/api/live-bulk-limits.test.ts"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, MDR_BENCH_WRITE: "1" },
+  });
+  if (run.status !== 0) throw new Error(`the bulk limits run failed (exit ${run.status})`);
+}
+
+(containOnly ? containMain() : exportOnly ? exportMain() : main()).catch((err: unknown) => {
   console.error(`Benchmark failed: ${err instanceof Error ? err.message : String(err)}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   process.exit(1);
