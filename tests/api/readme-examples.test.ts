@@ -36,6 +36,7 @@ const EXPECTED: readonly (readonly [snippet: string, status: number])[] = [
   ["/mdr/disable-user", 201],
   ["/mdr/quarantine-email", 201],
   ['"ips": [', 207],
+  ["$API/mdr/bulk/$BULK", 200],
   ["-X PATCH $API/mdr/actions/$BLOCK", 200],
   ["$API/mdr/actions/$ISOLATION/revert", 202],
   ['"$API/mdr/actions?type=block_ip&status=succeeded&limit=20"', 200],
@@ -221,7 +222,7 @@ it(
         curls++;
       } else expect(r.statuses, where).toEqual([]);
       // A variable an example keeps from an answer (`ISOLATION=$(curl ... | jq -r .id)`) holds a value.
-      for (const [, name] of ex.text.matchAll(/^(\w+)=\$\(curl/gm)) expect(variable(name!), `${name}, ${where}`).toMatch(/^act_/);
+      for (const [, name] of ex.text.matchAll(/^(\w+)=\$\(curl/gm)) expect(variable(name!), `${name}, ${where}`).toMatch(/^(act|blk)_/);
     }
     expect(curls).toBe(EXPECTED.length);
 
