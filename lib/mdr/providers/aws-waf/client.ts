@@ -3,6 +3,8 @@
 // that token; when someone else wrote in between, WAF answers WAFOptimisticLockException and the
 // change is worked out again on a fresh read. A batch costs one GetIPSet + one UpdateIPSet per set
 // (per address family), whatever its size.
+import { Serial } from "@/lib/mdr/providers/serial";
+import { gateAwsClient } from "@/lib/mdr/providers/live/aws-gate";
 import { GetIPSetCommand, type IPSet, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { TenantConfig } from "@/lib/config";
 import type { CallGate } from "@/lib/mdr/providers/gate";
@@ -51,7 +53,7 @@ export class AwsWafFirewall implements FirewallProvider {
   readonly batchSize = awsWaf.rules.batchSize;
   private readonly clients = new Map<string, WAFV2Client>();
   /** The tail of each set's queue of read-modify-writes: ours never race each other for a LockToken. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new Serial();
 
   constructor(private readonly opts: AwsWafOptions) {}
 
@@ -89,22 +91,7 @@ export class AwsWafFirewall implements FirewallProvider {
         maxAttempts: 3,
       });
       // Inside the SDK's retry loop: each attempt is one request and takes a turn at the gate.
-      const gate = this.opts.gate;
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          const ticket = await gate.enter("aws_waf", tenantId);
-          try {
-            const out = await next(args);
-            ticket.done("ok");
-            return out;
-          } catch (err) {
-            const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-            ticket.done(status === undefined || status >= 500 ? "failure" : "ok", (err as Error).message);
-            throw err;
-          }
-        },
-        { step: "finalizeRequest", priority: "low", name: "mdrGate" },
-      );
+      gateAwsClient(client, this.opts.gate, "aws_waf", tenantId);
       this.clients.set(key, client);
     }
     return client;
@@ -116,14 +103,7 @@ export class AwsWafFirewall implements FirewallProvider {
 
   /** One after another per set: the next read-modify-write starts once the last has ended. */
   private serial<T>(set: WafIpSetRef, work: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(set.arn) ?? Promise.resolve();
-    const run = before.then(work, work);
-    const tail = run.catch(() => undefined);
-    this.queues.set(set.arn, tail);
-    void tail.then(() => {
-      if (this.queues.get(set.arn) === tail) this.queues.delete(set.arn);
-    });
-    return run;
+    return this.queues.run(set.arn, work);
   }
 
   private async read(tenantId: string, set: WafIpSetRef, family?: Family): Promise<ReadSet> {

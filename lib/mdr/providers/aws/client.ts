@@ -1,5 +1,7 @@
 // AWS network ACL entries through @aws-sdk/client-ec2. Security groups hold allow rules only, so a
 // block (`firewall_type: aws_sg`) is an inbound deny entry at the lowest free rule number in range.
+import { Serial } from "@/lib/mdr/providers/serial";
+import { gateAwsClient } from "@/lib/mdr/providers/live/aws-gate";
 import {
   CreateNetworkAclEntryCommand,
   DeleteNetworkAclEntryCommand,
@@ -47,24 +49,8 @@ export class AwsNaclFirewall implements FirewallProvider {
         // The SDK's standard retry mode backs off on throttling and 5xx: 3 tries in all.
         maxAttempts: 3,
       });
-      // Inside the SDK's retry loop (finalizeRequest, after the retry step): each attempt is one
-      // request, takes a turn at the gate and reports whether EC2 answered.
-      const gate = this.opts.gate;
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          const ticket = await gate.enter("aws", tenantId);
-          try {
-            const out = await next(args);
-            ticket.done("ok");
-            return out;
-          } catch (err) {
-            const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-            ticket.done(status === undefined || status >= 500 ? "failure" : "ok", (err as Error).message);
-            throw err;
-          }
-        },
-        { step: "finalizeRequest", priority: "low", name: "mdrGate" },
-      );
+      // Inside the SDK's retry loop: each attempt is one request and takes a turn at the gate.
+      gateAwsClient(client, this.opts.gate, "aws", tenantId);
       this.clients.set(tenantId, client);
     }
     return { client, acl };
@@ -85,24 +71,13 @@ export class AwsNaclFirewall implements FirewallProvider {
   }
 
   /** One write at a time per ACL in this process: each picks the lowest free number after the previous one took its own. */
-  private readonly writes = new Map<string, Promise<unknown>>();
-
-  private serial<T>(aclId: string, work: () => Promise<T>): Promise<T> {
-    const before = this.writes.get(aclId) ?? Promise.resolve();
-    const mine = before.then(work, work);
-    const tail = mine.catch(() => undefined);
-    this.writes.set(aclId, tail);
-    void tail.then(() => {
-      if (this.writes.get(aclId) === tail) this.writes.delete(aclId);
-    });
-    return mine;
-  }
+  private readonly writes = new Serial();
 
   async block(tenantId: string, request: BlockRequest): Promise<BlockResult> {
     // A bulk's blocks run side by side: each reading the entries and taking the lowest free number
     // at once would pick the same number (EC2: NetworkAclEntryAlreadyExists). Another writer can
     // still race us; the retry below covers that.
-    return this.serial(this.target(tenantId).acl.networkAclId, () => this.blockNow(tenantId, request));
+    return this.writes.run(this.target(tenantId).acl.networkAclId, () => this.blockNow(tenantId, request));
   }
 
   private async blockNow(tenantId: string, request: BlockRequest): Promise<BlockResult> {

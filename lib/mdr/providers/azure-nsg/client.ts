@@ -2,6 +2,7 @@
 // named after the action, at the requested priority or the lowest free one in the range. A bulk
 // (blockMany) puts up to 500 addresses of one family in one rule (`sourceAddressPrefixes`), named
 // after the first action of the batch; undoing one of them rewrites that rule without it.
+import { Serial } from "@/lib/mdr/providers/serial";
 import type { TokenCredential } from "@azure/core-auth";
 import { NetworkManagementClient, type SecurityRule } from "@azure/arm-network";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
@@ -128,7 +129,7 @@ export class AzureNsgFirewall implements FirewallProvider {
   /** `METHOD /path` of a rule write -> the etag it must still have (see ifMatchPolicy). */
   private readonly ifMatch = new Map<string, string>();
   /** One rewrite at a time per rule in this process: the others wait rather than lose a race on its etag. */
-  private readonly ruleLocks = new Map<string, Promise<unknown>>();
+  private readonly ruleLocks = new Serial();
   /** The most addresses one blockMany or unblockMany takes: at most 3 rule writes. */
   readonly batchSize = 2 * PER_RULE;
 
@@ -433,19 +434,6 @@ export class AzureNsgFirewall implements FirewallProvider {
     return outcomes;
   }
 
-  /** Serialises the rewrites of one rule in this process. */
-  private async withRuleLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const before = this.ruleLocks.get(key) ?? Promise.resolve();
-    const mine = before.then(work, work);
-    const tail = mine.catch(() => undefined);
-    this.ruleLocks.set(key, tail);
-    try {
-      return await mine;
-    } finally {
-      if (this.ruleLocks.get(key) === tail) this.ruleLocks.delete(key);
-    }
-  }
-
   /**
    * Takes `addresses` out of rule `ref`: read it, write it back without them (or delete it when
    * none is left), If-Match its etag; when ARM says it changed meanwhile (412) or is busy, again.
@@ -454,7 +442,7 @@ export class AzureNsgFirewall implements FirewallProvider {
   private removeFromRule(tenantId: string, ref: string, addresses: string[]): Promise<BatchOutcome<{ alreadyAbsent: boolean }>[]> {
     const { client, nsg } = this.target(tenantId);
     const path = `/subscriptions/${nsg.subscriptionId}/resourcegroups/${nsg.resourceGroup}/providers/microsoft.network/networksecuritygroups/${nsg.nsgName}/securityrules/${ref}`.toLowerCase();
-    return this.withRuleLock(`${tenantId} ${path}`, async () => {
+    return this.ruleLocks.run(`${tenantId} ${path}`, async () => {
       const deadline = Date.now() + this.opts.timeoutMs - 1000;
       for (let attempt = 0; ; attempt++) {
         let rule: SecurityRule;
