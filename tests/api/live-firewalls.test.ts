@@ -425,7 +425,7 @@ describe("live block-ip: AWS network ACL", () => {
 });
 
 describe("live block-ip: concurrent blocks", () => {
-  it("three blocks at once on one NSG and one ACL: each gets its own priority / rule number (a lost race is retried)", async () => {
+  it("three blocks at once on one NSG, and on one ACL another writer takes a number: each gets its own priority / rule number (a lost race is retried)", async () => {
     const { emu, server } = live();
     const from = mark(emu);
     const ips = ["203.0.113.21", "203.0.113.22", "203.0.113.23"];
@@ -448,14 +448,26 @@ describe("live block-ip: concurrent blocks", () => {
       () => since(emu, from, { method: "PUT" }).filter((c) => c.status === 201).length,
       () => Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "azure_nsg" }))),
     );
-    const acl = await withFirstWriteHeld(
-      "ec2:CreateNetworkAclEntry",
-      () => since(emu, from, { action: "CreateNetworkAclEntry" }).filter((c) => c.status === 200).length,
-      () => Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "aws_sg" }))),
-    );
-    expect([...nsg, ...acl].map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    // The ACL: this server writes its entries one at a time (a bulk's blocks would otherwise all
+    // take the same lowest free number), so the collision comes from another writer: while the
+    // first write is held, an entry appears at the number it is for.
+    let release = () => {};
+    const held = emu.setFault({ match: "ec2:CreateNetworkAclEntry", until: new Promise<void>((r) => (release = r)) });
+    let acl: Reply[];
+    try {
+      const replies = Promise.all(ips.map((ip) => post(server, BLOCK, { ip, firewall_type: "aws_sg" })));
+      await eventually(async () => (held.hits === 1 ? true : undefined), 15_000, "the first entry write held");
+      // (room for it: the ACL here holds 7 entries; the next test starts from the seed again)
+      aclState().entriesLimit = 8;
+      aclState().entries.push({ ruleNumber: 3, protocol: "-1", ruleAction: "deny", egress: false, cidrBlock: "198.51.100.99/32" });
+      release();
+      acl = await replies;
+    } finally {
+      release();
+    }
+    expect([...nsg, ...acl].map((r) => r.status), JSON.stringify(acl.map((r) => r.body))).toEqual([201, 201, 201, 201, 201, 201]);
     expect(nsg.map((r) => r.body.result.priority).sort()).toEqual([102, 103, 104]);
-    expect(acl.map((r) => r.body.result.rule_number).sort()).toEqual([3, 4, 5]);
+    expect(acl.map((r) => r.body.result.rule_number).sort()).toEqual([4, 5, 6]);
     // In the emulator: one rule / entry per block, for its own address.
     for (const r of nsg) {
       expect(nsgState().rules.get(r.body.provider_ref.toLowerCase())?.properties).toMatchObject({

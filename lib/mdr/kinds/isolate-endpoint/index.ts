@@ -22,7 +22,7 @@ export const [isolateKind, releaseKind] = kindPair(
     settle: (ctx, row) => settleMachineAction(ctx, row, true),
     // One poll follows both the isolations and the releases in progress at Defender.
     background: { poll: pollMachineActions },
-    queue: { perform: performIsolation, calls: 2, undoSpec: releaseSpec },
+    queue: { perform: performIsolation, calls: 1, undoSpec: releaseSpec },
   },
   { settle: (ctx, row) => settleMachineAction(ctx, row, false), queue: { perform: performRelease, calls: 1 } },
 );
