@@ -121,6 +121,24 @@ describe("a token of Contoso", () => {
     expect((await as(fabrikam, "/api/v1/mdr/metrics?hours=1")).body.total).toBe(2);
   });
 
+  it("Fabrikam's bulk is not there for it: its progress and its revert are 404; Fabrikam's own token follows it", async () => {
+    const { server } = live();
+    const bulk = await call(server, "/api/v1/mdr/block-ip", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ips: ["185.220.104.1", "185.220.104.2"], firewall_type: "azure_nsg", tenant_id: TENANT_B }),
+    });
+    expect([202, 207], JSON.stringify(bulk.body)).toContain(bulk.status);
+    const id = bulk.body.bulk_id;
+    const contoso = scoped("contoso-soc", "responder", [TENANT_A]);
+    const notFound = problem("not-found", `No bulk ${id}.`);
+    expectProblem(await as(contoso, `/api/v1/mdr/bulk/${id}`), notFound);
+    expectProblem(await as(contoso, `/api/v1/mdr/bulk/${id}/revert`, { method: "POST", body: { reason: "not mine" } }), notFound);
+    const fabrikam = scoped("fabrikam-viewer-2", "viewer", [TENANT_B]);
+    const seen = await as(fabrikam, `/api/v1/mdr/bulk/${id}`);
+    expect({ status: seen.status, tenant: seen.body.tenant_id, total: seen.body.total }).toEqual({ status: 200, tenant: TENANT_B, total: 2 });
+  });
+
   it("status: probed in its own tenant; Fabrikam's token sees Fabrikam's NSG, Contoso's sees none", async () => {
     const { emu } = live();
     const contoso = scoped("contoso-viewer", "viewer", [TENANT_A]);
