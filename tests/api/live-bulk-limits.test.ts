@@ -9,7 +9,7 @@ import { parseRateLimits } from "@/lib/config";
 import { SERVICE_FACTS } from "@/lib/mdr/providers/facts";
 import { NSG, RESOURCE_GROUP, SUBSCRIPTION_A, WAF_V4, exampleSeed } from "../emulator/fixtures";
 import type { Emulator, RecordedRequest } from "../emulator/server";
-import { type Json, get, post } from "./helpers";
+import { type Json, allActions, expectProblem, get, post, problem } from "./helpers";
 import { freshLive, liveEnv, liveSetup, mark, since } from "./live";
 
 const SCALE = 60;
@@ -169,6 +169,19 @@ describe(`bulks at the published limits (windows divided by ${SCALE})`, () => {
     noThrottling(emu, from);
     figures.push({ what: "block 500 addresses, `aws_waf`", targets: 500, calls: calls(emu, from).length, wallMs: b.ms, floorMs: 0, floor: "one UpdateIPSet (one a second, 10,000 addresses a set)" });
   }, 180_000);
+
+  it("an IPv6 address where only an IPv4 WAF set is configured: 422 naming it, alone or in a list; nothing written or sent", async () => {
+    const { emu, server } = live();
+    const from = mark(emu);
+    const why =
+      "no IPv6 IP set is configured for tenant 3f2a1b7c-0d4e-4a5b-9c6d-7e8f9a0b1c2d (AWS_WAF_IPV6_SET_ARN, or aws_waf.ipv6_set_arn in MDR_TENANTS_FILE): IPv6 addresses cannot be blocked on AWS WAF";
+    const one = await post(server, "/api/v1/mdr/block-ip", { ip: "2001:db8::1", firewall_type: "aws_waf" });
+    expectProblem(one, problem("validation-failed", `ip: ${why}`, { errors: [{ path: "ip", message: why }] }));
+    const list = await post(server, "/api/v1/mdr/block-ip", { ips: ["185.223.0.1", "2001:db8::1"], firewall_type: "aws_waf" });
+    expectProblem(list, problem("validation-failed", `ips.1: ${why}`, { errors: [{ path: "ips.1", message: why }] }));
+    expect(await allActions(server)).toEqual([]);
+    expect(calls(emu, from)).toEqual([]);
+  });
 });
 
 afterAll(() => {

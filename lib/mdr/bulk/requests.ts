@@ -73,6 +73,15 @@ export async function blockIps({ ctx, input }: { ctx: MdrContext; input: BulkBlo
   const tenantId = resolveTenant(ctx, input.tenant_id);
   const firewall = input.firewall_type;
   requireService(ctx, serviceOf(firewall), tenantId, "firewall_type");
+  // An address the firewall cannot take as configured (no WAF IP set of its family) is a bad item.
+  const fw = ctx.providers.firewalls[firewall];
+  const refused = input.ips.flatMap((a, i) => {
+    const why = fw.refuses?.(tenantId, a.value);
+    return why ? [{ path: `ips.${i}`, message: why }] : [];
+  });
+  if (refused.length > 0) {
+    throw new MdrError("validation_failed", refused.map((e) => `${e.path}: ${e.message}`).join("; "), { errors: refused });
+  }
   // A list the firewall cannot hold is refused whole: half a threat list blocked is not what was asked.
   const room = await ctx.providers.firewalls[firewall].capacity?.(tenantId);
   if (room && room.free < input.ips.length) {

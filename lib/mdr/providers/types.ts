@@ -137,6 +137,11 @@ export interface FirewallProvider {
    */
   capacity?(tenantId: string): Promise<FirewallCapacity | null>;
   /**
+   * Why this firewall cannot take `address` for the tenant as it is configured (a WAF with no IP
+   * set of the address's family), or undefined: asked before anything is written, answered 422.
+   */
+  refuses?(tenantId: string, address: string): string | undefined;
+  /**
    * Removes exactly what `block` created (`ref`, for `address`). Resolves `{ alreadyAbsent: true }`
    * when it was gone; refuses (conflict) when the rule now says something else.
    */

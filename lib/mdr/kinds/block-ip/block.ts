@@ -1,4 +1,5 @@
 import "server-only";
+import { MdrError } from "@/lib/errors";
 import type { ActionRow } from "@/lib/db/schema";
 import { type ActionSpec, type Outcome, type Perform, type PerformMany, type Progress, runAction } from "@/lib/mdr/actions";
 import { actionComment } from "@/lib/mdr/action-comment";
@@ -88,5 +89,7 @@ export function blockBatch(ctx: MdrContext, provider: ActionRow["provider"]): { 
 export async function blockIp({ ctx, input }: { ctx: MdrContext; input: BlockIpRequest }): Promise<ActionRow> {
   const tenantId = resolveTenant(ctx, input.tenant_id);
   requireService(ctx, serviceOf(input.firewall_type), tenantId, "firewall_type");
+  const refused = ctx.providers.firewalls[input.firewall_type].refuses?.(tenantId, input.ip);
+  if (refused) throw MdrError.field("ip", refused);
   return runAction(ctx, blockSpec(ctx, input, tenantId), performBlock(ctx));
 }

@@ -63,6 +63,16 @@ export class AwsWafFirewall implements FirewallProvider {
     return waf;
   }
 
+  refuses(tenantId: string, address: string): string | undefined {
+    try {
+      this.setFor(tenantId, familyOf(address));
+      return undefined;
+    } catch (err) {
+      if (err instanceof ProviderError) return err.message.replace(/^\[[^\]]+\] /, "");
+      throw err;
+    }
+  }
+
   /** The tenant's set for a family; a bad_request naming the setting when there is none. */
   private setFor(tenantId: string, family: Family): WafIpSetRef {
     const set = family === "ipv4" ? this.config(tenantId).ipv4Set : this.config(tenantId).ipv6Set;
