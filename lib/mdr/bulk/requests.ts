@@ -146,7 +146,18 @@ export function requireVisibleBulk(ctx: MdrContext, id: string): BulkRow {
 }
 
 // POST /bulk/{id}/revert: undoes every target of the bulk in effect, as a bulk of its own.
-export async function revertBulk({ ctx, id, reason }: { ctx: MdrContext; id: string; reason: string | null }): Promise<BulkAnswer> {
+export async function revertBulk({
+  ctx,
+  id,
+  reason,
+  charge,
+}: {
+  ctx: MdrContext;
+  id: string;
+  reason: string | null;
+  /** Counts the undos against the caller's rate limit (one per target), before any is written. */
+  charge?: (actions: number) => void;
+}): Promise<BulkAnswer> {
   const bulk = requireVisibleBulk(ctx, id);
   const undoSpec = kindOf(bulk.type).queue?.undoSpec;
   if (!undoSpec) throw new MdrError("conflict", `Bulk ${id} (${bulk.type}) cannot be reverted.`);
@@ -154,6 +165,7 @@ export async function revertBulk({ ctx, id, reason }: { ctx: MdrContext; id: str
   if (inEffect.length === 0) {
     throw new MdrError("conflict", `Nothing of bulk ${id} is in effect and not already being undone: there is nothing to revert.`);
   }
+  charge?.(inEffect.length);
   return submit(
     ctx,
     inEffect.map((row) => ({ target: row.target, spec: undoSpec(row, reason) })),

@@ -1,5 +1,5 @@
 import { idempotent } from "@/lib/http/idempotency";
-import { bulkResponse, methodsNotAllowed, readJson, readParam, route } from "@/lib/http/route";
+import { bulkResponse, chargeActions, methodsNotAllowed, readJson, readParam, route } from "@/lib/http/route";
 import { revertBulk } from "@/lib/mdr/bulk/requests";
 import { getContext } from "@/lib/mdr/context";
 import { BulkId, RevertRequest } from "@/lib/mdr/schemas";
@@ -10,7 +10,7 @@ export const POST = route<{ id: string }>(
   idempotent(async (req, rc, params) => {
     const id = readParam("id", params.id, BulkId);
     const { reason } = await readJson(req, RevertRequest, { optional: true });
-    return bulkResponse(await revertBulk({ ctx: getContext(rc), id, reason }));
+    return bulkResponse(await revertBulk({ ctx: getContext(rc), id, reason, charge: (n) => chargeActions(rc, n) }));
   }),
 );
 
