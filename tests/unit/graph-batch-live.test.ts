@@ -28,6 +28,10 @@ beforeAll(async () => {
       messages: [{ internetMessageId: PHISH, subject: `Invoice ${i + 1}`, from: "billing@evil.example" }],
     })),
   );
+  // Six copies of one message in one mailbox: more than Outlook's 4 concurrent requests per mailbox.
+  seed.tenants[0]!.users!.find((u) => u.userPrincipalName === USERS[44])!.messages!.push(
+    ...Array.from({ length: 6 }, (_, i) => ({ internetMessageId: "<six@x.example>", subject: `Copy ${i + 1}` })),
+  );
   emu = await startEmulator({ ...seed, certs });
 });
 afterAll(() => emu?.close());
@@ -204,7 +208,7 @@ describe("live Graph provider: the batch forms", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
-  it("one message found in 30 mailboxes and moved, in batches of at most 4 per mailbox; a missing mailbox is its own failure", async () => {
+  it("one message found in 30 mailboxes and moved, in batches of 20; a missing mailbox is its own failure", async () => {
     const { mail } = live();
     const boxes = USERS.slice(0, 30);
     const found = await mail.findMessagesMany!(TENANT_A, [...boxes, "no.mailbox@contoso.com"].map((mailbox) => ({ mailbox, messageId: PHISH })));
@@ -219,5 +223,19 @@ describe("live Graph provider: the batch forms", () => {
     // 31 finds and 30 moves: 2 + 2 requests of at most 20.
     expect(graphRequests()).toEqual(Array(4).fill("POST /v1.0/$batch"));
     expect(operations().filter((o) => o.path.endsWith("/move")).map((o) => o.status)).toEqual(Array(30).fill(201));
+  });
+
+  it("six copies in one mailbox are moved in two requests of at most 4 of that mailbox: Outlook never throttles them", async () => {
+    const { mail } = live();
+    const [found] = await mail.findMessagesMany!(TENANT_A, [{ mailbox: USERS[44]!, messageId: "<six@x.example>" }]);
+    const copies = (found as { value: { id: string }[] }).value;
+    expect(copies).toHaveLength(6);
+    const from = emu.requests.at(-1)!.seq;
+    const moved = await mail.moveMany!(TENANT_A, copies.map((c) => ({ mailbox: USERS[44]!, id: c.id, destination: "junkemail" as const })));
+    expect(moved.every((m) => m.ok)).toBe(true);
+    expect(operations(from).map((o) => o.status)).toEqual(Array(6).fill(201));
+    const perRequest = new Map<number, number>();
+    for (const o of operations(from)) perRequest.set(o.batch!.seq, (perRequest.get(o.batch!.seq) ?? 0) + 1);
+    expect([...perRequest.values()]).toEqual([4, 2]);
   });
 });
