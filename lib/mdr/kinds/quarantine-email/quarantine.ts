@@ -131,12 +131,13 @@ export function quarantineBatch(ctx: MdrContext, provider: ActionRow["provider"]
       });
       const moves = copies.filter((c) => DESTINATION[params[c.i]!.action] !== null);
       const deletes = copies.filter((c) => DESTINATION[params[c.i]!.action] === null);
-      const [moved, deleted] = await Promise.all([
+      // One after the other: two requests at once could carry more than 4 operations of one mailbox.
+      const moved =
         moves.length === 0
           ? []
-          : mail.moveMany!(tenantId, moves.map((c) => ({ mailbox: params[c.i]!.user_principal_name, id: c.message.id, destination: DESTINATION[params[c.i]!.action]! }))),
-        deletes.length === 0 ? [] : mail.permanentDeleteMany!(tenantId, deletes.map((c) => ({ mailbox: params[c.i]!.user_principal_name, id: c.message.id }))),
-      ]);
+          : await mail.moveMany!(tenantId, moves.map((c) => ({ mailbox: params[c.i]!.user_principal_name, id: c.message.id, destination: DESTINATION[params[c.i]!.action]! })));
+      const deleted =
+        deletes.length === 0 ? [] : await mail.permanentDeleteMany!(tenantId, deletes.map((c) => ({ mailbox: params[c.i]!.user_principal_name, id: c.message.id })));
       const results = new Map<(typeof copies)[number], { ok: true; moved: MailMessage | null } | { ok: false; error: ProviderError }>();
       moves.forEach((c, k) => {
         const r = moved[k]!;
