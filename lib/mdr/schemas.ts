@@ -294,6 +294,17 @@ export const DisableUserRequest = z.strictObject({
 });
 export type DisableUserRequest = z.infer<typeof DisableUserRequest>;
 
+/** POST /disable-user with `upns`: one disable per account, all with the same settings. */
+export const BulkDisableUserRequest = z
+  .strictObject({
+    upns: bulkList(Upn),
+    reason: Reason,
+    revoke_sessions: z.boolean().default(true),
+    tenant_id: TenantId,
+  })
+  .superRefine((v, ctx) => refuseRepeats(ctx, "upns", v.upns));
+export type BulkDisableUserRequest = z.infer<typeof BulkDisableUserRequest>;
+
 // RFC 5322 3.6.4 msg-id: "<" id-left "@" id-right ">", each made of atext and dots (where the dots fall is not
 // checked: some mailers double them), or a domain literal on the right. No quotes, backslashes, parentheses,
 // commas, colons, semicolons, spaces, control or non-ASCII characters. An apostrophe is atext: providers must escape it.
@@ -318,6 +329,18 @@ export const QuarantineEmailRequest = z.strictObject({
   tenant_id: TenantId,
 });
 export type QuarantineEmailRequest = z.infer<typeof QuarantineEmailRequest>;
+
+/** POST /quarantine-email with `upns`: one message pulled out of many mailboxes, one action per mailbox. */
+export const BulkQuarantineEmailRequest = z
+  .strictObject({
+    message_id: QuarantineEmailRequest.shape.message_id,
+    upns: bulkList(Upn),
+    action: QuarantineEmailRequest.shape.action,
+    reason: Reason,
+    tenant_id: TenantId,
+  })
+  .superRefine((v, ctx) => refuseRepeats(ctx, "upns", v.upns));
+export type BulkQuarantineEmailRequest = z.infer<typeof BulkQuarantineEmailRequest>;
 
 // act_ + a ULID: 26 Crockford base-32 characters, the first 0-7 (a 48-bit time).
 /** POST /actions/{id}/revert: an optional reason; the body itself may be left out. */

@@ -408,6 +408,8 @@ describe("GET /api/v1/openapi.json", () => {
     "RevertRequest",
     "BulkIsolateRequest",
     "BulkBlockIpRequest",
+    "BulkDisableUserRequest",
+    "BulkQuarantineEmailRequest",
     "ChangeExpiryRequest",
   ];
   const AUTH_REQUESTS = ["SignInRequest", "ChangePasswordRequest", "CreateUserRequest", "UpdateUserRequest", "CreateTokenRequest", "ProtectedAssetInput"];
@@ -492,8 +494,8 @@ describe("GET /api/v1/openapi.json", () => {
   it("documents each action POST's answers, problems as application/problem+json", () => {
     for (const path of ACTION_POSTS) {
       const op = doc.paths[path].post;
-      // The routes that also take a list answer it with 207.
-      const bulk = path === "/api/v1/mdr/isolate" || path === "/api/v1/mdr/block-ip" ? ["207"] : [];
+      // Every action route also takes a list (hostnames, ips, upns), answered with 207.
+      const bulk = ["207"];
       expect(Object.keys(op.responses).sort(), path).toEqual(
         ["201", "202", ...bulk, "400", "401", "403", "404", "409", "413", "415", "422", "429", "502", "503", "504"].sort(),
       );
@@ -514,10 +516,25 @@ describe("GET /api/v1/openapi.json", () => {
     expect(props("BulkIsolateRequest")).toEqual(["hostnames", "isolation_type", "reason", "tenant_id"]);
     expect(props("BulkBlockIpRequest")).toEqual(["duration_hours", "firewall_type", "ips", "reason", "tenant_id"]);
     expect(doc.components.schemas.BulkBlockIpRequest.properties.ips).toMatchObject({ type: "array", minItems: 1, maxItems: 500 });
+    expect(props("BulkDisableUserRequest")).toEqual(["reason", "revoke_sessions", "tenant_id", "upns"]);
+    expect(props("BulkQuarantineEmailRequest")).toEqual(["action", "message_id", "reason", "tenant_id", "upns"]);
+    expect(doc.components.schemas.BulkDisableUserRequest.properties.upns).toMatchObject({ type: "array", minItems: 1, maxItems: 500 });
+    expect(doc.components.schemas.BulkQuarantineEmailRequest.required.sort()).toEqual(["message_id", "upns"]);
     expect(props("ChangeExpiryRequest")).toEqual(["expires_at", "reason"]);
     expect(doc.paths["/api/v1/mdr/block-ip"].post.requestBody.content["application/json"].schema).toEqual({
       oneOf: [{ $ref: "#/components/schemas/BlockIpRequest" }, { $ref: "#/components/schemas/BulkBlockIpRequest" }],
     });
+    for (const [route, single, bulk] of [
+      ["disable-user", "DisableUserRequest", "BulkDisableUserRequest"],
+      ["quarantine-email", "QuarantineEmailRequest", "BulkQuarantineEmailRequest"],
+    ]) {
+      const post = doc.paths[`/api/v1/mdr/${route}`].post;
+      expect(post.requestBody.content["application/json"].schema).toEqual({
+        oneOf: [{ $ref: `#/components/schemas/${single}` }, { $ref: `#/components/schemas/${bulk}` }],
+      });
+      expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(["201", "202", "207"]));
+      expect(post.responses["207"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/BulkResponse" });
+    }
   });
 
   it("the Action schema describes exactly the members an action answer has", () => {

@@ -6,14 +6,20 @@
 //   POST /v1.0/users/{id|upn}/messages/{id}/move {destinationId}  -> 201, the message with a NEW id
 //   POST /v1.0/users/{id|upn}/messages/{id}/permanentDelete        -> 204
 //   GET  /v1.0/organization[?$select=id]
+//   POST /v1.0/$batch {requests: [{id, method, url, headers?, body?, dependsOn?}]} -> 200 {responses: [...]}
+//        (json-batching.md): at most 20 requests; each runs through the same handlers as a direct
+//        call (the batch's token, the same throttling, faults matched on its own path), in dependsOn
+//        order; one whose dependency failed is 424; a 429 carries its own Retry-After header.
 // Errors: {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { checkBearer } from "./auth";
-import { guid, header, intParam, isoNow, isRecord, type RequestContext, sendEmpty, sendJson } from "./http";
+import { sendFault } from "./faults";
+import { guid, header, intParam, isoNow, isRecord, type ParsedBody, type RequestContext, sendEmpty, sendJson } from "./http";
 import type { TokenClaims } from "./jwt";
 import { evalFilter, ODataError, parseFilter } from "./odata";
 import { tokenGrants } from "./permissions";
 import { GRAPH_GLOBAL_WINDOWS, GRAPH_IDENTITY_WINDOWS, GRAPH_IDENTITY_WRITE_WINDOWS, GRAPH_OUTLOOK_WINDOWS, type Window } from "./throttle";
-import type { MailboxState, MessageState, TenantState, UserState, WellKnownFolder } from "./types";
+import type { FaultRequestInfo, FaultSpec, MailboxState, MessageState, RecordedRequest, TenantState, UserState, WellKnownFolder } from "./types";
 
 const METADATA = "https://graph.microsoft.com/v1.0/$metadata";
 const JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -460,4 +466,233 @@ export function handleGraph(ctx: RequestContext): void {
     }
   }
   graphError(ctx, 400, "BadRequest", `Resource not found for the segment '${collectionRaw ?? ""}'.`);
+}
+
+/** "JSON batch requests are currently limited to 20 individual requests" (json-batching.md). */
+export const GRAPH_BATCH_LIMIT = 20;
+/** Outlook: 4 concurrent requests per app and mailbox (throttling-limits.md); a parallel batch's run at once. */
+export const MAILBOX_CONCURRENCY = 4;
+
+/** What the server gives the batch handler: where sub-requests are recorded, and the armed faults. */
+export interface BatchHooks {
+  /** Records an operation of the batch (numbered after the batch's record) and returns its record. */
+  record(sub: Omit<RecordedRequest, "seq">): RecordedRequest;
+  /** The armed fault for the operation, counted as used (matched on its own method and path). */
+  fault(info: FaultRequestInfo): FaultSpec | undefined;
+}
+
+interface SubRequest {
+  id: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  dependsOn: string[];
+}
+
+interface SubResponse {
+  id: string;
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** The batch's requests, or why the batch is malformed (the whole batch is then 400). */
+function parseBatch(body: unknown): SubRequest[] | string {
+  if (!isRecord(body) || !Array.isArray(body.requests)) return "Invalid batch payload format.";
+  const list: SubRequest[] = [];
+  for (const raw of body.requests as unknown[]) {
+    if (!isRecord(raw)) return "Invalid batch payload format.";
+    const { id, method, url, headers, dependsOn } = raw;
+    if (typeof id !== "string" || id === "") return "Value cannot be null.\r\nParameter name: id";
+    if (typeof method !== "string" || !/^(GET|POST|PATCH|PUT|DELETE)$/i.test(method)) return `Invalid method for request id '${id}'.`;
+    if (typeof url !== "string" || url === "") return `Invalid url for request id '${id}'.`;
+    if (headers !== undefined && !isRecord(headers)) return `Invalid headers for request id '${id}'.`;
+    if (dependsOn !== undefined && !(Array.isArray(dependsOn) && dependsOn.every((d) => typeof d === "string"))) {
+      return `Invalid dependsOn for request id '${id}'.`;
+    }
+    if (list.some((r) => r.id === id)) return `Request id '${id}' is duplicated: ids must be unique in the batch.`;
+    list.push({
+      id,
+      method: method.toUpperCase(),
+      url,
+      headers: Object.fromEntries(Object.entries((headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), String(v)])),
+      body: raw.body,
+      dependsOn: (dependsOn ?? []) as string[],
+    });
+  }
+  for (const r of list) {
+    for (const d of r.dependsOn) if (!list.some((x) => x.id === d)) return `Request id '${r.id}' depends on '${d}', which is not in the batch.`;
+  }
+  return list;
+}
+
+/** The requests in an order where each comes after what it depends on; undefined on a cycle. */
+function dependencyOrder(list: SubRequest[]): SubRequest[] | undefined {
+  const done = new Set<string>();
+  const order: SubRequest[] = [];
+  while (order.length < list.length) {
+    const next = list.find((r) => !done.has(r.id) && r.dependsOn.every((d) => done.has(d)));
+    if (!next) return undefined;
+    done.add(next.id);
+    order.push(next);
+  }
+  return order;
+}
+
+/** The mailbox a sub-request's path reaches (users/{x}/messages|mailFolders), if any. */
+function mailboxOf(ctx: RequestContext, segments: string[]): string | undefined {
+  const [, collection, key, next] = segments;
+  if (collection?.toLowerCase() !== "users" || key === undefined) return undefined;
+  if (!/^(messages|mailfolders)$/i.test(next ?? "")) return undefined;
+  const tenantId = ctx.record.auth.kind === "bearer" ? ctx.record.auth.tenantId : undefined;
+  const tenant = tenantId ? ctx.core.state.tenants.get(tenantId.toLowerCase()) : undefined;
+  return (tenant && findUser(tenant, key)?.id) ?? key.toLowerCase();
+}
+
+/** One operation run through the same handlers as a direct call, its answer captured. */
+function runSub(ctx: RequestContext, sub: SubRequest, hooks: BatchHooks, outcome: (segments: string[], path: string) => FaultSpec | "mailbox" | undefined): SubResponse {
+  const url = new URL(`${ctx.core.baseUrl}/v1.0${sub.url.startsWith("/") ? "" : "/"}${sub.url}`);
+  let segments: string[];
+  try {
+    segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    segments = url.pathname.split("/").filter(Boolean);
+  }
+  const headers: Record<string, string> = { ...sub.headers };
+  const authorization = header(ctx, "authorization");
+  const record = hooks.record({
+    at: new Date().toISOString(),
+    service: "graph",
+    method: sub.method,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    auth: ctx.record.auth,
+    body: sub.body,
+    batch: { seq: ctx.record.seq, id: sub.id },
+  });
+  const captured: { status: number; headers: Record<string, string>; text: string } = { status: 0, headers: {}, text: "" };
+  const res = {
+    headersSent: false,
+    destroyed: false,
+    writeHead(status: number, h: Record<string, string>) {
+      captured.status = status;
+      captured.headers = h;
+      this.headersSent = true;
+      return this;
+    },
+    end(text?: string) {
+      captured.text = text ?? "";
+    },
+  };
+  const req = { headers: { ...headers, ...(authorization ? { authorization } : {}) }, socket: { destroy() {} } };
+  let body: ParsedBody = { kind: "none" };
+  if (sub.body !== undefined) body = { kind: "json", value: sub.body };
+  const subCtx: RequestContext = {
+    req: req as unknown as IncomingMessage,
+    res: res as unknown as ServerResponse,
+    method: sub.method,
+    url,
+    segments,
+    query: url.searchParams,
+    body,
+    rawBody: Buffer.from(sub.body === undefined ? "" : JSON.stringify(sub.body)),
+    record,
+    requestId: guid(),
+    core: ctx.core,
+  };
+  const decided = outcome(segments, url.pathname);
+  if (segments[1] === "$batch") {
+    graphError(subCtx, 400, "BadRequest", "A batch cannot contain another batch.");
+  } else if (sub.body !== undefined && !("content-type" in sub.headers)) {
+    // json-batching.md: "When a body is included with the request, the headers object must contain a value for Content-Type."
+    graphError(subCtx, 400, "BadRequest", "Content-Type header is required when a body is present.");
+  } else if (decided === "mailbox") {
+    graphError(subCtx, 429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", { "Retry-After": "1" });
+  } else if (decided) {
+    record.fault = true;
+    if (decided.status !== undefined) sendFault(subCtx, decided);
+    else handleGraph(subCtx);
+  } else {
+    handleGraph(subCtx);
+  }
+  const out: SubResponse = { id: sub.id, status: captured.status, headers: Object.fromEntries(Object.entries(captured.headers).filter(([k]) => k.toLowerCase() !== "content-length")) };
+  if (captured.text !== "") out.body = JSON.parse(captured.text) as unknown;
+  return out;
+}
+
+/**
+ * POST /v1.0/$batch. The batch itself is authenticated and parsed (malformed, or more than 20
+ * requests: 400 for the whole); each request then runs as a direct call would, with the batch's
+ * token. A parallel batch (no dependsOn) runs its requests at once: more than 4 of one mailbox
+ * get 429 `ApplicationThrottled` (Outlook's MailboxConcurrency). Responses come in another order
+ * than the requests (reversed here), as Graph allows: clients match them by id.
+ */
+export function handleGraphBatch(ctx: RequestContext, hooks: BatchHooks): void {
+  if (ctx.method !== "POST") {
+    graphError(ctx, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
+    return;
+  }
+  if (!authorize(ctx)) return;
+  const list = parseBatch(ctx.body.kind === "json" ? ctx.body.value : undefined);
+  if (typeof list === "string") {
+    graphError(ctx, 400, "BadRequest", list);
+    return;
+  }
+  if (list.length === 0) {
+    graphError(ctx, 400, "BadRequest", "Invalid batch payload format: no requests.");
+    return;
+  }
+  if (list.length > GRAPH_BATCH_LIMIT) {
+    graphError(ctx, 400, "BadRequest", `Number of batch requests ${list.length} exceeds the limit of ${GRAPH_BATCH_LIMIT}.`);
+    return;
+  }
+  const order = dependencyOrder(list);
+  if (!order) {
+    graphError(ctx, 400, "BadRequest", "The dependsOn of the batch's requests form a cycle.");
+    return;
+  }
+  const parallel = list.every((r) => r.dependsOn.length === 0);
+  const perMailbox = new Map<string, number>();
+  const statuses = new Map<string, number>();
+  const responses: SubResponse[] = [];
+  for (const sub of order) {
+    const failed = sub.dependsOn.find((d) => (statuses.get(d) ?? 0) >= 400);
+    if (failed !== undefined) {
+      // "If an individual request fails, any request that depends on that request fails with status code 424."
+      const failedDependency: SubResponse = {
+        id: sub.id,
+        status: 424,
+        headers: { "Content-Type": "application/json" },
+        body: { error: { code: "BadRequest", message: `Failed dependency: request ${failed} failed.` } },
+      };
+      hooks.record({
+        at: new Date().toISOString(),
+        service: "graph",
+        method: sub.method,
+        path: new URL(`${ctx.core.baseUrl}/v1.0${sub.url.startsWith("/") ? "" : "/"}${sub.url}`).pathname,
+        query: {},
+        headers: sub.headers,
+        auth: ctx.record.auth,
+        body: sub.body,
+        batch: { seq: ctx.record.seq, id: sub.id },
+      }).status = 424;
+      statuses.set(sub.id, 424);
+      responses.push(failedDependency);
+      continue;
+    }
+    const response = runSub(ctx, sub, hooks, (segments, path) => {
+      const mailbox = parallel ? mailboxOf(ctx, segments) : undefined;
+      if (mailbox !== undefined) {
+        const n = (perMailbox.get(mailbox) ?? 0) + 1;
+        perMailbox.set(mailbox, n);
+        if (n > MAILBOX_CONCURRENCY) return "mailbox";
+      }
+      return hooks.fault({ service: "graph", method: sub.method, path });
+    });
+    statuses.set(sub.id, response.status);
+    responses.push(response);
+  }
+  send(ctx, 200, { responses: responses.reverse() });
 }

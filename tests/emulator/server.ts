@@ -12,7 +12,7 @@ import { handleDefender, setActionStatus } from "./defender";
 import { handleEc2 } from "./ec2";
 import { handleEntra } from "./entra";
 import { FaultList, sendFault } from "./faults";
-import { handleGraph } from "./graph";
+import { handleGraph, handleGraphBatch } from "./graph";
 import { handleWaf, wafOperation } from "./waf";
 import { type EmulatorCore, guid, parseBody, type RequestContext, readBody, type ResolvedOptions, sendJson } from "./http";
 import { decodeToken, signToken, type TokenClaims } from "./jwt";
@@ -326,6 +326,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         case "defender":
           return handleDefender(ctx);
         case "graph":
+          if (segments.length === 2 && segments[1] === "$batch") {
+            return handleGraphBatch(ctx, {
+              record(sub) {
+                const r: RecordedRequest = { seq: ++seq, ...sub };
+                requests.push(r);
+                return r;
+              },
+              fault: (info) => faults.take(info),
+            });
+          }
           return handleGraph(ctx);
         case "arm":
           return handleArm(ctx);

@@ -522,6 +522,12 @@ export interface RecordedRequest {
   clientGone?: boolean;
   /** The request was served but its answer never sent (a `loseAnswer` fault). */
   answerLost?: boolean;
+  /**
+   * An operation of a Graph JSON batch (POST /v1.0/$batch): the batch's own record (`seq`) and the
+   * operation's `id` in it. Absent on HTTP requests: count those to count round trips, and every
+   * record to count operations.
+   */
+  batch?: { seq: number; id: string };
 }
 
 export interface FaultRequestInfo {

@@ -13,14 +13,25 @@ import { REQUEST_WAIT_MS, type Written, enqueueBulk, runQueued } from "@/lib/mdr
 import type { MdrContext } from "@/lib/mdr/context";
 import { kindOf } from "@/lib/mdr/kinds";
 import { blockSpec } from "@/lib/mdr/kinds/block-ip/block";
+import { disableSpec } from "@/lib/mdr/kinds/disable-user/disable";
 import { isolationSpec, resolvedFrom } from "@/lib/mdr/kinds/isolate-endpoint/isolate";
+import { quarantineSpec, refuseUnavailableHardDelete } from "@/lib/mdr/kinds/quarantine-email/quarantine";
 import { whyNotRevertible } from "@/lib/mdr/revertible";
-import type { BulkBlockIpRequest, BulkIsolateRequest, BulkResponse } from "@/lib/mdr/schemas";
+import type { BulkBlockIpRequest, BulkDisableUserRequest, BulkIsolateRequest, BulkQuarantineEmailRequest, BulkResponse } from "@/lib/mdr/schemas";
 import { FIREWALL_LABELS } from "@/lib/mdr/providers/types";
 import { serviceOf } from "@/lib/mdr/providers/facts";
 import { inScope, requireService, resolveTenant } from "@/lib/mdr/tenant";
 
 type Result = BulkResponse["results"][number];
+
+/**
+ * What a bulk names each of its targets by: the row's target, or for mail the mailbox (every row of
+ * a bulk quarantine has the one Message-ID as its target).
+ */
+export function bulkTarget(row: ActionRow): string {
+  const mailbox = row.parameters.user_principal_name;
+  return (row.type === "quarantine_email" || row.type === "restore_email") && typeof mailbox === "string" ? mailbox : row.target;
+}
 
 /** What a single request for the target would have answered with this row. */
 function resultOf(target: string, row: ActionRow): Result {
@@ -138,6 +149,29 @@ export async function isolateEndpoints({ ctx, input }: { ctx: MdrContext; input:
   );
 }
 
+// POST /disable-user with `upns`: each account disabled (and its sessions revoked) through Graph's
+// JSON batching; a protected account or one already disabled by an action is refused on its own.
+export async function disableUsers({ ctx, input }: { ctx: MdrContext; input: BulkDisableUserRequest }): Promise<BulkAnswer> {
+  const tenantId = resolveTenant(ctx, input.tenant_id);
+  const { upns, ...common } = input;
+  return submit(
+    ctx,
+    upns.map((upn) => ({ target: upn, spec: disableSpec(ctx, { ...common, upn }, tenantId) })),
+  );
+}
+
+// POST /quarantine-email with `upns`: one message pulled out of each mailbox, found and moved in
+// batches across the mailboxes.
+export async function quarantineEmails({ ctx, input }: { ctx: MdrContext; input: BulkQuarantineEmailRequest }): Promise<BulkAnswer> {
+  const tenantId = resolveTenant(ctx, input.tenant_id);
+  refuseUnavailableHardDelete(ctx, input.action);
+  const { upns, tenant_id: _tenant, ...common } = input;
+  return submit(
+    ctx,
+    upns.map((mailbox) => ({ target: mailbox, spec: quarantineSpec({ ...common, user_principal_name: mailbox }, tenantId) })),
+  );
+}
+
 /** The bulk the caller asked for by id: 404 when there is none it may see. */
 export function requireVisibleBulk(ctx: MdrContext, id: string): BulkRow {
   const bulk = findBulk(ctx.db, id);
@@ -168,7 +202,7 @@ export async function revertBulk({
   charge?.(inEffect.length);
   return submit(
     ctx,
-    inEffect.map((row) => ({ target: row.target, spec: undoSpec(row, reason) })),
+    inEffect.map((row) => ({ target: bulkTarget(row), spec: undoSpec(row, reason) })),
     bulk.id,
   );
 }

@@ -3,7 +3,7 @@
 import "server-only";
 import { bulkActions, bulkCounts, queuedUpTo } from "@/lib/db/queries/bulks";
 import type { ActionRow, BulkRow } from "@/lib/db/schema";
-import { requireVisibleBulk } from "@/lib/mdr/bulk/requests";
+import { bulkTarget, requireVisibleBulk } from "@/lib/mdr/bulk/requests";
 import type { MdrContext } from "@/lib/mdr/context";
 import { kindOf } from "@/lib/mdr/kinds";
 import { serviceOf } from "@/lib/mdr/providers/facts";
@@ -39,7 +39,7 @@ export function getBulkStatus(ctx: MdrContext, id: string): BulkStatus {
     total: bulk.total,
     counts: bulkCounts(ctx.db, id),
     results: rows.map((r) => ({
-      target: r.target,
+      target: bulkTarget(r),
       id: r.id,
       status: r.status,
       active: r.active,

@@ -170,6 +170,17 @@ export interface IdentityProvider {
   getUser(tenantId: string, upn: string): Promise<DirectoryUser>;
   setAccountEnabled(tenantId: string, upn: string, enabled: boolean): Promise<void>;
   revokeSignInSessions(tenantId: string, upn: string): Promise<void>;
+  /**
+   * The batch forms (Graph's JSON `$batch`, `batchSize` operations a request): each the single
+   * call's work for many users in the fewest requests, one outcome per UPN, in order; a user's
+   * refusal (404, 403) is that user's outcome, a throttled operation is sent again alone after its
+   * Retry-After. A failure of the whole request (nothing done) is thrown.
+   */
+  getUsers?(tenantId: string, upns: string[]): Promise<BatchOutcome<DirectoryUser>[]>;
+  setAccountEnabledMany?(tenantId: string, upns: string[], enabled: boolean): Promise<BatchOutcome<void>[]>;
+  revokeSignInSessionsMany?(tenantId: string, upns: string[]): Promise<BatchOutcome<void>[]>;
+  /** Operations one batch request carries (Graph: 20). */
+  readonly batchSize?: number;
 }
 
 export const MAIL_FOLDERS = ["inbox", "junkemail", "deleteditems", "recoverableitemsdeletions"] as const;
@@ -198,6 +209,16 @@ export interface MailProvider {
   readonly permanentDeleteUnavailable?: string;
   /** Copies with this RFC 5322 Message-ID in one well-known folder (Recoverable Items included). */
   findMessagesIn(tenantId: string, mailbox: string, internetMessageId: string, folder: MailFolder): Promise<MailMessage[]>;
+  /**
+   * The batch forms across mailboxes (Graph's JSON `$batch`), one outcome per item, in order, as
+   * IdentityProvider's: `findMessages` of each (mailbox, message), `move` and `permanentDelete` of
+   * each (mailbox, id). A request never carries more than Outlook's 4 concurrent requests for one mailbox.
+   */
+  findMessagesMany?(tenantId: string, items: { mailbox: string; messageId: string }[]): Promise<BatchOutcome<MailMessage[]>[]>;
+  moveMany?(tenantId: string, items: { mailbox: string; id: string; destination: MailFolder }[]): Promise<BatchOutcome<MailMessage>[]>;
+  permanentDeleteMany?(tenantId: string, items: { mailbox: string; id: string }[]): Promise<BatchOutcome<void>[]>;
+  /** Operations one batch request carries (Graph: 20). */
+  readonly batchSize?: number;
 }
 
 export interface ServiceHealth {

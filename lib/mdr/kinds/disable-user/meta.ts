@@ -9,6 +9,7 @@ export const DISABLE_USER = kindFolder(
       path: "/api/v1/mdr/disable-user",
       summary: "Disable a user and revoke their sessions",
       body: "DisableUserRequest",
+      bulk: { schema: "BulkDisableUserRequest", field: "upns" },
     },
     undo: {
       type: "enable_user",

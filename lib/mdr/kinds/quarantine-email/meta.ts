@@ -9,6 +9,7 @@ export const QUARANTINE_EMAIL = kindFolder(
       path: "/api/v1/mdr/quarantine-email",
       summary: "Quarantine or delete an email",
       body: "QuarantineEmailRequest",
+      bulk: { schema: "BulkQuarantineEmailRequest", field: "upns" },
     },
     undo: {
       type: "restore_email",

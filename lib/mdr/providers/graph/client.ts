@@ -6,6 +6,7 @@ import type { CallGate } from "@/lib/mdr/providers/gate";
 import { type RetryPolicy, firstIssue, kindOfStatus, refusalMessage, retryAfterSeconds, withRetry } from "@/lib/mdr/providers/live/retry";
 import { type TokenSource, defaultScope } from "@/lib/mdr/providers/live/tokens";
 import {
+  type BatchOutcome,
   type DirectoryUser,
   type IdentityProvider,
   type MailFolder,
@@ -44,6 +45,42 @@ const MessageSchema = z.object({
 });
 const MessageList = z.object({ value: z.array(MessageSchema) });
 
+/** Graph's answer to a JSON batch: one response per request, matched by id (not by position). */
+const BatchAnswer = z.object({
+  responses: z.array(
+    z.object({
+      id: z.string(),
+      status: z.number().int(),
+      headers: z.record(z.string(), z.string()).nullish(),
+      body: z.unknown().optional(),
+    }),
+  ),
+});
+
+/** One operation of a JSON batch: a request as the single call would send it, relative to the version. */
+interface BatchOp {
+  method: "GET" | "PATCH" | "POST";
+  /** Relative to the version, already encoded: `/users/alice%40contoso.com?$select=id`. */
+  url: string;
+  body?: unknown;
+  /** How the timeline names it: `PATCH /users/alice@contoso.com`. */
+  what: string;
+  permission: string;
+  /** Outlook allows 4 concurrent requests per mailbox: at most 4 of one mailbox go in a batch. */
+  mailbox?: string;
+}
+
+/** A sub-request's answer: its status and body. */
+interface BatchReply {
+  status: number;
+  body: unknown;
+}
+
+/** JSON batching: "JSON batch requests are currently limited to 20 individual requests" (json-batching.md). */
+export const GRAPH_BATCH_SIZE = 20;
+/** Outlook: 4 concurrent requests per app and mailbox (throttling-limits.md); a batch's requests run at once. */
+const MAILBOX_CONCURRENCY = 4;
+
 const USER_FIELDS = "id,userPrincipalName,displayName,accountEnabled";
 const MESSAGE_FIELDS = "id,internetMessageId,subject,from,receivedDateTime,parentFolderId";
 
@@ -72,6 +109,8 @@ export class GraphProvider implements IdentityProvider, MailProvider {
   private readonly clients = new Map<string, Client>();
 
   readonly permanentDeleteUnavailable: string | undefined;
+
+  readonly batchSize = GRAPH_BATCH_SIZE;
 
   constructor(private readonly opts: GraphOptions) {
     this.permanentDeleteUnavailable = opts.permanentDeleteUnavailable;
@@ -213,6 +252,157 @@ export class GraphProvider implements IdentityProvider, MailProvider {
     );
   }
 
+  /**
+   * Many operations through JSON batching (POST /$batch, 20 a request, at most 4 of one mailbox),
+   * one outcome per operation, in order. The requests of a bulk's step are parallel (no
+   * dependsOn): "batch should be either fully sequential or fully parallel" (json-batching.md),
+   * and a step that depends on another (a revoke on its disable) is a round of its own. Graph
+   * evaluates each operation against its limits: only the ones answered 429 are sent again, after
+   * the longest Retry-After they carry, within the retry policy's tries and budget. A request that
+   * fails as a whole is each of its operations' failure; nothing here throws.
+   */
+  private async batch(tenantId: string, ops: BatchOp[], idempotent: boolean): Promise<BatchOutcome<BatchReply>[]> {
+    const outcomes: (BatchOutcome<BatchReply> | undefined)[] = Array.from({ length: ops.length });
+    const policy = this.opts.retry;
+    const started = Date.now();
+    let pending = ops.map((_, i) => i);
+    for (let tries = 1; pending.length > 0; tries++) {
+      const throttled: { index: number; error: ProviderError }[] = [];
+      for (const chunk of chunksOf(pending, ops)) {
+        let answer: z.infer<typeof BatchAnswer>;
+        try {
+          const requests = chunk.map((i) => subRequest(String(i + 1), ops[i]!));
+          const raw: unknown = await this.call(tenantId, `POST /$batch (${chunk.length} requests)`, ops[chunk[0]!]!.permission, idempotent, (c, o) =>
+            c.api("/$batch").option("signal", o.signal).middlewareOptions([o.noRetry]).post({ requests }),
+          );
+          answer = parse(BatchAnswer, raw, "batch answer", !idempotent);
+        } catch (err) {
+          const error = err instanceof ProviderError ? err : new ProviderError("graph", "unavailable", (err as Error).message);
+          for (const i of chunk) outcomes[i] = { ok: false, error };
+          continue;
+        }
+        const byId = new Map(answer.responses.map((r) => [r.id, r]));
+        for (const i of chunk) {
+          const op = ops[i]!;
+          const reply = byId.get(String(i + 1));
+          if (!reply) {
+            const unknown = idempotent ? "" : "; the outcome is unknown";
+            outcomes[i] = { ok: false, error: new ProviderError("graph", "bad_request", `no answer for ${op.what} in Graph's batch answer${unknown}`) };
+          } else if (reply.status >= 200 && reply.status < 300) {
+            outcomes[i] = { ok: true, value: { status: reply.status, body: reply.body } };
+          } else {
+            const error = subRequestError(reply, op);
+            if (error.kind === "throttled") throttled.push({ index: i, error });
+            outcomes[i] = { ok: false, error };
+          }
+        }
+      }
+      if (throttled.length === 0 || tries >= policy.maxTries) break;
+      const waits = throttled.map((t) => (t.error.retryAfterSeconds ?? 0) * 1000);
+      const wait = Math.max(...waits, policy.baseDelayMs);
+      if (Date.now() - started + wait >= policy.budgetMs) break;
+      await policy.sleep(wait);
+      pending = throttled.map((t) => t.index);
+    }
+    return outcomes.map((o) => o ?? { ok: false, error: new ProviderError("graph", "bad_request", "no outcome in the batch") });
+  }
+
+  async getUsers(tenantId: string, upns: string[]): Promise<BatchOutcome<DirectoryUser>[]> {
+    const ops = upns.map((upn): BatchOp => ({
+      method: "GET",
+      url: `/users/${enc(upn)}?$select=${USER_FIELDS}`,
+      what: `GET /users/${upn}`,
+      permission: PERMISSION.readUser,
+    }));
+    const replies = await this.batch(tenantId, ops, true);
+    return replies.map((r, i) => then(r, (reply) => {
+      const user = parse(UserSchema, reply.body, "user");
+      return { ...user, userPrincipalName: user.userPrincipalName ?? upns[i]! };
+    }));
+  }
+
+  async setAccountEnabledMany(tenantId: string, upns: string[], enabled: boolean): Promise<BatchOutcome<void>[]> {
+    const ops = upns.map((upn): BatchOp => ({
+      method: "PATCH",
+      url: `/users/${enc(upn)}`,
+      body: { accountEnabled: enabled },
+      what: `PATCH /users/${upn}`,
+      permission: PERMISSION.enable,
+    }));
+    return (await this.batch(tenantId, ops, true)).map((r) => then(r, () => undefined));
+  }
+
+  async revokeSignInSessionsMany(tenantId: string, upns: string[]): Promise<BatchOutcome<void>[]> {
+    // No body, as for the single call.
+    const ops = upns.map((upn): BatchOp => ({
+      method: "POST",
+      url: `/users/${enc(upn)}/revokeSignInSessions`,
+      what: `POST /users/${upn}/revokeSignInSessions`,
+      permission: PERMISSION.revoke,
+    }));
+    return (await this.batch(tenantId, ops, true)).map((r) => then(r, () => undefined));
+  }
+
+  async findMessagesMany(tenantId: string, items: { mailbox: string; messageId: string }[]): Promise<BatchOutcome<MailMessage[]>[]> {
+    const ops = items.map(({ mailbox, messageId }): BatchOp => {
+      if (messageId.startsWith("<")) {
+        const filter = enc(`internetMessageId eq '${messageId.replaceAll("'", "''")}'`);
+        return {
+          method: "GET",
+          url: `/users/${enc(mailbox)}/messages?$filter=${filter}&$select=${MESSAGE_FIELDS}&$top=1000`,
+          what: `GET /users/${mailbox}/messages`,
+          permission: PERMISSION.mail,
+          mailbox: mailbox.toLowerCase(),
+        };
+      }
+      return {
+        method: "GET",
+        url: `/users/${enc(mailbox)}/messages/${enc(messageId)}?$select=${MESSAGE_FIELDS}`,
+        what: `GET /users/${mailbox}/messages/{id}`,
+        permission: PERMISSION.mail,
+        mailbox: mailbox.toLowerCase(),
+      };
+    });
+    const replies = await this.batch(tenantId, ops, true);
+    return replies.map((r, i): BatchOutcome<MailMessage[]> => {
+      if (!r.ok) {
+        // A message asked for by its Graph id that is not there: none found, as the single call says.
+        const byId = !items[i]!.messageId.startsWith("<");
+        if (byId && r.error.kind === "not_found" && /ErrorItemNotFound/.test(r.error.message)) return { ok: true, value: [] };
+        return r;
+      }
+      return then(r, (reply) =>
+        items[i]!.messageId.startsWith("<") ? parse(MessageList, reply.body, "message list").value : [parse(MessageSchema, reply.body, "message")],
+      );
+    });
+  }
+
+  async moveMany(tenantId: string, items: { mailbox: string; id: string; destination: MailFolder }[]): Promise<BatchOutcome<MailMessage>[]> {
+    const ops = items.map(({ mailbox, id, destination }): BatchOp => ({
+      method: "POST",
+      url: `/users/${enc(mailbox)}/messages/${enc(id)}/move`,
+      body: { destinationId: destination },
+      what: `POST /users/${mailbox}/messages/{id}/move`,
+      permission: PERMISSION.mail,
+      mailbox: mailbox.toLowerCase(),
+    }));
+    // A move that may have happened is not repeated (the message would have a new id already);
+    // a 429 did not happen, and is.
+    const replies = await this.batch(tenantId, ops, false);
+    return replies.map((r) => then(r, (reply) => parse(MessageSchema, reply.body, "moved message", true)));
+  }
+
+  async permanentDeleteMany(tenantId: string, items: { mailbox: string; id: string }[]): Promise<BatchOutcome<void>[]> {
+    const ops = items.map(({ mailbox, id }): BatchOp => ({
+      method: "POST",
+      url: `/users/${enc(mailbox)}/messages/${enc(id)}/permanentDelete`,
+      what: `POST /users/${mailbox}/messages/{id}/permanentDelete`,
+      permission: PERMISSION.mail,
+      mailbox: mailbox.toLowerCase(),
+    }));
+    return (await this.batch(tenantId, ops, false)).map((r) => then(r, () => undefined));
+  }
+
   /** The cheapest authenticated read. */
   async probe(tenantId: string): Promise<void> {
     await this.call(tenantId, "GET /organization", PERMISSION.organization, true, (c, o) =>
@@ -243,5 +433,58 @@ function graphError(err: unknown, what: string, permission: string): unknown {
   return new ProviderError("graph", kind, refusalMessage(head, status, kind, permission, message), {
     httpStatus: status,
     retryAfterSeconds: retryAfterSeconds(err.headers?.get("retry-after")),
+  });
+}
+
+/** A batch outcome's value carried on, or what reading it threw as that item's failure. */
+function then<T, U>(outcome: BatchOutcome<T>, read: (value: T) => U): BatchOutcome<U> {
+  if (!outcome.ok) return outcome;
+  try {
+    return { ok: true, value: read(outcome.value) };
+  } catch (err) {
+    if (err instanceof ProviderError) return { ok: false, error: err };
+    throw err;
+  }
+}
+
+/** The operations to send, in requests of at most 20, each with at most 4 of one mailbox. */
+function chunksOf(indices: number[], ops: BatchOp[]): number[][] {
+  const chunks: { items: number[]; perMailbox: Map<string, number> }[] = [];
+  for (const i of indices) {
+    const mailbox = ops[i]!.mailbox;
+    let chunk = chunks.find(
+      (c) => c.items.length < GRAPH_BATCH_SIZE && (mailbox === undefined || (c.perMailbox.get(mailbox) ?? 0) < MAILBOX_CONCURRENCY),
+    );
+    if (!chunk) chunks.push((chunk = { items: [], perMailbox: new Map() }));
+    chunk.items.push(i);
+    if (mailbox !== undefined) chunk.perMailbox.set(mailbox, (chunk.perMailbox.get(mailbox) ?? 0) + 1);
+  }
+  return chunks.map((c) => c.items);
+}
+
+/** A batch's request as json-batching.md has it: a body always with its Content-Type. */
+function subRequest(id: string, op: BatchOp): Record<string, unknown> {
+  const request: Record<string, unknown> = { id, method: op.method, url: op.url };
+  if (op.body !== undefined) {
+    request.body = op.body;
+    request.headers = { "Content-Type": "application/json" };
+  }
+  return request;
+}
+
+const SubError = z.object({ error: z.object({ code: z.string().nullish(), message: z.string().nullish() }) });
+
+/** A sub-request's refusal, said as the same call's refusal outside a batch would be. */
+function subRequestError(reply: { status: number; headers?: Record<string, string> | null; body?: unknown }, op: BatchOp): ProviderError {
+  const status = reply.status;
+  const kind = kindOfStatus(status);
+  const parsed = SubError.safeParse(reply.body);
+  const code = parsed.success ? (parsed.data.error.code ?? "") : "";
+  const message = (parsed.success ? (parsed.data.error.message ?? "") : "").slice(0, 300);
+  const head = `${status}${code ? ` ${code}` : ""} on ${op.what}`;
+  const header = Object.entries(reply.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+  return new ProviderError("graph", kind, refusalMessage(head, status, kind, op.permission, message), {
+    httpStatus: status,
+    retryAfterSeconds: retryAfterSeconds(header),
   });
 }

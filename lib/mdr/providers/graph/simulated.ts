@@ -1,5 +1,6 @@
 // Simulated Microsoft Graph: the directory's users and their mailboxes.
 import {
+  type BatchOutcome,
   type DirectoryUser,
   type IdentityProvider,
   MAIL_FOLDERS,
@@ -10,6 +11,50 @@ import {
 } from "@/lib/mdr/providers/types";
 import { newGraphMessageId } from "@/lib/mdr/providers/simulation/ids";
 import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
+import type { SimOperation } from "@/lib/mdr/providers/simulation/faults";
+
+/** Graph's JSON batch: 20 operations a request. */
+const BATCH_SIZE = 20;
+
+/**
+ * A batch form as Graph's `$batch` behaves: one request (one turn under the rate limit) per 20
+ * operations, each operation answered on its own. A refusal of the whole request before it was
+ * sent (our gate, an open circuit) is thrown; the service's answer to a request (an injected
+ * status, an outage) is each of its operations' outcome.
+ */
+async function batched<I, T>(
+  rt: SimRuntime,
+  tenantId: string,
+  operation: SimOperation,
+  mutating: boolean,
+  items: I[],
+  each: (item: I) => T,
+): Promise<BatchOutcome<T>[]> {
+  const outcomes: BatchOutcome<T>[] = [];
+  for (let at = 0; at < items.length; at += BATCH_SIZE) {
+    const chunk = items.slice(at, at + BATCH_SIZE);
+    let refused: ProviderError | undefined;
+    try {
+      await rt.enter("graph", operation, tenantId, { mutating });
+    } catch (err) {
+      if (!(err instanceof ProviderError) || err.local) throw err;
+      refused = err;
+    }
+    for (const item of chunk) {
+      if (refused) {
+        outcomes.push({ ok: false, error: refused });
+        continue;
+      }
+      try {
+        outcomes.push({ ok: true, value: each(item) });
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        outcomes.push({ ok: false, error: err });
+      }
+    }
+  }
+  return outcomes;
+}
 import { SIM_MAILBOXES, SIM_USERS } from "@/lib/mdr/providers/simulation/seed";
 
 /** Users by lower-case UPN; Graph also accepts the object id, so both resolve. */
@@ -47,6 +92,24 @@ export class SimulatedIdentity implements IdentityProvider {
     await this.rt.enter("graph", "graph.revokeSessions", tenantId, { mutating: true });
     // Nothing here reads sessions, so revoking only has to find the user, as Graph does.
     this.user(upn);
+  }
+
+  readonly batchSize = BATCH_SIZE;
+
+  getUsers(tenantId: string, upns: string[]): Promise<BatchOutcome<DirectoryUser>[]> {
+    return batched(this.rt, tenantId, "graph.getUser", false, upns, (upn) => ({ ...this.user(upn) }));
+  }
+
+  setAccountEnabledMany(tenantId: string, upns: string[], enabled: boolean): Promise<BatchOutcome<void>[]> {
+    return batched(this.rt, tenantId, enabled ? "graph.enableUser" : "graph.disableUser", true, upns, (upn) => {
+      this.user(upn).accountEnabled = enabled;
+    });
+  }
+
+  revokeSignInSessionsMany(tenantId: string, upns: string[]): Promise<BatchOutcome<void>[]> {
+    return batched(this.rt, tenantId, "graph.revokeSessions", true, upns, (upn) => {
+      this.user(upn);
+    });
   }
 
   private user(upn: string): DirectoryUser {
@@ -92,8 +155,29 @@ export class SimulatedMail implements MailProvider {
     );
   }
 
+  readonly batchSize = BATCH_SIZE;
+
+  findMessagesMany(tenantId: string, items: { mailbox: string; messageId: string }[]): Promise<BatchOutcome<MailMessage[]>[]> {
+    return batched(this.rt, tenantId, "graph.findMessages", false, items, ({ mailbox, messageId }) => this.found(mailbox, messageId));
+  }
+
+  moveMany(tenantId: string, items: { mailbox: string; id: string; destination: MailFolder }[]): Promise<BatchOutcome<MailMessage>[]> {
+    return batched(this.rt, tenantId, "graph.move", true, items, ({ mailbox, id, destination }) => this.moved(mailbox, id, destination));
+  }
+
+  permanentDeleteMany(tenantId: string, items: { mailbox: string; id: string }[]): Promise<BatchOutcome<void>[]> {
+    return batched(this.rt, tenantId, "graph.permanentDelete", true, items, ({ mailbox, id }) => {
+      const box = this.mailbox(mailbox);
+      box.delete(this.message(box, id).id);
+    });
+  }
+
   async findMessages(tenantId: string, mailbox: string, messageId: string): Promise<MailMessage[]> {
     await this.rt.enter("graph", "graph.findMessages", tenantId, { mutating: false });
+    return this.found(mailbox, messageId);
+  }
+
+  private found(mailbox: string, messageId: string): MailMessage[] {
     const messages = [...this.mailbox(mailbox).values()];
     const byInternetId = messageId.startsWith("<");
     return messages
@@ -110,6 +194,10 @@ export class SimulatedMail implements MailProvider {
 
   async move(tenantId: string, mailbox: string, id: string, destination: MailFolder): Promise<MailMessage> {
     await this.rt.enter("graph", "graph.move", tenantId, { mutating: true });
+    return this.moved(mailbox, id, destination);
+  }
+
+  private moved(mailbox: string, id: string, destination: MailFolder): MailMessage {
     const box = this.mailbox(mailbox);
     if (!(MAIL_FOLDERS as readonly string[]).includes(destination)) {
       throw new ProviderError("graph", "bad_request", `ErrorInvalidIdMalformed: '${destination}' is not a folder`, {

@@ -1,16 +1,25 @@
+import { MdrError } from "@/lib/errors";
 import { idempotent } from "@/lib/http/idempotency";
-import { actionResponse, methodsNotAllowed, readJson, route } from "@/lib/http/route";
+import { JsonObject, actionResponse, bulkResponse, chargeActions, methodsNotAllowed, parseBody, readJson, route } from "@/lib/http/route";
 import { toApiAction } from "@/lib/mdr/actions";
+import { disableUsers } from "@/lib/mdr/bulk/requests";
 import { getContext } from "@/lib/mdr/context";
 import { disableUser } from "@/lib/mdr/kinds/disable-user/disable";
-import { DisableUserRequest } from "@/lib/mdr/schemas";
+import { BulkDisableUserRequest, DisableUserRequest } from "@/lib/mdr/schemas";
 
-// POST /api/v1/mdr/disable-user — disable an account and revoke its sessions
+// POST /api/v1/mdr/disable-user — disable an account and revoke its sessions; with `upns`, one action per account (207, or 202 while some wait in the queue)
 export const POST = route(
   { role: "responder", limited: true },
   idempotent(async (req, rc) => {
-    const input = await readJson(req, DisableUserRequest);
-    const action = await disableUser({ ctx: getContext(rc), input });
+    const body = await readJson(req, JsonObject);
+    const ctx = getContext(rc);
+    if ("upns" in body) {
+      if ("upn" in body) throw MdrError.field("upns", "give either upn or upns, not both");
+      const input = parseBody(BulkDisableUserRequest, body);
+      chargeActions(rc, input.upns.length);
+      return bulkResponse(await disableUsers({ ctx, input }));
+    }
+    const action = await disableUser({ ctx, input: parseBody(DisableUserRequest, body) });
     return actionResponse(action, toApiAction(action));
   }),
 );
