@@ -25,8 +25,16 @@ export interface ItemError {
  * The error of item `index` of the list field `listField` (`ips`), with its message about other
  * items ("repeats ips.0 (185.1.2.3); each target once") said by position in the list.
  */
-export function itemError(listField: string, index: number, items: readonly string[], message: string): ItemError {
+export function itemError(
+  listField: string,
+  index: number,
+  items: readonly string[],
+  message: string,
+  /** Where an index of the list that was checked is in `items` (when some items were left out of it). */
+  original: (checked: number) => number = (i) => i,
+): ItemError {
   const repeat = new RegExp(`^repeats ${listField}\\.(\\d+) \\(.*\\); each target once$`).exec(message);
-  const text = repeat ? `repeats item ${Number(repeat[1]) + 1}; each target once` : message;
-  return { index, item: items[index] ?? `item ${index + 1}`, message: text };
+  const text = repeat ? `repeats item ${original(Number(repeat[1])) + 1}; each target once` : message;
+  const at = original(index);
+  return { index: at, item: items[at] ?? `item ${at + 1}`, message: text };
 }

@@ -107,11 +107,29 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
 
   /** Every field's first error for these values, keyed by field (unmapped paths under ""). */
   const check = async (v: V): Promise<Found> => {
-    const { schema, toBody } = opts;
-    const parsed = schema(await loadSchemas(), v).safeParse(toBody(v));
+    const { schema, toBody, list } = opts;
+    const s = await loadSchemas();
+    const body = toBody(v);
+    const parsed = schema(s, v).safeParse(body);
     if (parsed.success) return { fields: {}, items: [] };
-    const { found, elsewhere } = mapErrors(fieldErrors(parsed.error), itemsOf(v));
+    const items = itemsOf(v);
+    const { found, elsewhere } = mapErrors(fieldErrors(parsed.error), items);
     if (elsewhere.length > 0) found.fields[""] = elsewhere[0]!.message;
+    // The list's checks of the items together (repeats, what the firewall refuses) run only once
+    // every item is valid: check the valid ones again, so that every bad item is named at once.
+    if (list && found.items.length > 0 && Array.isArray(body[list.bulkField])) {
+      const bad = new Set(found.items.map((i) => i.index));
+      const keep = items.flatMap((_, i) => (bad.has(i) ? [] : [i]));
+      const again = keep.length > 1 ? schema(s, v).safeParse({ ...body, [list.bulkField]: keep.map((i) => items[i]) }) : null;
+      for (const e of again && !again.success ? fieldErrors(again.error) : []) {
+        const [root, index] = e.path.split(".");
+        if (root !== list.bulkField || index === undefined || !/^\d+$/.test(index)) continue;
+        found.items.push(itemError(list.bulkField, Number(index), items, e.message, (n) => keep[n] ?? n));
+      }
+      found.items.sort((x, y) => x.index - y.index);
+      const all = new Set(found.items.map((i) => i.index)).size;
+      found.fields[list.field] = `${all} of ${countOf(items.length, list.noun)} cannot be sent: fix or remove ${all === 1 ? "it" : "them"}`;
+    }
     return found;
   };
 

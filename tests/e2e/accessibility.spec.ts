@@ -29,7 +29,7 @@ for (const scheme of ["light", "dark"] as const) {
     });
 
     test("none in the confirmation dialog, the field errors and the detail drawer", async ({ mdr, page }) => {
-      await mdr.field("blockIp", "IP address or CIDR range").fill("not an address");
+      await mdr.field("blockIp", "IP address or CIDR range").fill("not-an-address");
       await mdr.submitButton("blockIp").click();
       await mdr.expectFieldError("blockIp", "IP address or CIDR range", /must be an IPv4 or IPv6 address/);
       expect(await axeViolations(new AxeBuilder({ page }).include('[data-testid="block-ip-card"]'))).toEqual([]);

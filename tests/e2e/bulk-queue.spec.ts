@@ -43,7 +43,7 @@ async function signIn(page: Page) {
 }
 
 test("a list of hosts: checked, confirmed by count, answered with some queued, followed until all are isolated", async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(150_000);
   const context = await browser.newContext({ baseURL: server!.url, viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   await signIn(page);
@@ -94,7 +94,7 @@ test("a list of hosts: checked, confirmed by count, answered with some queued, f
   await expect(bar).toHaveAttribute("aria-valuemax", "20");
 
   // Followed to its end: every host isolated, nothing queued or failed.
-  await expect(panel).toHaveAttribute("data-done", "true", { timeout: 60_000 });
+  await expect(panel).toHaveAttribute("data-done", "true", { timeout: 90_000 });
   await expect(bar).toHaveAttribute("aria-valuenow", "20");
   await expect(panel.getByTestId("bulk-summary")).toHaveText("Done: 20 of 20 done");
   await expect(panel.getByTestId("bulk-count")).toHaveText(["20 isolated"]);
