@@ -74,7 +74,7 @@ export function TargetListField({
             <span>{sentence(error)}</span>
           </p>
           {itemErrors.length > 0 && (
-            <ul className="ml-4.5 flex flex-col gap-0.5" aria-label={`${noun.many} to fix`}>
+            <ul className="ml-4.5 flex flex-col gap-0.5">
               {itemErrors.slice(0, SHOWN_ITEMS).map((e) => (
                 <li key={`${e.index} ${e.message}`} data-testid={`${id}-item-error`}>
                   <span className="font-mono font-medium break-all">{e.item}</span> (item {e.index + 1}): {e.message}
