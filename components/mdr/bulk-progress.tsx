@@ -123,7 +123,7 @@ export function BulkProgress({ sent, title, onDismiss }: { sent: SentBulk; title
       </div>
       <p className="flex flex-wrap items-center gap-x-1.5 text-xs" data-testid="bulk-summary" aria-live="polite">
         {done && <CircleCheckIcon className="size-3.5 text-success" aria-hidden />}
-        <span className="font-medium tabular-nums">{done ? `Done: ${summary}` : summary}</span>
+        <span className="font-medium tabular-nums">{done ? `Done: ${finished} of ${total}` : summary}</span>
       </p>
       <ul className="flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-muted-foreground" aria-label="Targets per status">
         {shown.map((o) => (

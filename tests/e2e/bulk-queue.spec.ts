@@ -96,7 +96,7 @@ test("a list of hosts: checked, confirmed by count, answered with some queued, f
   // Followed to its end: every host isolated, nothing queued or failed.
   await expect(panel).toHaveAttribute("data-done", "true", { timeout: 90_000 });
   await expect(bar).toHaveAttribute("aria-valuenow", "20");
-  await expect(panel.getByTestId("bulk-summary")).toHaveText("Done: 20 of 20 done");
+  await expect(panel.getByTestId("bulk-summary")).toHaveText("Done: 20 of 20");
   await expect(panel.getByTestId("bulk-count")).toHaveText(["20 isolated"]);
   await expect(panel.getByTestId("bulk-estimate")).toHaveCount(0);
 

@@ -58,7 +58,7 @@ test("a pasted list: repeats and invalid items named inline, then blocked as one
   await expect(bar).toHaveAttribute("aria-valuenow", "5");
   await expect(bar).toHaveAttribute("aria-valuemax", "5");
   await expect(bar).toHaveAttribute("aria-valuetext", "5 of 5 done");
-  await expect(panel.getByTestId("bulk-summary")).toHaveText("Done: 5 of 5 done");
+  await expect(panel.getByTestId("bulk-summary")).toHaveText("Done: 5 of 5");
   await expect(panel.getByTestId("bulk-count")).toHaveText(["5 blocked"]);
   await expect(panel.getByTestId("bulk-failure")).toHaveCount(0);
 
@@ -107,4 +107,28 @@ test("one address is the single request, as before; the NSG priority applies to 
   expect(body).toMatchObject({ target: a, status: "succeeded", parameters: { priority: 4077 } });
   await expect(mdr.row(body.id)).toBeVisible();
   await expect(page.getByTestId("bulk-progress")).toHaveCount(0);
+});
+
+test("a target that cannot be done is listed in the panel with why; the others are blocked", async ({ mdr, request }) => {
+  const [a, b, c] = uniqueIps(3) as [string, string, string];
+  const first = await request.post("/api/v1/mdr/block-ip", { data: { ip: b } });
+  expect(first.status()).toBe(201);
+
+  await mdr.field("blockIp", IP_FIELD).fill(`${a} ${b} ${c}`);
+  const { status, body } = await mdr.submitCapturing("blockIp", () =>
+    mdr.form("blockIp").getByRole("button", { name: "Block 3 addresses" }).click(),
+  );
+  expect(status).toBe(207);
+  const already = body.results.find((r: { target: string }) => r.target === b);
+  // Recorded as refused (rejected), as a single request for it would have been.
+  expect(already).toMatchObject({ status: "rejected", http_status: 409 });
+  const bulkId: string = body.bulk_id;
+  const outcome = "rejected";
+
+  await expect(mdr.toast(bulkId)).toContainText(`3 addresses: 2 blocked, 1 ${outcome}`);
+  const panel = mdr.bulkProgress(bulkId);
+  await expect(panel).toHaveAttribute("data-done", "true");
+  await expect(panel.getByTestId("bulk-summary")).toHaveText("Done: 3 of 3");
+  await expect(panel.getByTestId("bulk-count")).toHaveText(["2 blocked", `1 ${outcome}`]);
+  await expect(panel.getByTestId("bulk-failure")).toHaveText([`${b} (${outcome}): ${already.error.detail}`]);
 });
