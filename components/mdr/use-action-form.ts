@@ -143,9 +143,9 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
       const next = { ...prev };
       if (found.fields[field]) next[field] = found.fields[field];
       else delete next[field];
-      if (opts.list && field === opts.list.field) showItems(found, Object.keys(next));
       return next;
     });
+    if (opts.list && field === opts.list.field) showItems(found, found.fields[field] ? [field] : []);
   };
 
   const setValue = <K extends keyof V & string>(field: K, value: V[K]) => {
