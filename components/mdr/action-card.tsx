@@ -26,6 +26,7 @@ export function ActionCard({
   send,
   children,
   notice,
+  after,
 }: {
   testId: string;
   icon: ReactNode;
@@ -43,6 +44,8 @@ export function ActionCard({
   children: ReactNode;
   /** Above the submit button: e.g. the candidates of an ambiguous host. */
   notice?: ReactNode;
+  /** Under the form: e.g. the progress of the list it sent. */
+  after?: ReactNode;
 }) {
   const titleId = useId();
   const [confirming, setConfirming] = useState<ConfirmSpec | null>(null);
@@ -101,6 +104,7 @@ export function ActionCard({
             </Button>
           </div>
         </form>
+        {after}
       </CardContent>
       <ConfirmDialog
         spec={confirming}

@@ -78,7 +78,13 @@ export async function sendJson<T>(method: "POST" | "PATCH" | "DELETE", path: str
   return (await res.json()) as T;
 }
 
-/** POSTs an action request; resolves with the recorded action (201 done, 202 still running). */
-export function postAction(path: string, body: Record<string, unknown>): Promise<Action> {
-  return sendJson<Action>("POST", path, body);
+/**
+ * POSTs an action request; resolves with the recorded action (201 done, 202 still running), or
+ * for a list of targets with the bulk's answer (207 every target final, 202 some queued).
+ */
+export function postAction<T = Action>(path: string, body: Record<string, unknown>): Promise<T> {
+  return sendJson<T>("POST", path, body);
 }
+
+/** GET /bulk/{id}: the SWR key (and URL) of a bulk's progress. */
+export const bulkKey = (id: string) => `/api/v1/mdr/bulk/${id}`;

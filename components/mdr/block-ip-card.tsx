@@ -6,9 +6,12 @@ import { Label } from "@/components/ui/label";
 import { ToggleGroup } from "@/components/ui/toggle-group";
 import { FIREWALL_TYPES, type FirewallType } from "@/lib/mdr/providers/facts";
 import { ActionCard } from "./action-card";
+import { BulkProgress } from "./bulk-progress";
 import { Field } from "./field";
 import { ChoiceField, ReasonField, type Tenant, TenantField } from "./form-controls";
 import { FIREWALL_LABELS } from "./labels";
+import { type Noun, countOf, splitTargets } from "./target-list";
+import { TargetListField } from "./target-list-field";
 import { sentence, useActionForm } from "./use-action-form";
 
 const FIELDS = ["ip", "firewall_type", "priority", "duration_hours", "reason", "tenant_id"] as const;
@@ -32,10 +35,16 @@ type Values = {
 /** A number as typed; text that is not one is sent as it is, so the schema names the field. */
 const numberOf = (text: string): number | string => (Number.isFinite(Number(text)) ? Number(text) : text);
 
+const ADDRESSES: Noun = { one: "address", many: "addresses" };
+
+/** One address: the single request (`ip`); a list: the bulk one (`ips`), where the NSG picks the priorities. */
 function toBody(v: Values): Record<string, unknown> {
   const body: Record<string, unknown> = { firewall_type: v.firewall_type };
-  if (v.ip.trim()) body.ip = v.ip;
-  if (v.firewall_type === "azure_nsg" && v.priority.trim()) body.priority = numberOf(v.priority.trim());
+  const ips = splitTargets(v.ip);
+  const list = ips.length > 1;
+  if (list) body.ips = ips;
+  else if (ips.length === 1) body.ip = ips[0];
+  if (!list && v.firewall_type === "azure_nsg" && v.priority.trim()) body.priority = numberOf(v.priority.trim());
   if (v.duration_hours.trim()) body.duration_hours = numberOf(v.duration_hours.trim());
   if (v.reason.trim()) body.reason = v.reason;
   if (v.tenant_id) body.tenant_id = v.tenant_id;
@@ -49,7 +58,7 @@ const firewallChoices = Object.fromEntries(FIREWALL_TYPES.map((t) => [t, FIREWAL
 
 export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
   const form = useActionForm<Values>({
-    schema: (s) => s.BlockIpRequest,
+    schema: (s, v) => (splitTargets(v.ip).length > 1 ? s.BulkBlockIpRequest : s.BlockIpRequest),
     path: "/api/v1/mdr/block-ip",
     initial: {
       ip: "",
@@ -63,8 +72,11 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
     toBody,
     idOf,
     clearOnSuccess: ["ip", "priority"],
+    list: { field: "ip", bulkField: "ips", noun: ADDRESSES, done: "blocked" },
   });
   const { values, errors } = form;
+  const count = form.items.length;
+  const list = count > 1;
   const preset = PRESETS.find((p) => p.value === values.duration_hours.trim())?.value ?? "";
 
   return (
@@ -73,26 +85,26 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
       icon={<ShieldBanIcon />}
       title="Block IP"
       description="Deny an address or range at a firewall, for a set time."
-      submitLabel="Block IP"
-      sendingLabel="Blocking…"
+      submitLabel={list ? `Block ${countOf(count, ADDRESSES)}` : "Block IP"}
+      sendingLabel={list ? `Blocking ${countOf(count, ADDRESSES)}…` : "Blocking…"}
       sending={form.sending}
       formError={form.formError}
       validate={form.validateAll}
       send={() => form.send()}
       confirm={null}
+      after={form.bulk && <BulkProgress sent={form.bulk} title="Block IP" onDismiss={form.dismissBulk} />}
     >
-      <Field id={idOf("ip")} label="IP address or CIDR range" error={errors.ip} hint="IPv4 or IPv6; ranges on Azure NSG or AWS only">
-        {(control) => (
-          <Input
-            {...control}
-            {...form.input("ip")}
-            placeholder="185.220.101.34"
-            autoComplete="off"
-            spellCheck={false}
-            className="font-mono"
-          />
-        )}
-      </Field>
+      <TargetListField
+        id={idOf("ip")}
+        label="IP address or CIDR range"
+        hint="IPv4 or IPv6; ranges on Azure NSG or AWS only. Or paste a list: one per line, or separated by commas or spaces (up to 500)"
+        placeholder="185.220.101.34"
+        noun={ADDRESSES}
+        count={count}
+        input={form.input("ip")}
+        error={errors.ip}
+        itemErrors={form.itemErrors}
+      />
       <div className="grid gap-3 sm:grid-cols-2">
         <ChoiceField
           id={idOf("firewall_type")}
@@ -104,7 +116,12 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
           choices={firewallChoices}
           error={errors.firewall_type}
         />
-        {values.firewall_type === "azure_nsg" && (
+        {values.firewall_type === "azure_nsg" && list && (
+          <p className="self-end pb-2 text-xs text-muted-foreground" data-testid="block-list-priority">
+            A list goes into as few rules as the NSG allows, at its lowest free priorities.
+          </p>
+        )}
+        {values.firewall_type === "azure_nsg" && !list && (
           <Field id={idOf("priority")} label="NSG priority" optional error={errors.priority} hint="100–4096; empty: lowest free">
             {(control) => (
               <Input

@@ -17,9 +17,20 @@ import {
 
 export interface ConfirmSpec {
   title: string;
-  target: string;
+  /** What it hits: one target, or the targets of a list (the first few shown, the rest counted). */
+  target: string | readonly string[];
   consequence: ReactNode;
   confirmLabel: string;
+}
+
+/** Targets of a list shown in full at most; the rest are counted. */
+const SHOWN_TARGETS = 8;
+
+/** "ws-1, ws-2, ws-3 and 9 more". */
+function listed(targets: readonly string[]): string {
+  const shown = targets.slice(0, SHOWN_TARGETS).join(", ");
+  const rest = targets.length - SHOWN_TARGETS;
+  return rest > 0 ? `${shown} and ${rest} more` : shown;
 }
 
 export function ConfirmDialog({
@@ -54,7 +65,7 @@ export function ConfirmDialog({
             <AlertDialogDescription asChild>
               <div className="flex flex-col gap-3">
                 <p className="rounded-md border bg-muted px-3 py-2 font-mono text-sm break-all text-foreground">
-                  {spec.target}
+                  {typeof spec.target === "string" ? spec.target : listed(spec.target)}
                 </p>
                 <p>{spec.consequence}</p>
               </div>

@@ -3,8 +3,8 @@
 // The page's live data: SWR over the read endpoints, typed by the API's response schemas.
 // The server renders the first page of each (SWRConfig fallback); these take over polling.
 import useSWR from "swr";
-import type { ActionDetail, ActionList, MetricsResponse, StatusResponse } from "@/lib/mdr/schemas";
-import { type ActionsFilter, METRICS_KEY, STATUS_KEY, actionsKey, fetchJson } from "./api";
+import type { ActionDetail, ActionList, BulkStatus, MetricsResponse, StatusResponse } from "@/lib/mdr/schemas";
+import { type ActionsFilter, METRICS_KEY, STATUS_KEY, actionsKey, bulkKey, fetchJson } from "./api";
 import { FINAL_STATUSES } from "./labels";
 
 export const ACTIONS_REFRESH_MS = 2000;
@@ -30,5 +30,15 @@ export function useMetrics() {
 export function useActionDetail(id: string | null) {
   return useSWR<ActionDetail>(id ? `/api/v1/mdr/actions/${id}` : null, fetchJson, {
     refreshInterval: (data) => (data && FINAL_STATUSES.includes(data.status) ? 0 : ACTIONS_REFRESH_MS),
+  });
+}
+
+/** Whether some target of the bulk is still queued or under way (or it was not read yet). */
+export const bulkRunning = (b: BulkStatus | undefined) => !b || ["queued", "pending", "in_progress"].some((s) => (b.counts[s] ?? 0) > 0);
+
+/** A bulk's progress; polled (every `ms`) while some target is queued or under way. */
+export function useBulkStatus(id: string | null, ms = ACTIONS_REFRESH_MS) {
+  return useSWR<BulkStatus>(id ? bulkKey(id) : null, fetchJson, {
+    refreshInterval: (latest) => (bulkRunning(latest) ? ms : 0),
   });
 }

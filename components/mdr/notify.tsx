@@ -5,7 +5,9 @@
 import { blockCaveat } from "@/lib/mdr/kinds/block-ip/meta";
 import type { Action } from "@/lib/mdr/schemas";
 import type { ProblemBody } from "./api";
+import { bulkSummary } from "./bulk-summary";
 import { STATUS_LABELS, TYPE_LABELS } from "./labels";
+import type { SentBulk } from "./use-action-form";
 
 function Description({ id, status, detail }: { id: string; status: string; detail?: string }) {
   return (
@@ -53,4 +55,15 @@ export function notifyProblem(problem: ProblemBody) {
     if (problem.action_status === "rejected") toast.warning(problem.title, opts);
     else toast.error(problem.title, opts);
   });
+}
+
+/** A list's answer: "12 addresses: 10 blocked, 2 queued", with the bulk's id to quote. */
+export function notifyBulk({ answer, noun, done }: SentBulk) {
+  const { title, tone } = bulkSummary(answer.results, noun, done);
+  const opts = {
+    description: <Description id={answer.bulk_id} status="Progress below the card" />,
+    testId: "action-toast",
+    duration: 10_000,
+  };
+  void toaster().then((toast) => toast[tone](title, opts));
 }

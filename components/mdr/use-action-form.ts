@@ -7,17 +7,34 @@ import { useEffect, useRef, useState } from "react";
 import { useSWRConfig } from "swr";
 import type { z } from "zod";
 import { fieldErrors } from "@/lib/http/problem";
-import type { Action } from "@/lib/mdr/schemas";
+import type { Action, BulkResponse } from "@/lib/mdr/schemas";
 import { ACTIONS_PATH, ApiError, METRICS_KEY, type ProblemBody, postAction } from "./api";
-import { notifyAction, notifyProblem } from "./notify";
+import { notifyAction, notifyBulk, notifyProblem } from "./notify";
 import { type Schemas, loadSchemas } from "./schemas-loader";
+import { type ItemError, type Noun, countOf, itemError, splitTargets } from "./target-list";
 
 export type FormValues = Record<string, string | boolean>;
 export type Candidate = NonNullable<ProblemBody["candidates"]>[number];
 
+/** A target field that also takes a list: sent as `bulkField` (`ips`) when it holds more than one. */
+export interface TargetList<V extends FormValues> {
+  field: keyof V & string;
+  bulkField: string;
+  noun: Noun;
+  /** What a succeeded target of a bulk is called in its toast: "blocked". */
+  done: string;
+}
+
+/** A bulk request the form sent: its answer, followed by the progress panel until dismissed. */
+export interface SentBulk {
+  answer: BulkResponse;
+  noun: Noun;
+  done: string;
+}
+
 export interface ActionFormOptions<V extends FormValues> {
-  /** The request schema of the route: the very one its handler parses with. */
-  schema: (schemas: Schemas) => z.ZodType;
+  /** The request schema of the route for these values: the very one its handler parses with. */
+  schema: (schemas: Schemas, values: V) => z.ZodType;
   /** API path to POST to. */
   path: string;
   initial: V;
@@ -29,6 +46,14 @@ export interface ActionFormOptions<V extends FormValues> {
   idOf: (field: string) => string;
   /** Fields cleared after a success (the target); the rest (reason, options) are kept for the next one. */
   clearOnSuccess: readonly (keyof V & string)[];
+  /** The target field, when it takes a list. */
+  list?: TargetList<V>;
+}
+
+/** What a check found: each field's first error (unmapped paths under ""), and the list's bad items. */
+interface Found {
+  fields: Record<string, string>;
+  items: ItemError[];
 }
 
 /** "must be ..." -> "Must be ...": the API's fragments read as sentences under a field. */
@@ -37,6 +62,8 @@ export const sentence = (message: string) => message.charAt(0).toUpperCase() + m
 export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) {
   const [values, setValues] = useState<V>(opts.initial);
   const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
+  const [itemErrors, setItemErrors] = useState<ItemError[]>([]);
+  const [bulk, setBulk] = useState<SentBulk | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [candidates, setCandidates] = useState<Candidate[] | null>(null);
   const [sending, setSending] = useState(false);
@@ -47,27 +74,78 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     void loadSchemas();
   }, []);
 
-  /** Every field's first error for these values, keyed by field (unmapped paths under ""). */
-  const check = async (v: V): Promise<Record<string, string>> => {
-    const { schema, toBody, fields } = opts;
-    const parsed = schema(await loadSchemas()).safeParse(toBody(v));
-    if (parsed.success) return {};
-    const out: Record<string, string> = {};
-    for (const e of fieldErrors(parsed.error)) {
-      const field = (fields as readonly string[]).includes(e.path) ? e.path : "";
-      out[field] ??= e.message;
+  /** The items of the list field for these values (none when the form has no list field). */
+  const itemsOf = (v: V): string[] => (opts.list ? splitTargets(String(v[opts.list.field] ?? "")) : []);
+
+  /**
+   * Errors of the API's paths, mapped onto the form's fields: `ips` and `ips.3` belong to the list
+   * field, `ips.3` also to the list's item 4 (named in the message); other nested paths to their root.
+   */
+  const mapErrors = (errs: readonly { path: string; message: string }[], items: readonly string[]) => {
+    const { fields, list } = opts;
+    const known = fields as readonly string[];
+    const found: Found = { fields: {}, items: [] };
+    const elsewhere: { path: string; message: string }[] = [];
+    for (const e of errs) {
+      const [root, index] = e.path.split(".");
+      if (list && root === list.bulkField) {
+        if (index !== undefined && /^\d+$/.test(index)) found.items.push(itemError(list.bulkField, Number(index), items, e.message));
+        else found.fields[list.field] ??= e.message;
+        continue;
+      }
+      const field = known.includes(e.path) ? e.path : root!;
+      if (known.includes(field)) found.fields[field] ??= e.message;
+      else elsewhere.push(e);
     }
-    return out;
+    if (list && found.items.length > 0) {
+      const bad = new Set(found.items.map((i) => i.index)).size;
+      found.fields[list.field] ??=
+        `${bad} of ${countOf(items.length, list.noun)} cannot be sent: fix or remove ${bad === 1 ? "it" : "them"}`;
+    }
+    return { found, elsewhere };
   };
+
+  /** Every field's first error for these values, keyed by field (unmapped paths under ""). */
+  const check = async (v: V): Promise<Found> => {
+    const { schema, toBody, list } = opts;
+    const s = await loadSchemas();
+    const body = toBody(v);
+    const parsed = schema(s, v).safeParse(body);
+    if (parsed.success) return { fields: {}, items: [] };
+    const items = itemsOf(v);
+    const { found, elsewhere } = mapErrors(fieldErrors(parsed.error), items);
+    if (elsewhere.length > 0) found.fields[""] = elsewhere[0]!.message;
+    // The list's checks of the items together (repeats, what the firewall refuses) run only once
+    // every item is valid: check the valid ones again, so that every bad item is named at once.
+    if (list && found.items.length > 0 && Array.isArray(body[list.bulkField])) {
+      const bad = new Set(found.items.map((i) => i.index));
+      const keep = items.flatMap((_, i) => (bad.has(i) ? [] : [i]));
+      const again = keep.length > 1 ? schema(s, v).safeParse({ ...body, [list.bulkField]: keep.map((i) => items[i]) }) : null;
+      for (const e of again && !again.success ? fieldErrors(again.error) : []) {
+        const [root, index] = e.path.split(".");
+        if (root !== list.bulkField || index === undefined || !/^\d+$/.test(index)) continue;
+        found.items.push(itemError(list.bulkField, Number(index), items, e.message, (n) => keep[n] ?? n));
+      }
+      found.items.sort((x, y) => x.index - y.index);
+      const all = new Set(found.items.map((i) => i.index)).size;
+      found.fields[list.field] = `${all} of ${countOf(items.length, list.noun)} cannot be sent: fix or remove ${all === 1 ? "it" : "them"}`;
+    }
+    return found;
+  };
+
+  /** The list's bad items as found, when the list field is among those shown. */
+  const showItems = (found: Found, shown: readonly string[]) =>
+    setItemErrors(opts.list && shown.includes(opts.list.field) ? found.items : []);
 
   const validateField = async (field: string, v: V) => {
     const found = await check(v);
     setErrors((prev) => {
       const next = { ...prev };
-      if (found[field]) next[field] = found[field];
+      if (found.fields[field]) next[field] = found.fields[field];
       else delete next[field];
       return next;
     });
+    if (opts.list && field === opts.list.field) showItems(found, found.fields[field] ? [field] : []);
   };
 
   const setValue = <K extends keyof V & string>(field: K, value: V[K]) => {
@@ -77,9 +155,11 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     // shows an error, since one field can decide another's (an IP range is fine on an NSG only).
     const showing = Object.keys(errors);
     if (showing.length === 0) return;
-    void check(next).then((found) =>
-      setErrors(Object.fromEntries(showing.filter((f) => found[f]).map((f) => [f, found[f]!]))),
-    );
+    void check(next).then((found) => {
+      const still = showing.filter((f) => found.fields[f]);
+      setErrors(Object.fromEntries(still.map((f) => [f, found.fields[f]!])));
+      showItems(found, still);
+    });
   };
 
   /** On leaving a field: check it, unless it was left empty (that is for submit to say). */
@@ -98,47 +178,52 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
   const validateAll = async (): Promise<boolean> => {
     const found = await check(values);
     const { fields } = opts;
-    const fieldErrs = Object.fromEntries(Object.entries(found).filter(([k]) => k !== ""));
+    const fieldErrs = Object.fromEntries(Object.entries(found.fields).filter(([k]) => k !== ""));
     setErrors(fieldErrs);
-    setFormError(found[""] ? sentence(found[""]) : null);
-    const first = fields.find((f) => found[f]);
+    showItems(found, Object.keys(fieldErrs));
+    setFormError(found.fields[""] ? sentence(found.fields[""]) : null);
+    const first = fields.find((f) => found.fields[f]);
     if (first) focusField(first);
-    return Object.keys(found).length === 0;
+    return Object.keys(found.fields).length === 0;
   };
 
   const refreshLists = () =>
     mutate((key) => typeof key === "string" && (key.startsWith(ACTIONS_PATH) || key === METRICS_KEY));
 
-  /** Sends the current values (with `override` applied to the body). */
-  const send = async (override: Record<string, unknown> = {}): Promise<Action | undefined> => {
+  /** Sends the current values (with `override` applied to the body); resolves with the action, or the bulk's answer. */
+  const send = async (override: Record<string, unknown> = {}): Promise<Action | BulkResponse | undefined> => {
     if (sendingRef.current) return undefined;
     sendingRef.current = true;
     setSending(true);
     setFormError(null);
     setCandidates(null);
-    const { path, toBody, fields, clearOnSuccess, initial } = opts;
+    const { path, toBody, fields, clearOnSuccess, initial, list } = opts;
+    const items = itemsOf(values);
     try {
-      const action = await postAction(path, { ...toBody(values), ...override });
-      notifyAction(action);
+      const answer = await postAction<Action | BulkResponse>(path, { ...toBody(values), ...override });
+      if ("bulk_id" in answer) {
+        const sent: SentBulk = { answer, noun: list!.noun, done: list!.done };
+        notifyBulk(sent);
+        setBulk(sent);
+      } else {
+        notifyAction(answer);
+      }
       setErrors({});
+      setItemErrors([]);
       setValues((prev) => {
         const next = { ...prev };
         for (const f of clearOnSuccess) next[f] = initial[f];
         return next;
       });
       void refreshLists();
-      return action;
+      return answer;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const problem = err.problem;
-      const onFields: Record<string, string> = {};
-      const elsewhere: string[] = [];
-      for (const e of problem?.errors ?? []) {
-        const field = (fields as readonly string[]).includes(e.path) ? e.path : e.path.split(".")[0]!;
-        if ((fields as readonly string[]).includes(field)) onFields[field] ??= e.message;
-        else elsewhere.push(e.path ? `${e.path}: ${e.message}` : e.message);
-      }
+      const { found, elsewhere } = mapErrors(problem?.errors ?? [], items);
+      const onFields = found.fields;
       setErrors(onFields);
+      showItems(found, Object.keys(onFields));
       const first = fields.find((f) => onFields[f]);
       if (first) focusField(first);
       if (problem?.candidates?.length) setCandidates(problem.candidates);
@@ -146,7 +231,7 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
       // The candidates say it better than the detail (which speaks to API callers of machine_id).
       const explained = hasFieldErrors || (problem?.candidates?.length ?? 0) > 0;
       setFormError(
-        elsewhere.length > 0 ? sentence(elsewhere.join("; ")) : explained ? null : (problem?.detail ?? err.message),
+        elsewhere.length > 0 ? sentence(elsewhere.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ")) : explained ? null : (problem?.detail ?? err.message),
       );
       // A refusal or failure the API recorded is an action too: say which, and show it in the table.
       if (problem?.action_id) {
@@ -161,6 +246,7 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
   };
 
   const dismissCandidates = () => setCandidates(null);
+  const dismissBulk = () => setBulk(null);
 
   /** What a text input needs for one string field: its value, and edits and blur wired to the form. */
   const input = <K extends keyof V & string>(field: K) => ({
@@ -169,7 +255,23 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     onBlur: () => blur(field),
   });
 
-  return { values, setValue, input, errors, blur, formError, candidates, dismissCandidates, sending, validateAll, send };
+  return {
+    values,
+    setValue,
+    input,
+    errors,
+    itemErrors,
+    items: itemsOf(values),
+    blur,
+    formError,
+    candidates,
+    dismissCandidates,
+    bulk,
+    dismissBulk,
+    sending,
+    validateAll,
+    send,
+  };
 }
 
 export type ActionForm<V extends FormValues> = ReturnType<typeof useActionForm<V>>;

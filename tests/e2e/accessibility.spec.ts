@@ -2,6 +2,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { AdminPage } from "./admin-page";
 import { expect, test } from "./fixtures";
+import { uniqueIps } from "./mdr-page";
 
 /** Every violation of those rules, minor and moderate ones too, in a form that reads well in a diff. */
 async function axeViolations(builder: AxeBuilder) {
@@ -28,7 +29,7 @@ for (const scheme of ["light", "dark"] as const) {
     });
 
     test("none in the confirmation dialog, the field errors and the detail drawer", async ({ mdr, page }) => {
-      await mdr.field("blockIp", "IP address or CIDR range").fill("not an address");
+      await mdr.field("blockIp", "IP address or CIDR range").fill("not-an-address");
       await mdr.submitButton("blockIp").click();
       await mdr.expectFieldError("blockIp", "IP address or CIDR range", /must be an IPv4 or IPv6 address/);
       expect(await axeViolations(new AxeBuilder({ page }).include('[data-testid="block-ip-card"]'))).toEqual([]);
@@ -42,6 +43,22 @@ for (const scheme of ["light", "dark"] as const) {
       await mdr.rows.first().click();
       await expect(mdr.drawer).toBeVisible();
       expect(await axeViolations(new AxeBuilder({ page }).include('[data-testid="action-drawer"]'))).toEqual([]);
+    });
+
+    test("none in a list's item errors, its progress panel and its bulk row opened", async ({ mdr, page }) => {
+      const ips = uniqueIps(3);
+      await mdr.field("blockIp", "IP address or CIDR range").fill(`${ips.join("\n")}\nnot-an-ip`);
+      await mdr.form("blockIp").getByRole("button", { name: "Block 4 addresses" }).click();
+      await expect(mdr.itemErrors("block-ip")).toHaveCount(1);
+      expect(await axeViolations(new AxeBuilder({ page }).include('[data-testid="block-ip-card"]'))).toEqual([]);
+
+      await mdr.field("blockIp", "IP address or CIDR range").fill(ips.join("\n"));
+      const { body } = await mdr.submitCapturing("blockIp", () => mdr.form("blockIp").getByRole("button", { name: "Block 3 addresses" }).click());
+      await expect(mdr.bulkProgress(body.bulk_id)).toHaveAttribute("data-done", "true");
+      await mdr.bulkRow(body.bulk_id).getByRole("button", { name: /show its actions/ }).click();
+      await expect(mdr.bulkMembers(body.bulk_id)).toHaveCount(3);
+      expect(await axeViolations(new AxeBuilder({ page }).include('[data-testid="block-ip-card"]'))).toEqual([]);
+      expect(await axeViolations(new AxeBuilder({ page }).include('[data-testid="actions-table"]'))).toEqual([]);
     });
 
     test("none on /admin, its field errors, a new token and a confirmation", async ({ page }) => {

@@ -102,6 +102,38 @@ export class MdrPage {
     return this.page.getByTestId("action-drawer");
   }
 
+  /** The progress panel of a list a card sent, by the bulk's id. */
+  bulkProgress(bulkId: string): Locator {
+    return this.page.locator(`[data-testid="bulk-progress"][data-bulk-id="${bulkId}"]`);
+  }
+
+  /** The row of the recent actions table that stands for a bulk (its actions open under it). */
+  bulkRow(bulkId: string): Locator {
+    return this.page.locator(`[data-testid="bulk-row"][data-bulk-id="${bulkId}"]`);
+  }
+
+  /** The actions of a bulk shown under its row once opened. */
+  bulkMembers(bulkId: string): Locator {
+    return this.page.locator(`[data-testid="action-row"][data-bulk-id="${bulkId}"]`);
+  }
+
+  /** The bad items of a list field, each as "item (item n): why". */
+  itemErrors(fieldId: string): Locator {
+    return this.page.getByTestId(`${fieldId}-item-error`);
+  }
+
+  /**
+   * Submits a form and waits for the POST, with the JSON body the page sent (to see whether it
+   * asked for one target or a list).
+   */
+  async submitCapturing(card: CardName, click: () => Promise<void>): Promise<{ sent: Json; status: number; body: Json }> {
+    const request = this.page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === CARDS[card].path);
+    const answer = this.waitForPost(card);
+    await click();
+    const sent = (await request).postDataJSON();
+    return { sent, ...(await answer) };
+  }
+
   service(name: "defender" | "graph" | "azure_nsg" | "aws"): Locator {
     return this.page.getByTestId(`service-${name}`);
   }
@@ -126,4 +158,11 @@ export function uniqueReason(what: string): string {
 export function uniqueIp(): string {
   const n = () => 1 + Math.floor(Math.random() * 254);
   return `185.${100 + Math.floor(Math.random() * 150)}.${n()}.${n()}`;
+}
+
+/** `n` public IPv4 addresses no other test blocks, all different. */
+export function uniqueIps(n: number): string[] {
+  const out = new Set<string>();
+  while (out.size < n) out.add(uniqueIp());
+  return [...out];
 }
