@@ -3,18 +3,19 @@
 // addresses blocked with one read of the tenant's IP indicators and one import, undone with one
 // batch delete; 150 hostnames resolved from one read of the machine list; and the import's own
 // rate lane, which keeps a burst under Defender's 30 a minute without a single 429.
+import { createGate } from "@/lib/mdr/context";
+import { emulatorEnv } from "../support/emulator-env";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
 import { runInScope } from "@/lib/mdr/providers/call-scope";
 import { DefenderClient } from "@/lib/mdr/providers/defender/client";
-import { perService } from "@/lib/mdr/providers/facts";
-import { CallGate, openGate } from "@/lib/mdr/providers/gate";
+import { openGate } from "@/lib/mdr/providers/gate";
 import { createLiveProviders } from "@/lib/mdr/providers/live";
 import { DEFAULT_RETRY } from "@/lib/mdr/providers/live/retry";
 import { TokenSource } from "@/lib/mdr/providers/live/tokens";
 import type { BlockRequest, Providers } from "@/lib/mdr/providers/types";
 import { certsFromEnv, processTrusts } from "../emulator/certs";
-import { CLIENT_A, exampleSeed, TENANT_A } from "../emulator/fixtures";
+import { exampleSeed, TENANT_A } from "../emulator/fixtures";
 import { type Emulator, startEmulator } from "../emulator/server";
 
 const FLEET = Array.from({ length: 150 }, (_, i) => `fleet-${String(i).padStart(3, "0")}.contoso.com`);
@@ -39,30 +40,11 @@ beforeAll(async () => {
 afterAll(() => emu?.close());
 beforeEach(() => emu.reset());
 
-const ENV = () => ({
-  MDR_MODE: "live",
-  AZURE_TENANT_ID: TENANT_A,
-  AZURE_CLIENT_ID: CLIENT_A.clientId,
-  AZURE_CLIENT_SECRET: CLIENT_A.clientSecret,
-  AZURE_AUTHORITY_HOST: emu.url,
-  MDE_API_URL: emu.url,
-  GRAPH_API_URL: emu.url,
-  AZURE_RESOURCE_MANAGER_URL: emu.url,
-});
 
 /** The live providers as the server makes them (lib/mdr/context.ts createGate), with these limits. */
 function live(env: Record<string, string> = {}): Providers {
-  const cfg = parseConfig({ ...ENV(), ...env });
-  const gate = new CallGate({
-    limits: cfg.rateLimits,
-    lanes: cfg.rateLanes,
-    maxQueueWaitMs: cfg.rateQueueMaxWaitMs,
-    concurrency: perService((_, f) => f.limits.concurrency),
-    windowMargin: 0.1,
-    breakerThreshold: cfg.breaker.threshold,
-    breakerCooldownMs: cfg.breaker.cooldownMs,
-  });
-  return createLiveProviders(cfg, gate);
+  const cfg = parseConfig(emulatorEnv(emu.url, env));
+  return createLiveProviders(cfg, createGate(cfg));
 }
 
 const ip = (n: number) => `203.0.${113 + Math.floor(n / 250)}.${(n % 250) + 1}`;
@@ -216,7 +198,7 @@ describe("live Defender endpoint: findMachinesByNames", () => {
   });
 
   it("pages with $skip while pages come back full (a page of 60 here: 158 devices in 3 reads)", async () => {
-    const cfg = parseConfig(ENV()).live!;
+    const cfg = parseConfig(emulatorEnv(emu.url)).live!;
     const client = new DefenderClient({
       baseUrl: emu.url,
       scope: () => "https://api.securitycenter.microsoft.com/.default",

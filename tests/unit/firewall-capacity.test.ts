@@ -2,6 +2,7 @@
 // an Azure NSG takes many addresses per rule (`sourceAddressPrefixes`), undoes one without lifting
 // the others, and says how many more it takes; an AWS network ACL says how many entries it still
 // holds. The exact requests ARM and EC2 received, and the state they were left in.
+import { emulatorEnv } from "../support/emulator-env";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
 import { createLiveProviders } from "@/lib/mdr/providers/live";
@@ -25,14 +26,7 @@ beforeEach(() => emu.reset());
 
 function providers(over: Record<string, string> = {}): Providers {
   const cfg = parseConfig({
-    MDR_MODE: "live",
-    AZURE_TENANT_ID: TENANT_A,
-    AZURE_CLIENT_ID: CLIENT_A.clientId,
-    AZURE_CLIENT_SECRET: CLIENT_A.clientSecret,
-    AZURE_AUTHORITY_HOST: emu.url,
-    MDE_API_URL: emu.url,
-    GRAPH_API_URL: emu.url,
-    AZURE_RESOURCE_MANAGER_URL: emu.url,
+    ...emulatorEnv(emu.url),
     AZURE_SUBSCRIPTION_ID: SUBSCRIPTION_A,
     AZURE_NSG_RESOURCE_GROUP: RESOURCE_GROUP,
     AZURE_NSG_NAME: NSG,

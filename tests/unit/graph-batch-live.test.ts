@@ -2,10 +2,10 @@
 // requests, each run through the same handlers as a direct call, dependsOn honoured, a failed
 // dependency 424, each 429 with its own Retry-After, responses matched by id, every operation
 // recorded), and the live Graph provider's batch forms against it, built as the server builds them.
+import { createGate } from "@/lib/mdr/context";
+import { emulatorEnv } from "../support/emulator-env";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
-import { perService } from "@/lib/mdr/providers/facts";
-import { CallGate } from "@/lib/mdr/providers/gate";
 import { createLiveProviders } from "@/lib/mdr/providers/live";
 import type { Providers } from "@/lib/mdr/providers/types";
 import { certsFromEnv, processTrusts } from "../emulator/certs";
@@ -151,25 +151,9 @@ describe("emulator: POST /v1.0/$batch", () => {
 /** The live providers as the server makes them, pointed at the emulator. */
 function live(): Providers {
   const cfg = parseConfig({
-    MDR_MODE: "live",
-    AZURE_TENANT_ID: TENANT_A,
-    AZURE_CLIENT_ID: CLIENT_A.clientId,
-    AZURE_CLIENT_SECRET: CLIENT_A.clientSecret,
-    AZURE_AUTHORITY_HOST: emu.url,
-    MDE_API_URL: emu.url,
-    GRAPH_API_URL: emu.url,
-    AZURE_RESOURCE_MANAGER_URL: emu.url,
+    ...emulatorEnv(emu.url),
   });
-  const gate = new CallGate({
-    limits: cfg.rateLimits,
-    lanes: cfg.rateLanes,
-    maxQueueWaitMs: cfg.rateQueueMaxWaitMs,
-    concurrency: perService((_, f) => f.limits.concurrency),
-    windowMargin: 0.1,
-    breakerThreshold: cfg.breaker.threshold,
-    breakerCooldownMs: cfg.breaker.cooldownMs,
-  });
-  return createLiveProviders(cfg, gate);
+  return createLiveProviders(cfg, createGate(cfg));
 }
 
 describe("live Graph provider: the batch forms", () => {

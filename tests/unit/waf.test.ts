@@ -1,6 +1,7 @@
 // The aws_waf firewall: its ARN parsing, its simulated double, and its live client in-process
 // against the emulator's WAF v2 (the real @aws-sdk/client-wafv2, SigV4, LockTokens), counting
 // the GetIPSet / UpdateIPSet calls a batch costs.
+import { emulatorEnv } from "../support/emulator-env";
 import { GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
@@ -12,7 +13,7 @@ import { createLiveProviders } from "@/lib/mdr/providers/live";
 import { SIM_TENANT_ID, SIM_WAF } from "@/lib/mdr/providers/simulation";
 import { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
 import type { BlockRequest, FirewallProvider } from "@/lib/mdr/providers/types";
-import { AWS_KEY, CLIENT_A, exampleSeed, TENANT_A, WAF_V4, WAF_V6 } from "../emulator/fixtures";
+import { AWS_KEY, exampleSeed, TENANT_A, WAF_V4, WAF_V6 } from "../emulator/fixtures";
 import { type Emulator, startEmulator } from "../emulator/server";
 
 describe("WAF IP set ARNs", () => {
@@ -180,14 +181,7 @@ beforeEach(() => emu.reset());
 
 function liveWaf(over: Record<string, string> = {}): FirewallProvider {
   const cfg = parseConfig({
-    MDR_MODE: "live",
-    AZURE_TENANT_ID: TENANT_A,
-    AZURE_CLIENT_ID: CLIENT_A.clientId,
-    AZURE_CLIENT_SECRET: CLIENT_A.clientSecret,
-    AZURE_AUTHORITY_HOST: emu.url,
-    MDE_API_URL: emu.url,
-    GRAPH_API_URL: emu.url,
-    AZURE_RESOURCE_MANAGER_URL: emu.url,
+    ...emulatorEnv(emu.url),
     AWS_WAF_IPV4_SET_ARN: WAF_V4,
     AWS_WAF_IPV6_SET_ARN: WAF_V6,
     AWS_ENDPOINT_URL_WAFV2: emu.wafUrl,
