@@ -5,12 +5,11 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { ToggleGroup } from "@/components/ui/toggle-group";
 import { FIREWALL_TYPES, type FirewallType } from "@/lib/mdr/providers/facts";
-import { ActionCard } from "./action-card";
-import { BulkProgress } from "./bulk-progress";
 import { Field } from "./field";
 import { ChoiceField, ReasonField, type Tenant, TenantField } from "./form-controls";
 import { FIREWALL_LABELS } from "./labels";
-import { type Noun, countOf, splitTargets } from "./target-list";
+import { ListActionCard } from "./list-action-card";
+import type { Noun } from "./target-list";
 import { TargetListField } from "./target-list-field";
 import { sentence, useActionForm } from "./use-action-form";
 
@@ -38,12 +37,8 @@ const numberOf = (text: string): number | string => (Number.isFinite(Number(text
 const ADDRESSES: Noun = { one: "address", many: "addresses" };
 
 /** One address: the single request (`ip`); a list: the bulk one (`ips`), where the NSG picks the priorities. */
-function toBody(v: Values): Record<string, unknown> {
+function toBody(v: Values, list: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = { firewall_type: v.firewall_type };
-  const ips = splitTargets(v.ip);
-  const list = ips.length > 1;
-  if (list) body.ips = ips;
-  else if (ips.length === 1) body.ip = ips[0];
   if (!list && v.firewall_type === "azure_nsg" && v.priority.trim()) body.priority = numberOf(v.priority.trim());
   if (v.duration_hours.trim()) body.duration_hours = numberOf(v.duration_hours.trim());
   if (v.reason.trim()) body.reason = v.reason;
@@ -58,7 +53,7 @@ const firewallChoices = Object.fromEntries(FIREWALL_TYPES.map((t) => [t, FIREWAL
 
 export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
   const form = useActionForm<Values>({
-    schema: (s, v) => (splitTargets(v.ip).length > 1 ? s.BulkBlockIpRequest : s.BlockIpRequest),
+    schema: (s) => s.BlockIpRequest,
     path: "/api/v1/mdr/block-ip",
     initial: {
       ip: "",
@@ -72,38 +67,37 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
     toBody,
     idOf,
     clearOnSuccess: ["ip", "priority"],
-    list: { field: "ip", bulkField: "ips", noun: ADDRESSES, done: "blocked" },
+    list: {
+      field: "ip",
+      bulkField: "ips",
+      schema: (s) => s.BulkBlockIpRequest,
+      noun: ADDRESSES,
+      verb: "Block",
+      verbing: "Blocking",
+      done: "blocked",
+    },
   });
   const { values, errors } = form;
-  const count = form.items.length;
-  const list = count > 1;
+  const list = form.items.length > 1;
   const preset = PRESETS.find((p) => p.value === values.duration_hours.trim())?.value ?? "";
 
   return (
-    <ActionCard
+    <ListActionCard
+      form={form}
       testId="block-ip-card"
       icon={<ShieldBanIcon />}
       title="Block IP"
       description="Deny an address or range at a firewall, for a set time."
-      submitLabel={list ? `Block ${countOf(count, ADDRESSES)}` : "Block IP"}
-      sendingLabel={list ? `Blocking ${countOf(count, ADDRESSES)}…` : "Blocking…"}
-      sending={form.sending}
-      formError={form.formError}
-      validate={form.validateAll}
-      send={() => form.send()}
-      confirm={null}
-      after={form.bulk && <BulkProgress sent={form.bulk} title="Block IP" onDismiss={form.dismissBulk} />}
+      submitLabel="Block IP"
+      sendingLabel="Blocking…"
+      confirm={() => null}
     >
       <TargetListField
+        form={form}
         id={idOf("ip")}
         label="IP address or CIDR range"
-        hint="IPv4 or IPv6; ranges on Azure NSG or AWS only. Or paste a list: one per line, or separated by commas or spaces (up to 500)"
+        hint="IPv4 or IPv6; ranges on Azure NSG or AWS only"
         placeholder="185.220.101.34"
-        noun={ADDRESSES}
-        count={count}
-        input={form.input("ip")}
-        error={errors.ip}
-        itemErrors={form.itemErrors}
       />
       <div className="grid gap-3 sm:grid-cols-2">
         <ChoiceField
@@ -176,6 +170,6 @@ export function BlockIpCard({ tenants }: { tenants: readonly Tenant[] }) {
         error={errors.reason}
       />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />
-    </ActionCard>
+    </ListActionCard>
   );
 }

@@ -2,11 +2,11 @@
 
 import { UserXIcon } from "lucide-react";
 import { Checkbox } from "@/components/ui/checkbox";
-import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { ActionCard } from "./action-card";
-import { Field } from "./field";
-import { type Examples, ReasonField, Suggestions, type Tenant, TenantField } from "./form-controls";
+import { type Examples, ReasonField, type Tenant, TenantField } from "./form-controls";
+import { ListActionCard, listAction } from "./list-action-card";
+import type { Noun } from "./target-list";
+import { TargetListField } from "./target-list-field";
 import { useActionForm } from "./use-action-form";
 
 const FIELDS = ["upn", "revoke_sessions", "reason", "tenant_id"] as const;
@@ -14,9 +14,11 @@ const idOf = (field: string) => `disable-${field.replaceAll("_", "-")}`;
 
 type Values = { upn: string; revoke_sessions: boolean; reason: string; tenant_id: string };
 
+const USERS: Noun = { one: "user", many: "users" };
+
+/** One account: the single request (`upn`); a list: the bulk one (`upns`), with the same settings for each. */
 function toBody(v: Values): Record<string, unknown> {
   const body: Record<string, unknown> = { revoke_sessions: v.revoke_sessions };
-  if (v.upn.trim()) body.upn = v.upn;
   if (v.reason.trim()) body.reason = v.reason;
   if (v.tenant_id) body.tenant_id = v.tenant_id;
   return body;
@@ -31,49 +33,55 @@ export function DisableUserCard({ tenants, examples }: { tenants: readonly Tenan
     toBody,
     idOf,
     clearOnSuccess: ["upn"],
+    list: {
+      field: "upn",
+      bulkField: "upns",
+      schema: (s) => s.BulkDisableUserRequest,
+      noun: USERS,
+      verb: "Disable",
+      verbing: "Disabling",
+      done: "disabled",
+    },
   });
-  const { values, errors } = form;
+  const { values } = form;
+  const revoke = values.revoke_sessions;
 
   return (
-    <ActionCard
+    <ListActionCard
+      form={form}
       testId="disable-user-card"
       icon={<UserXIcon />}
       title="Disable user"
       description="Block sign-in and revoke sessions through Microsoft Graph."
       submitLabel="Disable user"
       sendingLabel="Disabling…"
-      sending={form.sending}
-      formError={form.formError}
-      validate={form.validateAll}
-      send={() => form.send()}
-      confirm={{
-        title: "Disable this user?",
-        target: values.upn.trim(),
-        consequence: values.revoke_sessions
-          ? "The account can no longer sign in, and every sign-in session is revoked: the user is signed out of Microsoft 365 everywhere."
-          : "The account can no longer sign in. Its existing sessions stay valid until they expire.",
-        confirmLabel: "Disable user",
-      }}
+      confirm={(listed) =>
+        listed
+          ? {
+              title: `Disable ${listed.count}?`,
+              target: listed.items,
+              consequence: revoke
+                ? `None of these ${listed.count} can sign in any more, and every sign-in session of each is revoked: they are signed out of Microsoft 365 everywhere.`
+                : `None of these ${listed.count} can sign in any more. Their existing sessions stay valid until they expire.`,
+              confirmLabel: listAction(form, listed),
+            }
+          : {
+              title: "Disable this user?",
+              target: form.items[0] ?? "",
+              consequence: revoke
+                ? "The account can no longer sign in, and every sign-in session is revoked: the user is signed out of Microsoft 365 everywhere."
+                : "The account can no longer sign in. Its existing sessions stay valid until they expire.",
+              confirmLabel: "Disable user",
+            }
+      }
     >
-      <Field
+      <TargetListField
+        form={form}
         id={idOf("upn")}
         label="User principal name"
-        error={errors.upn}
         hint={examples ? "Try jdoe@contoso.com" : "The user's sign-in name"}
-      >
-        {(control) => (
-          <Input
-            {...control}
-            type="email"
-            {...form.input("upn")}
-            placeholder="user@contoso.com"
-            autoComplete="off"
-            spellCheck={false}
-            className="font-mono"
-            list={examples ? "sim-users" : undefined}
-          />
-        )}
-      </Field>
+        placeholder="user@contoso.com"
+      />
       <div className="flex items-start gap-2">
         <Checkbox
           id={idOf("revoke_sessions")}
@@ -89,13 +97,8 @@ export function DisableUserCard({ tenants, examples }: { tenants: readonly Tenan
           </p>
         </div>
       </div>
-      <ReasonField
-        id={idOf("reason")}
-        input={form.input("reason")}
-        error={errors.reason}
-      />
-      <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />
-      <Suggestions id="sim-users" values={examples?.users} />
-    </ActionCard>
+      <ReasonField id={idOf("reason")} input={form.input("reason")} error={form.errors.reason} />
+      <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={form.errors.tenant_id} />
+    </ListActionCard>
   );
 }

@@ -4,12 +4,11 @@ import { MonitorOffIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { ISOLATION_TYPES, type IsolationType } from "@/lib/mdr/providers/types";
-import { ActionCard } from "./action-card";
-import { BulkProgress } from "./bulk-progress";
 import { Field } from "./field";
 import { ChoiceField, type Examples, ReasonField, type Tenant, TenantField } from "./form-controls";
 import { ISOLATION_LABELS } from "./labels";
-import { type Noun, countOf, splitTargets } from "./target-list";
+import { ListActionCard, listAction } from "./list-action-card";
+import type { Noun } from "./target-list";
 import { TargetListField } from "./target-list-field";
 import { RelativeTime } from "./time";
 import { type Candidate, useActionForm } from "./use-action-form";
@@ -22,12 +21,8 @@ type Values = { hostname: string; machine_id: string; isolation_type: IsolationT
 const HOSTS: Noun = { one: "host", many: "hosts" };
 
 /** One host: the single request (`hostname`, or `machine_id`); a list: the bulk one (`hostnames`). */
-function toBody(v: Values): Record<string, unknown> {
+function toBody(v: Values, list: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = { isolation_type: v.isolation_type };
-  const hosts = splitTargets(v.hostname);
-  const list = hosts.length > 1;
-  if (list) body.hostnames = hosts;
-  else if (hosts.length === 1) body.hostname = hosts[0];
   if (!list && v.machine_id.trim()) body.machine_id = v.machine_id;
   if (v.reason.trim()) body.reason = v.reason;
   if (v.tenant_id) body.tenant_id = v.tenant_id;
@@ -41,41 +36,45 @@ const isolationChoices = Object.fromEntries(ISOLATION_TYPES.map((t) => [t, ISOLA
 
 export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[]; examples: Examples | null }) {
   const form = useActionForm<Values>({
-    schema: (s, v) => (splitTargets(v.hostname).length > 1 ? s.BulkIsolateRequest : s.IsolateRequest),
+    schema: (s) => s.IsolateRequest,
     path: "/api/v1/mdr/isolate",
     initial: { hostname: "", machine_id: "", isolation_type: "Full", reason: "", tenant_id: tenants.length > 1 ? tenants[0]!.id : "" },
     fields: FIELDS,
     toBody,
     idOf,
     clearOnSuccess: ["hostname", "machine_id"],
-    list: { field: "hostname", bulkField: "hostnames", noun: HOSTS, done: "isolated" },
+    list: {
+      field: "hostname",
+      bulkField: "hostnames",
+      schema: (s) => s.BulkIsolateRequest,
+      noun: HOSTS,
+      verb: "Isolate",
+      verbing: "Isolating",
+      done: "isolated",
+    },
   });
   const { values, errors } = form;
-  const count = form.items.length;
-  const list = count > 1;
+  const list = form.items.length > 1;
   const target = form.items[0] ?? values.machine_id.trim();
 
   return (
-    <ActionCard
+    <ListActionCard
+      form={form}
       testId="isolate-card"
       icon={<MonitorOffIcon />}
       title="Isolate endpoint"
       description="Cut a device off the network through Defender for Endpoint."
-      submitLabel={list ? `Isolate ${countOf(count, HOSTS)}` : "Isolate endpoint"}
-      sendingLabel={list ? `Isolating ${countOf(count, HOSTS)}…` : "Isolating…"}
-      sending={form.sending}
-      formError={form.formError}
-      validate={form.validateAll}
-      send={() => form.send()}
-      confirm={
+      submitLabel="Isolate endpoint"
+      sendingLabel="Isolating…"
+      confirm={(listed) =>
         values.isolation_type !== "Full"
           ? null
-          : list
+          : listed
             ? {
-                title: `Fully isolate ${countOf(count, HOSTS)}?`,
-                target: form.items,
-                consequence: `Full isolation cuts every network connection of each of these ${countOf(count, HOSTS)} except to Defender for Endpoint. Whoever uses them loses network access until they are released.`,
-                confirmLabel: `Isolate ${countOf(count, HOSTS)}`,
+                title: `Fully isolate ${listed.count}?`,
+                target: listed.items,
+                consequence: `Full isolation cuts every network connection of each of these ${listed.count} except to Defender for Endpoint. Whoever uses them loses network access until they are released.`,
+                confirmLabel: listAction(form, listed),
               }
             : {
                 title: "Fully isolate this device?",
@@ -85,7 +84,6 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
                 confirmLabel: "Isolate device",
               }
       }
-      after={form.bulk && <BulkProgress sent={form.bulk} title="Isolate endpoint" onDismiss={form.dismissBulk} />}
       notice={
         form.candidates && (
           <Candidates
@@ -100,15 +98,11 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
     >
       <div className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_11rem]">
         <TargetListField
+          form={form}
           id={idOf("hostname")}
           label="Hostname"
-          hint={`${examples ? "Try ws-0142, or ws-finance-07 (two devices)" : "Short name or FQDN"}. Or paste a list: one per line, or separated by commas or spaces (up to 500)`}
+          hint={examples ? "Try ws-0142, or ws-finance-07 (two devices)" : "Short name or FQDN"}
           placeholder="ws-0142"
-          noun={HOSTS}
-          count={count}
-          input={form.input("hostname")}
-          error={errors.hostname}
-          itemErrors={form.itemErrors}
         />
         <ChoiceField
           id={idOf("isolation_type")}
@@ -139,7 +133,7 @@ export function IsolateCard({ tenants, examples }: { tenants: readonly Tenant[];
         error={errors.reason}
       />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />
-    </ActionCard>
+    </ListActionCard>
   );
 }
 

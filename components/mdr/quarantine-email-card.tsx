@@ -3,10 +3,12 @@
 import { MailXIcon } from "lucide-react";
 import { Input } from "@/components/ui/input";
 import { QUARANTINE_ACTIONS, type QuarantineAction } from "@/lib/mdr/enums";
-import { ActionCard } from "./action-card";
 import { Field } from "./field";
 import { ChoiceField, type Examples, ReasonField, Suggestions, type Tenant, TenantField } from "./form-controls";
 import { QUARANTINE_LABELS } from "./labels";
+import { ListActionCard } from "./list-action-card";
+import type { Noun } from "./target-list";
+import { TargetListField } from "./target-list-field";
 import { useActionForm } from "./use-action-form";
 
 const FIELDS = ["message_id", "user_principal_name", "action", "reason", "tenant_id"] as const;
@@ -14,10 +16,12 @@ const idOf = (field: string) => `quarantine-${field.replaceAll("_", "-")}`;
 
 type Values = { message_id: string; user_principal_name: string; action: QuarantineAction; reason: string; tenant_id: string };
 
+const MAILBOXES: Noun = { one: "mailbox", many: "mailboxes" };
+
+/** One mailbox: the single request (`user_principal_name`); a list: the bulk one (`upns`), the same message out of each. */
 function toBody(v: Values): Record<string, unknown> {
   const body: Record<string, unknown> = { action: v.action };
   if (v.message_id.trim()) body.message_id = v.message_id;
-  if (v.user_principal_name.trim()) body.user_principal_name = v.user_principal_name;
   if (v.reason.trim()) body.reason = v.reason;
   if (v.tenant_id) body.tenant_id = v.tenant_id;
   return body;
@@ -43,30 +47,44 @@ export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly T
     toBody,
     idOf,
     clearOnSuccess: ["user_principal_name"],
+    list: {
+      field: "user_principal_name",
+      bulkField: "upns",
+      schema: (s) => s.BulkQuarantineEmailRequest,
+      noun: MAILBOXES,
+      verb: "Quarantine in",
+      verbing: "Quarantining in",
+      done: "quarantined",
+    },
   });
   const { values, errors } = form;
+  const message = values.message_id.trim();
 
   return (
-    <ActionCard
+    <ListActionCard
+      form={form}
       testId="quarantine-email-card"
       icon={<MailXIcon />}
       title="Quarantine email"
       description="Pull a message out of a Microsoft 365 mailbox."
       submitLabel="Quarantine email"
       sendingLabel="Quarantining…"
-      sending={form.sending}
-      formError={form.formError}
-      validate={form.validateAll}
-      send={() => form.send()}
-      confirm={
-        values.action === "hardDelete"
-          ? {
-              title: "Permanently delete this message?",
-              target: `${values.message_id.trim()} in ${values.user_principal_name.trim()}`,
-              consequence: "A hard delete cannot be undone: the message cannot be restored, not even by an administrator.",
-              confirmLabel: "Delete permanently",
-            }
-          : null
+      confirm={(listed) =>
+        values.action !== "hardDelete"
+          ? null
+          : listed
+            ? {
+                title: `Permanently delete this message from ${listed.count}?`,
+                target: listed.items,
+                consequence: `A hard delete cannot be undone: ${message} cannot be restored in any of these ${listed.count}, not even by an administrator.`,
+                confirmLabel: `Delete from ${listed.count}`,
+              }
+            : {
+                title: "Permanently delete this message?",
+                target: `${message} in ${form.items[0] ?? ""}`,
+                consequence: "A hard delete cannot be undone: the message cannot be restored, not even by an administrator.",
+                confirmLabel: "Delete permanently",
+              }
       }
     >
       <Field
@@ -88,20 +106,13 @@ export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly T
         )}
       </Field>
       <div className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_10rem]">
-        <Field id={idOf("user_principal_name")} label="Mailbox" error={errors.user_principal_name}>
-          {(control) => (
-            <Input
-              {...control}
-              type="email"
-              {...form.input("user_principal_name")}
-              placeholder="user@contoso.com"
-              autoComplete="off"
-              spellCheck={false}
-              className="font-mono"
-              list={examples ? "sim-mailboxes" : undefined}
-            />
-          )}
-        </Field>
+        <TargetListField
+          form={form}
+          id={idOf("user_principal_name")}
+          label="Mailbox"
+          hint={examples ? "Try alice@contoso.com: the demo phish is in alice's, bob's and carol's" : "The mailbox owner's user principal name"}
+          placeholder="user@contoso.com"
+        />
         <ChoiceField
           id={idOf("action")}
           label="Action"
@@ -111,14 +122,9 @@ export function QuarantineEmailCard({ tenants, examples }: { tenants: readonly T
           error={errors.action}
         />
       </div>
-      <ReasonField
-        id={idOf("reason")}
-        input={form.input("reason")}
-        error={errors.reason}
-      />
+      <ReasonField id={idOf("reason")} input={form.input("reason")} error={errors.reason} />
       <TenantField id={idOf("tenant_id")} tenants={tenants} value={values.tenant_id} onChange={(v) => form.setValue("tenant_id", v)} error={errors.tenant_id} />
       <Suggestions id="sim-messages" values={examples?.messageIds} />
-      <Suggestions id="sim-mailboxes" values={examples?.mailboxes} />
-    </ActionCard>
+    </ListActionCard>
   );
 }

@@ -1,44 +1,45 @@
 "use client";
 
-// The target field of a card that takes one target or a list: a text area one line high that
-// grows with what it holds (a pasted list keeps its lines), Enter sends as in the other fields
-// (Shift+Enter adds a line). Under it: how many targets it holds, and each item the API's own
-// item schema refuses, named.
+// The target field of a card that takes one target or a list (the form's `list` field): a text area
+// one line high that grows with what it holds (a pasted list keeps its lines), Enter sends as in the
+// other fields (Shift+Enter adds a line). Under it: how many targets it holds, and each item the
+// API's own item schema refuses, named.
 import { CircleAlertIcon } from "lucide-react";
 import type { KeyboardEvent } from "react";
 import { Label } from "@/components/ui/label";
 import { Textarea } from "@/components/ui/textarea";
-import type { ItemError, Noun } from "./target-list";
 import { countOf } from "./target-list";
-import { sentence } from "./use-action-form";
+import { type ActionForm, type FormValues, sentence } from "./use-action-form";
 
 /** Item errors listed at most; the rest are counted. */
 const SHOWN_ITEMS = 10;
 
-export function TargetListField({
+/** What the hint adds: that the field takes a list too. */
+const LIST_HINT = "Or paste a list: one per line, or separated by commas or spaces (up to 500)";
+
+export function TargetListField<V extends FormValues>({
+  form,
   id,
   label,
   hint,
   placeholder,
-  noun,
-  count,
-  input,
-  error,
-  itemErrors,
   className,
 }: {
+  /** The card's form: its list field is this one. */
+  form: ActionForm<V>;
   id: string;
   label: string;
+  /** About one target; the field's hint goes on to say it takes a list. */
   hint: string;
   placeholder: string;
-  noun: Noun;
-  /** How many targets the field holds now. */
-  count: number;
-  input: { value: string; onChange: (e: { target: { value: string } }) => void; onBlur: () => void };
-  error?: string;
-  itemErrors: readonly ItemError[];
   className?: string;
 }) {
+  if (!form.list) throw new Error(`${id}: the form has no list field`);
+  const { noun, field } = form.list;
+  const count = form.items.length;
+  const input = form.input(field);
+  const error = form.errors[field];
+  const itemErrors = form.itemErrors;
   const described = [error ? `${id}-error` : `${id}-hint`, count > 1 ? `${id}-count` : null].filter(Boolean).join(" ");
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key !== "Enter" || e.shiftKey || e.nativeEvent.isComposing) return;
@@ -86,7 +87,7 @@ export function TargetListField({
         </div>
       ) : (
         <p id={`${id}-hint`} className="text-xs text-muted-foreground">
-          {hint}
+          {hint}. {LIST_HINT}
         </p>
       )}
     </div>

@@ -16,11 +16,19 @@ import { type ItemError, type Noun, countOf, itemError, splitTargets } from "./t
 export type FormValues = Record<string, string | boolean>;
 export type Candidate = NonNullable<ProblemBody["candidates"]>[number];
 
-/** A target field that also takes a list: sent as `bulkField` (`ips`) when it holds more than one. */
+/**
+ * A target field that also takes a list: sent as `field` (`ip`) when it holds one target, as
+ * `bulkField` (`ips`) with the bulk request's schema when it holds more than one.
+ */
 export interface TargetList<V extends FormValues> {
   field: keyof V & string;
   bulkField: string;
+  /** The request schema for a list (the single one is `schema`). */
+  schema: (schemas: Schemas) => z.ZodType;
   noun: Noun;
+  /** What the button says before the count, "Disable" (12 users), "Quarantine in" (30 mailboxes); and while sending. */
+  verb: string;
+  verbing: string;
   /** What a succeeded target of a bulk is called in its toast: "blocked". */
   done: string;
 }
@@ -33,15 +41,18 @@ export interface SentBulk {
 }
 
 export interface ActionFormOptions<V extends FormValues> {
-  /** The request schema of the route for these values: the very one its handler parses with. */
-  schema: (schemas: Schemas, values: V) => z.ZodType;
+  /** The request schema of the route for one target: the very one its handler parses with. */
+  schema: (schemas: Schemas) => z.ZodType;
   /** API path to POST to. */
   path: string;
   initial: V;
   /** Fields in the order they appear: the first invalid one gets the focus. */
   fields: readonly (keyof V & string)[];
-  /** The JSON body for the current values (optional fields left out when empty). */
-  toBody: (values: V) => Record<string, unknown>;
+  /**
+   * The JSON body for the current values (optional fields left out when empty), but for the list
+   * field's targets, which the form adds (`list`: whether they are sent as a list).
+   */
+  toBody: (values: V, list: boolean) => Record<string, unknown>;
   /** Element id of a field, to focus it. */
   idOf: (field: string) => string;
   /** Fields cleared after a success (the target); the rest (reason, options) are kept for the next one. */
@@ -77,6 +88,18 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
   /** The items of the list field for these values (none when the form has no list field). */
   const itemsOf = (v: V): string[] => (opts.list ? splitTargets(String(v[opts.list.field] ?? "")) : []);
 
+  /** The request body for these values: the card's fields, and the list field's one target or its list. */
+  const bodyOf = (v: V): Record<string, unknown> => {
+    const { list, toBody } = opts;
+    const items = itemsOf(v);
+    if (!list) return toBody(v, false);
+    if (items.length > 1) return { ...toBody(v, true), [list.bulkField]: items };
+    return { ...toBody(v, false), ...(items.length === 1 ? { [list.field]: items[0] } : {}) };
+  };
+
+  /** The schema the route parses that body with: the bulk request's for a list. */
+  const schemaOf = (s: Schemas, v: V): z.ZodType => (opts.list && itemsOf(v).length > 1 ? opts.list.schema(s) : opts.schema(s));
+
   /**
    * Errors of the API's paths, mapped onto the form's fields: `ips` and `ips.3` belong to the list
    * field, `ips.3` also to the list's item 4 (named in the message); other nested paths to their root.
@@ -107,10 +130,10 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
 
   /** Every field's first error for these values, keyed by field (unmapped paths under ""). */
   const check = async (v: V): Promise<Found> => {
-    const { schema, toBody, list } = opts;
-    const s = await loadSchemas();
-    const body = toBody(v);
-    const parsed = schema(s, v).safeParse(body);
+    const { list } = opts;
+    const schema = schemaOf(await loadSchemas(), v);
+    const body = bodyOf(v);
+    const parsed = schema.safeParse(body);
     if (parsed.success) return { fields: {}, items: [] };
     const items = itemsOf(v);
     const { found, elsewhere } = mapErrors(fieldErrors(parsed.error), items);
@@ -120,7 +143,7 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     if (list && found.items.length > 0 && Array.isArray(body[list.bulkField])) {
       const bad = new Set(found.items.map((i) => i.index));
       const keep = items.flatMap((_, i) => (bad.has(i) ? [] : [i]));
-      const again = keep.length > 1 ? schema(s, v).safeParse({ ...body, [list.bulkField]: keep.map((i) => items[i]) }) : null;
+      const again = keep.length > 1 ? schema.safeParse({ ...body, [list.bulkField]: keep.map((i) => items[i]) }) : null;
       for (const e of again && !again.success ? fieldErrors(again.error) : []) {
         const [root, index] = e.path.split(".");
         if (root !== list.bulkField || index === undefined || !/^\d+$/.test(index)) continue;
@@ -197,10 +220,10 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     setSending(true);
     setFormError(null);
     setCandidates(null);
-    const { path, toBody, fields, clearOnSuccess, initial, list } = opts;
+    const { path, fields, clearOnSuccess, initial, list } = opts;
     const items = itemsOf(values);
     try {
-      const answer = await postAction<Action | BulkResponse>(path, { ...toBody(values), ...override });
+      const answer = await postAction<Action | BulkResponse>(path, { ...bodyOf(values), ...override });
       if ("bulk_id" in answer) {
         const sent: SentBulk = { answer, noun: list!.noun, done: list!.done };
         notifyBulk(sent);
@@ -262,6 +285,7 @@ export function useActionForm<V extends FormValues>(opts: ActionFormOptions<V>) 
     errors,
     itemErrors,
     items: itemsOf(values),
+    list: opts.list,
     blur,
     formError,
     candidates,

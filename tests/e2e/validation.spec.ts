@@ -71,7 +71,8 @@ test("Block IP: each rule is reported on the field it concerns", async ({ mdr })
 });
 
 test("Disable user and Quarantine email check their fields", async ({ mdr }) => {
-  await mdr.field("disableUser", "User principal name").fill("not an upn");
+  // One item (spaces would make it a list of three, each named: tests/e2e/bulk-identity.spec.ts).
+  await mdr.field("disableUser", "User principal name").fill("not-an-upn");
   await mdr.submitButton("disableUser").click();
   await mdr.expectFieldError("disableUser", "User principal name", /must be a user principal name/);
   await expect(mdr.confirmDialog).toHaveCount(0);
@@ -79,6 +80,11 @@ test("Disable user and Quarantine email check their fields", async ({ mdr }) => 
   await mdr.field("quarantine", "Message ID").fill("no angle brackets @ all");
   await mdr.field("quarantine", "Mailbox").fill("alice@contoso.com");
   await mdr.submitButton("quarantine").click();
+  await mdr.expectFieldError("quarantine", "Message ID", /must be an RFC 5322 Message-ID/);
+  await mdr.expectNoFieldError("quarantine", "Mailbox");
+  // A list of mailboxes: the bulk request's schema says the same of the message, on its field.
+  await mdr.field("quarantine", "Mailbox").fill("alice@contoso.com, bob@contoso.com");
+  await mdr.form("quarantine").getByRole("button", { name: "Quarantine in 2 mailboxes" }).click();
   await mdr.expectFieldError("quarantine", "Message ID", /must be an RFC 5322 Message-ID/);
   await mdr.expectNoFieldError("quarantine", "Mailbox");
   expect(mdr.posts).toEqual([]);
