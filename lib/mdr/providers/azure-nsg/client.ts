@@ -21,7 +21,7 @@ import {
   ProviderError,
 } from "@/lib/mdr/providers/types";
 import { azureNsg } from "./facts";
-import { nsgBulkRuleName, nsgRuleName } from "./names";
+import { nsgBulkRuleName, nsgRuleName, planNsgBatch } from "./names";
 
 export { nsgBulkRuleName, nsgRuleName };
 
@@ -286,24 +286,8 @@ export class AzureNsgFirewall implements FirewallProvider {
     const fail = (i: number, kind: ProviderError["kind"], message: string) => {
       outcomes[i] = { ok: false, error: new ProviderError("azure_nsg", kind, message, { httpStatus: kind === "conflict" ? 409 : 400 }) };
     };
-    const families: Record<"ipv4" | "ipv6", number[]> = { ipv4: [], ipv6: [] };
-    const single: number[] = [];
-    const seen = new Map<string, number>();
-    requests.forEach((r, i) => {
-      const parsed = parseAddress(r.address);
-      if (!parsed) return fail(i, "bad_request", `'${r.address}' is not an IP address or CIDR range`);
-      const key = parsed.isRange ? `${parsed.address}/${parsed.prefix}` : parsed.address;
-      const first = seen.get(key);
-      if (first !== undefined) return fail(i, "conflict", `${r.address} is listed twice in this batch (with ${requests[first]!.actionId})`);
-      seen.set(key, i);
-      // An explicit priority is a rule of its own.
-      if (r.priority !== undefined) single.push(i);
-      else families[parsed.family].push(i);
-    });
-    const chunks: number[][] = [];
-    for (const list of [families.ipv4, families.ipv6]) {
-      for (let at = 0; at < list.length; at += PER_RULE) chunks.push(list.slice(at, at + PER_RULE));
-    }
+    const { refused, single, chunks } = planNsgBatch(requests);
+    for (const r of refused) fail(r.index, r.kind, r.message);
 
     if (chunks.length > 0) {
       const usage = await this.usage(tenantId);

@@ -13,7 +13,7 @@ import { lowestFree, type NumberRange } from "@/lib/mdr/providers/numbers";
 import { absent, parseAddress } from "@/lib/mdr/providers/simulation/addresses";
 import type { SimRuntime } from "@/lib/mdr/providers/simulation/runtime";
 import { SIM_NSG } from "@/lib/mdr/providers/simulation/seed";
-import { nsgBulkRuleName } from "./names";
+import { nsgBulkRuleName, planNsgBatch } from "./names";
 import { azureNsg } from "./facts";
 
 interface NsgRule {
@@ -139,24 +139,8 @@ export class SimulatedAzureNsg implements FirewallProvider {
   async blockMany(tenantId: string, requests: BlockRequest[]): Promise<BatchOutcome<BlockResult>[]> {
     if (requests.length > this.batchSize) throw bad(`${requests.length} addresses in one batch; at most ${this.batchSize}`);
     const outcomes: (BatchOutcome<BlockResult> | undefined)[] = new Array(requests.length);
-    const families: Record<"ipv4" | "ipv6", number[]> = { ipv4: [], ipv6: [] };
-    const single: number[] = [];
-    const seen = new Map<string, number>();
-    requests.forEach((r, i) => {
-      const parsed = normalised(r.address);
-      if (!parsed) return (outcomes[i] = { ok: false, error: bad(`'${r.address}' is not an IP address or CIDR range`) });
-      const first = seen.get(parsed.address);
-      if (first !== undefined) {
-        return (outcomes[i] = { ok: false, error: conflict(`${r.address} is listed twice in this batch (with ${requests[first]!.actionId})`) });
-      }
-      seen.set(parsed.address, i);
-      if (r.priority !== undefined) single.push(i);
-      else families[parsed.family].push(i);
-    });
-    const chunks: number[][] = [];
-    for (const list of [families.ipv4, families.ipv6]) {
-      for (let at = 0; at < list.length; at += PER_RULE) chunks.push(list.slice(at, at + PER_RULE));
-    }
+    const { refused, single, chunks } = planNsgBatch(requests);
+    for (const r of refused) outcomes[r.index] = { ok: false, error: r.kind === "conflict" ? conflict(r.message) : bad(r.message) };
     if (chunks.length > 0) {
       await this.rt.enter("azure_nsg", "azure_nsg.block", tenantId, { mutating: false });
       const free = this.freePriorities();
