@@ -1,7 +1,7 @@
 // Bulk requests: the bulk's own row, and its actions (each names it in `parameters.bulk_id`).
 import { and, asc, count, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { type ActionRow, type ActionStatus, type BulkRow, actions, bulks } from "@/lib/db/schema";
+import { type ActionRow, type BulkRow, actions, bulks } from "@/lib/db/schema";
 import type { ProviderName } from "@/lib/mdr/enums";
 
 /** The expression the `actions_bulk` index is on, with the term its WHERE needs to be used. */
@@ -19,12 +19,6 @@ export function findBulk(db: Db, id: string): BulkRow | undefined {
 /** The bulk's actions in the order they were asked. */
 export function bulkActions(db: Db, id: string): ActionRow[] {
   return db.select().from(actions).where(ofBulk(id)).orderBy(asc(actions.id)).all();
-}
-
-/** How many of the bulk's actions are in each status. */
-export function bulkCounts(db: Db, id: string): Partial<Record<ActionStatus, number>> {
-  const rows = db.select({ status: actions.status, n: count() }).from(actions).where(ofBulk(id)).groupBy(actions.status).all();
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 /** Queued actions of one provider and tenant up to `lastId` (inclusive): what goes out before it. */
