@@ -219,13 +219,7 @@ function ActionRow({
       <TableCell>
         <StatusBadge status={a.status} />
       </TableCell>
-      <TableCell className="text-xs whitespace-nowrap">{a.requested_by}</TableCell>
-      <TableCell className="text-xs whitespace-nowrap">{PROVIDER_LABELS[a.provider]}</TableCell>
-      <TableCell className="max-w-64 pr-4">
-        <span className="block truncate text-xs text-muted-foreground" title={a.reason ?? undefined}>
-          {a.reason ?? "—"}
-        </span>
-      </TableCell>
+      <WhoWhereWhy action={a} />
     </TableRow>
   );
 }
@@ -295,13 +289,7 @@ function BulkRows({
             ))}
           </span>
         </TableCell>
-        <TableCell className="text-xs whitespace-nowrap">{first.requested_by}</TableCell>
-        <TableCell className="text-xs whitespace-nowrap">{PROVIDER_LABELS[first.provider]}</TableCell>
-        <TableCell className="max-w-64 pr-4">
-          <span className="block truncate text-xs text-muted-foreground" title={first.reason ?? undefined}>
-            {first.reason ?? "—"}
-          </span>
-        </TableCell>
+        <WhoWhereWhy action={first} />
       </TableRow>
       {expanded &&
         group.actions.map((a) => <ActionRow key={a.id} rowId={`${membersId}-${a.id}`} action={a} onSelect={onSelect} inBulk={group.bulkId} />)}
@@ -309,3 +297,17 @@ function BulkRows({
   );
 }
 
+/** An action's last three cells: who asked, where it went, and why (a bulk's row shows its first action's). */
+function WhoWhereWhy({ action }: { action: Pick<Action, "requested_by" | "provider" | "reason"> }) {
+  return (
+    <>
+      <TableCell className="text-xs whitespace-nowrap">{action.requested_by}</TableCell>
+      <TableCell className="text-xs whitespace-nowrap">{PROVIDER_LABELS[action.provider]}</TableCell>
+      <TableCell className="max-w-64 pr-4">
+        <span className="block truncate text-xs text-muted-foreground" title={action.reason ?? undefined}>
+          {action.reason ?? "—"}
+        </span>
+      </TableCell>
+    </>
+  );
+}
